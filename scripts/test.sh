@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, clippy (server and browser builds), the sqlx offline data check,
+# unit and integration tests against PostgreSQL, a release build, and the Playwright suite in
+# Chromium against the release server. Installs whatever is missing first.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+tools() {
+  ensure_build_tools
+  ensure_wasm_opt
+  ensure_sqlx_cli
+}
+
+browser() {
+  ensure_chromium
+  ensure_e2e_packages
+}
+
+database() {
+  # Integration tests make a fresh database per test from this server (sqlx::test).
+  export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/impact_tree_test}"
+  ensure_postgres
+  # The database the sqlx offline-data check compiles against.
+  cargo sqlx migrate run --source migrations >/dev/null
+  note "migrations applied to $PG_DB"
+}
+
+fmt() { cargo fmt --all -- --check; }
+clippy_ssr() { cargo clippy --features ssr --all-targets -- -D warnings; }
+clippy_hydrate() { cargo clippy --features hydrate --target wasm32-unknown-unknown --lib -- -D warnings; }
+sqlx_check() { cargo sqlx prepare --check -- --all-targets --features ssr; }
+cargo_tests() { cargo test --features ssr; }
+release_build() { cargo leptos build --release; }
+
+end2end() {
+  local e2e_db="${PG_DB}_e2e"
+  recreate_database "$e2e_db"
+  export E2E_DATABASE_URL="${PG_ADMIN_URL%/postgres*}/${e2e_db}"
+  (cd end2end && npx playwright test)
+}
+
+phase "tools" tools
+phase "browser and npm packages" browser
+phase "database" database
+phase "cargo fmt --check" fmt
+phase "clippy (ssr)" clippy_ssr
+phase "clippy (hydrate, wasm32)" clippy_hydrate
+phase "sqlx offline data is current" sqlx_check
+phase "unit and integration tests" cargo_tests
+phase "release build (cargo leptos build --release)" release_build
+phase "Playwright end-to-end tests (Chromium)" end2end
+finish

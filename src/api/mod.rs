@@ -1,0 +1,4 @@
+//! Server functions: the app's HTTP API. Each one is thin: authenticate, authorize, validate,
+//! then call `server::repo`.
+
+pub mod status;

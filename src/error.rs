@@ -1,0 +1,209 @@
+//! The one error type of the app, shared by server functions and the browser.
+//!
+//! Internals (SQL, I/O, panics) are logged on the server with the request id and reach the
+//! client only as [`AppError::Internal`] with a generic message.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AppError {
+    /// The thing does not exist, or it is not the caller's: the two are indistinguishable on
+    /// purpose, so ids cannot be probed.
+    #[error("not found")]
+    NotFound,
+    #[error("please log in")]
+    Unauthorized,
+    #[error("this request is not allowed")]
+    Forbidden,
+    #[error("{field}: {message}")]
+    Validation { field: String, message: String },
+    /// A write based on a stale version; `current` carries the row as it now is.
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        current: Option<serde_json::Value>,
+    },
+    #[error("too many attempts, please wait a moment")]
+    RateLimited,
+    #[error("the request is too large")]
+    PayloadTooLarge,
+    #[error("bad request: {message}")]
+    BadRequest { message: String },
+    #[error("the service is temporarily unavailable, please try again")]
+    Unavailable,
+    /// Could not reach the server (raised in the browser).
+    #[error("could not reach the server: {message}")]
+    Network { message: String },
+    #[error("something went wrong on our side")]
+    Internal,
+}
+
+impl AppError {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        AppError::BadRequest {
+            message: message.into(),
+        }
+    }
+
+    /// The HTTP status this error is answered with.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::NotFound => 404,
+            AppError::Unauthorized => 401,
+            AppError::Forbidden => 403,
+            AppError::Validation { .. } => 422,
+            AppError::Conflict { .. } => 409,
+            AppError::RateLimited => 429,
+            AppError::PayloadTooLarge => 413,
+            AppError::BadRequest { .. } => 400,
+            AppError::Unavailable => 503,
+            AppError::Network { .. } => 503,
+            AppError::Internal => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // Bodies that do not decode, missing arguments, bad URLs: the caller's mistake.
+            ServerFnErrorErr::Deserialization(message)
+            | ServerFnErrorErr::Args(message)
+            | ServerFnErrorErr::MissingArg(message) => {
+                if message.contains("length limit exceeded") {
+                    AppError::PayloadTooLarge
+                } else {
+                    AppError::BadRequest {
+                        message: truncate(&message, 200),
+                    }
+                }
+            }
+            // Raised in the browser when the request did not get through.
+            ServerFnErrorErr::Request(message) => AppError::Network {
+                message: truncate(&message, 200),
+            },
+            other => {
+                tracing::error!(error = %other, "server function failed");
+                AppError::Internal
+            }
+        }
+    }
+}
+
+fn truncate(message: &str, max: usize) -> String {
+    match message.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &message[..at]),
+        None => message.to_string(),
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod server_side {
+    use super::AppError;
+
+    impl From<sqlx::Error> for AppError {
+        fn from(err: sqlx::Error) -> Self {
+            match &err {
+                sqlx::Error::RowNotFound => AppError::NotFound,
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                    tracing::warn!(error = %err, "database unavailable");
+                    AppError::Unavailable
+                }
+                sqlx::Error::Database(db) => {
+                    if let Some(mapped) = db.constraint().and_then(constraint_error) {
+                        return mapped;
+                    }
+                    // 40001 serialization failure, 40P01 deadlock: retryable, and the client
+                    // should refresh.
+                    if matches!(db.code().as_deref(), Some("40001") | Some("40P01")) {
+                        return AppError::Conflict {
+                            message: "someone else changed this at the same moment, please retry"
+                                .into(),
+                            current: None,
+                        };
+                    }
+                    if db.code().as_deref() == Some("57014") {
+                        tracing::error!(error = %err, "statement timed out");
+                        return AppError::Unavailable;
+                    }
+                    tracing::error!(error = %err, "database error");
+                    AppError::Internal
+                }
+                _ => {
+                    tracing::error!(error = %err, "database error");
+                    AppError::Internal
+                }
+            }
+        }
+    }
+
+    /// Constraint names map to messages a person can act on; the list grows with the schema.
+    fn constraint_error(constraint: &str) -> Option<AppError> {
+        Some(match constraint {
+            "users_email_key" => {
+                AppError::validation("email", "an account with this email already exists")
+            }
+            "users_email_length" => AppError::validation("email", "must be 3 to 254 characters"),
+            "users_display_name_length" => {
+                AppError::validation("display_name", "must be 1 to 100 characters")
+            }
+            "node_connections_unique" => {
+                AppError::validation("to_node_id", "these nodes are already linked")
+            }
+            "node_connections_no_self_link" => {
+                AppError::validation("to_node_id", "a node cannot link to itself")
+            }
+            "tree_nodes_parent_same_tree_fk" | "tree_nodes_parent_id_tree_nodes_id_fk" => {
+                AppError::validation("parent_id", "the parent node does not exist in this tree")
+            }
+            "node_connections_from_fk" => {
+                AppError::validation("from_node_id", "no such node in this tree")
+            }
+            "node_connections_to_fk" => {
+                AppError::validation("to_node_id", "no such node in this tree")
+            }
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn framework_errors_never_leak_internals() {
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::ServerError(
+            "SELECT * FROM users".into(),
+        ));
+        assert_eq!(err, AppError::Internal);
+        assert!(!err.to_string().contains("SELECT"));
+    }
+
+    #[test]
+    fn body_limit_maps_to_413() {
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::Deserialization(
+            "length limit exceeded".into(),
+        ));
+        assert_eq!(err.status_code(), 413);
+    }
+
+    #[test]
+    fn round_trips_as_json() {
+        let err = AppError::validation("title", "must not be empty");
+        let bytes = err.ser();
+        assert_eq!(AppError::de(bytes), err);
+    }
+}

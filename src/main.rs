@@ -1,0 +1,162 @@
+//! The Impact Tree server: `impact-tree [--config Leptos.toml] [serve|migrate|check-config]`.
+
+#[cfg(feature = "ssr")]
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    cli::run().await
+}
+
+#[cfg(not(feature = "ssr"))]
+fn main() {
+    // The binary is only built with `--features ssr`; the browser bundle is the library.
+}
+
+#[cfg(feature = "ssr")]
+mod cli {
+    use std::path::PathBuf;
+    use std::process::ExitCode;
+
+    use impact_tree::server::{
+        config::redact_url, db, router, shutdown::Shutdown, telemetry, AppState, Config,
+    };
+
+    const USAGE: &str = "\
+usage: impact-tree [--config PATH] [COMMAND]
+
+commands:
+  serve          run the web server (default)
+  migrate        apply pending database migrations and exit
+  check-config   load and validate the configuration, print it, and exit
+
+The configuration is read from PATH (default: Leptos.toml in the working directory);
+environment variables such as DATABASE_URL and LEPTOS_SITE_ADDR override it.";
+
+    pub async fn run() -> ExitCode {
+        let mut config_path = PathBuf::from("Leptos.toml");
+        let mut command = None;
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--config" => match args.next() {
+                    Some(path) => config_path = PathBuf::from(path),
+                    None => return usage_error("--config needs a path"),
+                },
+                "-h" | "--help" | "help" => {
+                    println!("{USAGE}");
+                    return ExitCode::SUCCESS;
+                }
+                other if command.is_none() && !other.starts_with('-') => {
+                    command = Some(other.to_string())
+                }
+                other => return usage_error(&format!("unexpected argument {other:?}")),
+            }
+        }
+
+        let config = match Config::load(&config_path) {
+            Ok(config) => config,
+            Err(err) => {
+                eprintln!("impact-tree: {err}");
+                return ExitCode::from(2);
+            }
+        };
+        telemetry::init(config.is_production());
+
+        match command.as_deref().unwrap_or("serve") {
+            "serve" => serve(config).await,
+            "migrate" => migrate_only(config).await,
+            "check-config" => {
+                println!("configuration from {} is valid:", config_path.display());
+                println!("  site.addr            {}", config.site.addr);
+                println!("  site.environment     {:?}", config.site.environment);
+                println!("  site.public_origin   {}", config.site.public_origin);
+                println!(
+                    "  database.url         {}",
+                    redact_url(&config.database.url)
+                );
+                println!(
+                    "  database.pool        min {} max {}",
+                    config.database.min_connections, config.database.max_connections
+                );
+                println!(
+                    "  http.body_limit      {} bytes",
+                    config.http.body_limit_bytes
+                );
+                println!("  cookies.secure       {}", config.cookies.secure);
+                ExitCode::SUCCESS
+            }
+            other => usage_error(&format!("unknown command {other:?}")),
+        }
+    }
+
+    fn usage_error(message: &str) -> ExitCode {
+        eprintln!("impact-tree: {message}\n\n{USAGE}");
+        ExitCode::from(2)
+    }
+
+    async fn connect_and_migrate(config: &Config) -> Result<sqlx::PgPool, ExitCode> {
+        let pool = db::connect(&config.database).await.map_err(|err| {
+            tracing::error!(error = %err, database = %config.redacted_database_url(), "cannot connect to the database");
+            ExitCode::FAILURE
+        })?;
+        if let Err(err) = db::migrate(&pool).await {
+            tracing::error!(error = %err, "database migration failed");
+            return Err(ExitCode::FAILURE);
+        }
+        Ok(pool)
+    }
+
+    async fn migrate_only(config: Config) -> ExitCode {
+        match connect_and_migrate(&config).await {
+            Ok(pool) => {
+                pool.close().await;
+                tracing::info!("migrations applied");
+                ExitCode::SUCCESS
+            }
+            Err(code) => code,
+        }
+    }
+
+    async fn serve(config: Config) -> ExitCode {
+        let pool = match connect_and_migrate(&config).await {
+            Ok(pool) => pool,
+            Err(code) => return code,
+        };
+        let addr = config.site.addr;
+        let grace = config.http.shutdown_grace;
+        let state = AppState::new(pool.clone(), config);
+        let app = router::build(state);
+
+        let listener = match tokio::net::TcpListener::bind(addr).await {
+            Ok(listener) => listener,
+            Err(err) => {
+                tracing::error!(error = %err, %addr, "cannot listen");
+                return ExitCode::FAILURE;
+            }
+        };
+        tracing::info!("listening on http://{addr}");
+
+        let shutdown = Shutdown::on_signal();
+        let server = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown.clone().wait());
+
+        // In-flight requests finish; ones still running after the grace period are dropped.
+        let outcome = tokio::select! {
+            result = server => result.map_err(|err| err.to_string()),
+            _ = shutdown.deadline(grace) => Err(format!("requests still running after {grace:?}, stopping anyway")),
+        };
+        pool.close().await;
+        match outcome {
+            Ok(()) => {
+                tracing::info!("server stopped, database pool closed");
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "server stopped with an error");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}

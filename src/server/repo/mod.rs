@@ -1,0 +1,4 @@
+//! All SQL of the app. Functions take an executor so they compose into transactions and can be
+//! tested without Leptos.
+
+pub mod status;

@@ -1,0 +1,42 @@
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sqlx::PgPool;
+
+use super::Config;
+use crate::error::AppError;
+
+/// Everything a request handler needs. Cheap to clone; reaches server functions through
+/// Leptos context (never a global), so tests build the app around their own pool.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub config: Arc<Config>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl AppState {
+    pub fn new(pool: PgPool, config: Config) -> Self {
+        let leptos_options = config.leptos_options();
+        AppState {
+            pool,
+            config: Arc::new(config),
+            leptos_options,
+        }
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The state inside a server function.
+pub fn app_state() -> Result<AppState, AppError> {
+    leptos::prelude::use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the Leptos context");
+        AppError::Internal
+    })
+}

@@ -1,0 +1,5 @@
+//! Components and pages.
+
+pub mod home;
+pub mod layout;
+pub mod status;
