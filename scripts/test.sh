@@ -19,15 +19,18 @@ database() {
   # Integration tests make a fresh database per test from this server (sqlx::test).
   export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/impact_tree_test}"
   ensure_postgres
-  # The database the sqlx offline-data check compiles against.
-  cargo sqlx migrate run --source migrations >/dev/null
-  note "migrations applied to $PG_DB"
+  # The database the sqlx offline-data check compiles against: made afresh from this
+  # checkout's migrations, so no other checkout's schema can leak into the check.
+  SQLX_CHECK_URL="${PG_ADMIN_URL%/postgres*}/${PG_DB}_sqlx_check"
+  recreate_database "${PG_DB}_sqlx_check"
+  DATABASE_URL="$SQLX_CHECK_URL" cargo sqlx migrate run --source migrations >/dev/null
+  note "migrations applied to ${PG_DB}_sqlx_check"
 }
 
 fmt() { cargo fmt --all -- --check; }
 clippy_ssr() { cargo clippy --features ssr --all-targets -- -D warnings; }
 clippy_hydrate() { cargo clippy --features hydrate --target wasm32-unknown-unknown --lib -- -D warnings; }
-sqlx_check() { cargo sqlx prepare --check -- --all-targets --features ssr; }
+sqlx_check() { DATABASE_URL="$SQLX_CHECK_URL" cargo sqlx prepare --check -- --all-targets --features ssr; }
 cargo_tests() { cargo test --features ssr; }
 release_build() { cargo leptos build --release; }
 

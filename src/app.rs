@@ -1,10 +1,11 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{SsrMode, StaticSegment};
+use leptos_router::{path, SsrMode};
 
-use crate::ui::home::HomePage;
-use crate::ui::layout::{Header, NotFound};
+use crate::ui::auth::{AccountPage, Auth, LoginPage, SignupPage};
+use crate::ui::home::{DashboardPage, StatusPage};
+use crate::ui::layout::{Footer, Header, NotFound};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -27,11 +28,36 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Sends this page's Content-Security-Policy, built around the nonce Leptos puts on its own
+/// scripts for this response.
+#[component]
+fn ContentSecurityPolicy() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        use crate::server::security_headers::page_csp;
+        if let (Some(nonce), Some(response)) = (
+            leptos::nonce::use_nonce(),
+            use_context::<leptos_axum::ResponseOptions>(),
+        ) {
+            let reload = use_context::<crate::server::AppState>().and_then(|state| {
+                (!state.config.is_production())
+                    .then(|| format!("ws://{}:{}", state.config.site.addr.ip(), state.config.site.reload_port))
+            });
+            if let Ok(value) = axum::http::HeaderValue::from_str(&page_csp(&nonce, reload.as_deref())) {
+                response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+            }
+        }
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(Auth::new());
 
+    // Async: pages are sent once their data is in, so they read fully without JavaScript.
     view! {
+        <ContentSecurityPolicy />
         <Stylesheet id="leptos" href="/pkg/impact-tree.css" />
         <Title formatter=|title: String| {
             if title.is_empty() { "Impact Tree".to_string() } else { format!("{title} · Impact Tree") }
@@ -40,10 +66,14 @@ pub fn App() -> impl IntoView {
             <Header />
             <main id="main">
                 <Routes fallback=NotFound>
-                    // Async: the page is sent once its data is in, so it reads fully without JavaScript.
-                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/status") view=StatusPage ssr=SsrMode::Async />
                 </Routes>
             </main>
+            <Footer />
         </Router>
     }
 }

@@ -16,6 +16,9 @@ pub enum AppError {
     NotFound,
     #[error("please log in")]
     Unauthorized,
+    /// Unknown email and wrong password get this same answer, so accounts cannot be probed.
+    #[error("wrong email or password")]
+    InvalidCredentials,
     #[error("this request is not allowed")]
     Forbidden,
     #[error("{field}: {message}")]
@@ -42,6 +45,22 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The message for one form field, if this error is about it.
+    pub fn field_message(&self, name: &str) -> Option<String> {
+        match self {
+            AppError::Validation { field, message } if field == name => Some(message.clone()),
+            _ => None,
+        }
+    }
+
+    /// The message for the top of a form: everything that is not about one field.
+    pub fn form_message(&self) -> Option<String> {
+        match self {
+            AppError::Validation { .. } => None,
+            other => Some(other.to_string()),
+        }
+    }
+
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
         AppError::Validation {
             field: field.into(),
@@ -59,7 +78,7 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::NotFound => 404,
-            AppError::Unauthorized => 401,
+            AppError::Unauthorized | AppError::InvalidCredentials => 401,
             AppError::Forbidden => 403,
             AppError::Validation { .. } => 422,
             AppError::Conflict { .. } => 409,
@@ -129,8 +148,7 @@ mod server_side {
                     // should refresh.
                     if matches!(db.code().as_deref(), Some("40001") | Some("40P01")) {
                         return AppError::Conflict {
-                            message: "someone else changed this at the same moment, please retry"
-                                .into(),
+                            message: "someone else changed this at the same moment, please retry".into(),
                             current: None,
                         };
                     }
@@ -152,28 +170,16 @@ mod server_side {
     /// Constraint names map to messages a person can act on; the list grows with the schema.
     fn constraint_error(constraint: &str) -> Option<AppError> {
         Some(match constraint {
-            "users_email_key" => {
-                AppError::validation("email", "an account with this email already exists")
-            }
+            "users_email_key" => AppError::validation("email", "an account with this email already exists"),
             "users_email_length" => AppError::validation("email", "must be 3 to 254 characters"),
-            "users_display_name_length" => {
-                AppError::validation("display_name", "must be 1 to 100 characters")
-            }
-            "node_connections_unique" => {
-                AppError::validation("to_node_id", "these nodes are already linked")
-            }
-            "node_connections_no_self_link" => {
-                AppError::validation("to_node_id", "a node cannot link to itself")
-            }
+            "users_display_name_length" => AppError::validation("display_name", "must be 1 to 100 characters"),
+            "node_connections_unique" => AppError::validation("to_node_id", "these nodes are already linked"),
+            "node_connections_no_self_link" => AppError::validation("to_node_id", "a node cannot link to itself"),
             "tree_nodes_parent_same_tree_fk" | "tree_nodes_parent_id_tree_nodes_id_fk" => {
                 AppError::validation("parent_id", "the parent node does not exist in this tree")
             }
-            "node_connections_from_fk" => {
-                AppError::validation("from_node_id", "no such node in this tree")
-            }
-            "node_connections_to_fk" => {
-                AppError::validation("to_node_id", "no such node in this tree")
-            }
+            "node_connections_from_fk" => AppError::validation("from_node_id", "no such node in this tree"),
+            "node_connections_to_fk" => AppError::validation("to_node_id", "no such node in this tree"),
             _ => return None,
         })
     }
@@ -185,18 +191,14 @@ mod tests {
 
     #[test]
     fn framework_errors_never_leak_internals() {
-        let err = AppError::from_server_fn_error(ServerFnErrorErr::ServerError(
-            "SELECT * FROM users".into(),
-        ));
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::ServerError("SELECT * FROM users".into()));
         assert_eq!(err, AppError::Internal);
         assert!(!err.to_string().contains("SELECT"));
     }
 
     #[test]
     fn body_limit_maps_to_413() {
-        let err = AppError::from_server_fn_error(ServerFnErrorErr::Deserialization(
-            "length limit exceeded".into(),
-        ));
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::Deserialization("length limit exceeded".into()));
         assert_eq!(err.status_code(), 413);
     }
 

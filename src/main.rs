@@ -16,9 +16,12 @@ mod cli {
     use std::path::PathBuf;
     use std::process::ExitCode;
 
+    use std::time::Duration;
+
     use impact_tree::server::{
-        config::redact_url, db, router, shutdown::Shutdown, telemetry, AppState, Config,
+        auth::session, config::redact_url, db, demo, repo, router, shutdown::Shutdown, telemetry, AppState, Config,
     };
+    use tower_sessions::ExpiredDeletion;
 
     const USAGE: &str = "\
 usage: impact-tree [--config PATH] [COMMAND]
@@ -45,9 +48,7 @@ environment variables such as DATABASE_URL and LEPTOS_SITE_ADDR override it.";
                     println!("{USAGE}");
                     return ExitCode::SUCCESS;
                 }
-                other if command.is_none() && !other.starts_with('-') => {
-                    command = Some(other.to_string())
-                }
+                other if command.is_none() && !other.starts_with('-') => command = Some(other.to_string()),
                 other => return usage_error(&format!("unexpected argument {other:?}")),
             }
         }
@@ -69,18 +70,12 @@ environment variables such as DATABASE_URL and LEPTOS_SITE_ADDR override it.";
                 println!("  site.addr            {}", config.site.addr);
                 println!("  site.environment     {:?}", config.site.environment);
                 println!("  site.public_origin   {}", config.site.public_origin);
-                println!(
-                    "  database.url         {}",
-                    redact_url(&config.database.url)
-                );
+                println!("  database.url         {}", redact_url(&config.database.url));
                 println!(
                     "  database.pool        min {} max {}",
                     config.database.min_connections, config.database.max_connections
                 );
-                println!(
-                    "  http.body_limit      {} bytes",
-                    config.http.body_limit_bytes
-                );
+                println!("  http.body_limit      {} bytes", config.http.body_limit_bytes);
                 println!("  cookies.secure       {}", config.cookies.secure);
                 ExitCode::SUCCESS
             }
@@ -116,11 +111,36 @@ environment variables such as DATABASE_URL and LEPTOS_SITE_ADDR override it.";
         }
     }
 
+    /// Deletes expired sessions and old rate-limit counters every few minutes. Safe to run
+    /// in every server process at once.
+    fn spawn_housekeeping(pool: sqlx::PgPool) {
+        let store = session::store(pool.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(300));
+            loop {
+                tick.tick().await;
+                if let Err(err) = store.delete_expired().await {
+                    tracing::warn!(error = %err, "could not delete expired sessions");
+                }
+                if let Err(err) = repo::throttle::purge_older_than(&pool, Duration::from_secs(86_400)).await {
+                    tracing::warn!(error = %err, "could not purge rate-limit counters");
+                }
+            }
+        });
+    }
+
     async fn serve(config: Config) -> ExitCode {
         let pool = match connect_and_migrate(&config).await {
             Ok(pool) => pool,
             Err(code) => return code,
         };
+        if !config.is_production() {
+            match demo::ensure_demo_account(&pool).await {
+                Ok(line) => tracing::info!("{line}"),
+                Err(err) => tracing::warn!(error = %err, "could not create the demo account"),
+            }
+        }
+        spawn_housekeeping(pool.clone());
         let addr = config.site.addr;
         let grace = config.http.shutdown_grace;
         let state = AppState::new(pool.clone(), config);

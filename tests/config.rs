@@ -7,15 +7,11 @@ use std::time::Duration;
 use impact_tree::server::config::{Config, Environment, ENV_VARS};
 
 fn shipped() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
-        .expect("Leptos.toml in the repo")
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml")).expect("Leptos.toml in the repo")
 }
 
 fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 #[test]
@@ -23,10 +19,7 @@ fn shipped_file_loads_with_the_seed_pool_settings() {
     let config = Config::from_parts("Leptos.toml", Some(&shipped()), &HashMap::new()).unwrap();
     assert_eq!(config.site.addr.to_string(), "127.0.0.1:3000");
     assert_eq!(config.site.environment, Environment::Development);
-    assert_eq!(
-        config.database.url,
-        "postgres://postgres@127.0.0.1:5432/impact_tree"
-    );
+    assert_eq!(config.database.url, "postgres://postgres@127.0.0.1:5432/impact_tree");
     assert_eq!(config.database.max_connections, 20);
     assert_eq!(config.database.min_connections, 5);
     assert_eq!(config.database.idle_timeout, Duration::from_secs(30));
@@ -77,14 +70,8 @@ fn every_key_of_the_shipped_file_has_a_documented_variable() {
     let text = shipped();
     for (key, var) in ENV_VARS {
         let field = key.split('.').nth(1).unwrap();
-        assert!(
-            text.contains(&format!("{field} =")),
-            "Leptos.toml lacks {key}"
-        );
-        assert!(
-            text.contains(var),
-            "Leptos.toml does not mention {var} for {key}"
-        );
+        assert!(text.contains(&format!("{field} =")), "Leptos.toml lacks {key}");
+        assert!(text.contains(var), "Leptos.toml does not mention {var} for {key}");
     }
 }
 
@@ -136,11 +123,7 @@ fn the_binary_refuses_a_bad_config_naming_the_key() {
         .env_remove("IMPACT_TREE_COOKIE_SECURE")
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         stdout.contains("Production") && stdout.contains("cookies.secure       true"),

@@ -112,11 +112,7 @@ async fn bodies_over_the_limit_get_413(pool: PgPool) {
     assert!(text.contains("payload_too_large"), "{text}");
 
     // Under the limit is fine.
-    let response = send(
-        &app,
-        post_status().body(Body::from(vec![b'a'; 1024])).unwrap(),
-    )
-    .await;
+    let response = send(&app, post_status().body(Body::from(vec![b'a'; 1024])).unwrap()).await;
     assert_ne!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
 
@@ -145,12 +141,9 @@ async fn pages_are_compressed_and_rendered_on_the_server(pool: PgPool) {
     )
     .await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(
-        response.headers().get(header::CONTENT_ENCODING).unwrap(),
-        "gzip"
-    );
+    assert_eq!(response.headers().get(header::CONTENT_ENCODING).unwrap(), "gzip");
 
-    let response = send(&app, Request::get("/").body(Body::empty()).unwrap()).await;
+    let response = send(&app, Request::get("/status").body(Body::empty()).unwrap()).await;
     let html = body_text(response).await;
     assert!(html.contains("Impact Tree"));
     assert!(
@@ -162,11 +155,16 @@ async fn pages_are_compressed_and_rendered_on_the_server(pool: PgPool) {
 #[sqlx::test]
 async fn unknown_pages_are_404(pool: PgPool) {
     let app = app(pool);
-    let response = send(
-        &app,
-        Request::get("/no/such/page").body(Body::empty()).unwrap(),
-    )
-    .await;
+    let response = send(&app, Request::get("/no/such/page").body(Body::empty()).unwrap()).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert!(body_text(response).await.contains("Page not found"));
+}
+
+#[sqlx::test]
+async fn malformed_server_function_calls_are_400_not_500(pool: PgPool) {
+    let app = app(pool);
+    let mut client = common::Client::new(app);
+    let answer = client.call("log_in", &[("email", "a@example.com")]).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.body);
+    assert_eq!(answer.json()["kind"], "bad_request");
 }

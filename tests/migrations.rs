@@ -11,13 +11,7 @@ const SEED_COLUMNS: &[(&str, &str, &str, bool, Option<&str>)] = &[
     ("impact_trees", "name", "text", false, None),
     ("impact_trees", "description", "text", true, None),
     ("impact_trees", "nodes", "jsonb", false, Some("'[]'::jsonb")),
-    (
-        "impact_trees",
-        "connections",
-        "jsonb",
-        false,
-        Some("'[]'::jsonb"),
-    ),
+    ("impact_trees", "connections", "jsonb", false, Some("'[]'::jsonb")),
     (
         "impact_trees",
         "canvas_state",
@@ -32,13 +26,7 @@ const SEED_COLUMNS: &[(&str, &str, &str, bool, Option<&str>)] = &[
         true,
         Some("'strategy'::text"),
     ),
-    (
-        "impact_trees",
-        "is_template",
-        "boolean",
-        true,
-        Some("false"),
-    ),
+    ("impact_trees", "is_template", "boolean", true, Some("false")),
     (
         "impact_trees",
         "created_at",
@@ -67,13 +55,7 @@ const SEED_COLUMNS: &[(&str, &str, &str, bool, Option<&str>)] = &[
         Some(r#"'{"x": 0, "y": 0}'::jsonb"#),
     ),
     ("tree_nodes", "is_collapsed", "boolean", true, Some("false")),
-    (
-        "tree_nodes",
-        "template_data",
-        "jsonb",
-        true,
-        Some("'{}'::jsonb"),
-    ),
+    ("tree_nodes", "template_data", "jsonb", true, Some("'{}'::jsonb")),
     ("tree_nodes", "metadata", "jsonb", true, Some("'{}'::jsonb")),
     (
         "tree_nodes",
@@ -90,24 +72,12 @@ const SEED_COLUMNS: &[(&str, &str, &str, bool, Option<&str>)] = &[
         Some("now()"),
     ),
     ("user_activities", "id", "integer", false, Some("nextval")),
-    (
-        "user_activities",
-        "user_id",
-        "character varying",
-        false,
-        None,
-    ),
+    ("user_activities", "user_id", "character varying", false, None),
     ("user_activities", "tree_id", "integer", true, None),
     ("user_activities", "activity_type", "text", false, None),
     ("user_activities", "description", "text", true, None),
     ("user_activities", "session_id", "text", true, None),
-    (
-        "user_activities",
-        "activity_data",
-        "jsonb",
-        true,
-        Some("'{}'::jsonb"),
-    ),
+    ("user_activities", "activity_data", "jsonb", true, Some("'{}'::jsonb")),
     ("user_activities", "user_agent", "text", true, None),
     ("user_activities", "ip_address", "text", true, None),
     (
@@ -136,21 +106,9 @@ const SEED_INDEXES: &[(&str, &str, &[&str])] = &[
         &["(user_id) WHERE (is_template = true)"],
     ),
     ("idx_trees_nodes", "impact_trees", &["USING gin (nodes)"]),
-    (
-        "idx_trees_connections",
-        "impact_trees",
-        &["USING gin (connections)"],
-    ),
-    (
-        "idx_trees_canvas_state",
-        "impact_trees",
-        &["USING gin (canvas_state)"],
-    ),
-    (
-        "idx_trees_node_count",
-        "impact_trees",
-        &["(jsonb_array_length(nodes))"],
-    ),
+    ("idx_trees_connections", "impact_trees", &["USING gin (connections)"]),
+    ("idx_trees_canvas_state", "impact_trees", &["USING gin (canvas_state)"]),
+    ("idx_trees_node_count", "impact_trees", &["(jsonb_array_length(nodes))"]),
     ("idx_tree_nodes_tree_id", "tree_nodes", &["(tree_id)"]),
     ("idx_tree_nodes_parent_id", "tree_nodes", &["(parent_id)"]),
     ("idx_tree_nodes_type", "tree_nodes", &["(node_type)"]),
@@ -159,38 +117,19 @@ const SEED_INDEXES: &[(&str, &str, &[&str])] = &[
         "tree_nodes",
         &["USING gin (template_data)"],
     ),
-    (
-        "idx_tree_nodes_position",
-        "tree_nodes",
-        &["USING gin (\"position\")"],
-    ),
+    ("idx_tree_nodes_position", "tree_nodes", &["USING gin (\"position\")"]),
     ("idx_activities_user", "user_activities", &["(user_id)"]),
     ("idx_activities_tree", "user_activities", &["(tree_id)"]),
-    (
-        "idx_activities_type",
-        "user_activities",
-        &["(activity_type)"],
-    ),
-    (
-        "idx_activities_session",
-        "user_activities",
-        &["(session_id)"],
-    ),
-    (
-        "idx_activities_created",
-        "user_activities",
-        &["(created_at DESC)"],
-    ),
+    ("idx_activities_type", "user_activities", &["(activity_type)"]),
+    ("idx_activities_session", "user_activities", &["(session_id)"]),
+    ("idx_activities_created", "user_activities", &["(created_at DESC)"]),
 ];
 
 /// Foreign keys that must cascade on delete: (constraint, table).
 const CASCADING_FKS: &[(&str, &str)] = &[
     ("tree_nodes_tree_id_impact_trees_id_fk", "tree_nodes"),
     ("tree_nodes_parent_id_tree_nodes_id_fk", "tree_nodes"),
-    (
-        "user_activities_tree_id_impact_trees_id_fk",
-        "user_activities",
-    ),
+    ("user_activities_tree_id_impact_trees_id_fk", "user_activities"),
     ("impact_trees_user_id_users_id_fk", "impact_trees"),
     ("node_connections_from_fk", "node_connections"),
     ("node_connections_to_fk", "node_connections"),
@@ -211,11 +150,7 @@ async fn assert_seed_schema(pool: &PgPool) {
         let (actual_type, is_nullable, actual_default) =
             row.unwrap_or_else(|| panic!("column {table}.{column} is missing"));
         assert_eq!(&actual_type, data_type, "type of {table}.{column}");
-        assert_eq!(
-            is_nullable == "YES",
-            *nullable,
-            "nullability of {table}.{column}"
-        );
+        assert_eq!(is_nullable == "YES", *nullable, "nullability of {table}.{column}");
         if let Some(expected) = default {
             let actual = actual_default.unwrap_or_default();
             assert!(
@@ -234,19 +169,17 @@ async fn assert_seed_schema(pool: &PgPool) {
     assert_eq!(varchar_len, 255);
 
     for (index, table, fragments) in SEED_INDEXES {
-        let def: Option<(String, String)> =
-            sqlx::query_as("SELECT tablename::text, indexdef FROM pg_indexes WHERE schemaname = 'public' AND indexname = $1")
-                .bind(index)
-                .fetch_optional(pool)
-                .await
-                .unwrap();
+        let def: Option<(String, String)> = sqlx::query_as(
+            "SELECT tablename::text, indexdef FROM pg_indexes WHERE schemaname = 'public' AND indexname = $1",
+        )
+        .bind(index)
+        .fetch_optional(pool)
+        .await
+        .unwrap();
         let (actual_table, def) = def.unwrap_or_else(|| panic!("index {index} is missing"));
         assert_eq!(&actual_table, table, "table of {index}");
         for fragment in *fragments {
-            assert!(
-                def.contains(fragment),
-                "index {index}: {def} lacks {fragment}"
-            );
+            assert!(def.contains(fragment), "index {index}: {def} lacks {fragment}");
         }
     }
 
@@ -258,8 +191,7 @@ async fn assert_seed_schema(pool: &PgPool) {
         .fetch_optional(pool)
         .await
         .unwrap();
-        let (actual_table, on_delete) =
-            row.unwrap_or_else(|| panic!("foreign key {constraint} is missing"));
+        let (actual_table, on_delete) = row.unwrap_or_else(|| panic!("foreign key {constraint} is missing"));
         assert_eq!(&actual_table, table);
         assert_eq!(on_delete, "c", "{constraint} must cascade");
     }
@@ -317,13 +249,7 @@ async fn insert_tree(pool: &PgPool, user: &str) -> i32 {
         .unwrap()
 }
 
-async fn insert_node(
-    pool: &PgPool,
-    tree: i32,
-    id: &str,
-    parent: Option<&str>,
-    order: i32,
-) -> Result<(), sqlx::Error> {
+async fn insert_node(pool: &PgPool, tree: i32, id: &str, parent: Option<&str>, order: i32) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO tree_nodes (id, tree_id, parent_id, node_type, title, sort_order) VALUES ($1, $2, $3, 'outcome', $1, $4)")
         .bind(id)
         .bind(tree)
@@ -347,9 +273,7 @@ async fn the_schema_guards_the_tree_structure(pool: PgPool) {
     let tree = insert_tree(&pool, &user).await;
     let other_tree = insert_tree(&pool, &user).await;
     insert_node(&pool, tree, "root", None, 0).await.unwrap();
-    insert_node(&pool, tree, "child", Some("root"), 0)
-        .await
-        .unwrap();
+    insert_node(&pool, tree, "child", Some("root"), 0).await.unwrap();
 
     // A parent in another tree is refused.
     let err = insert_node(&pool, other_tree, "stray", Some("root"), 0)
@@ -357,9 +281,7 @@ async fn the_schema_guards_the_tree_structure(pool: PgPool) {
         .unwrap_err();
     assert_eq!(constraint_of(err), "tree_nodes_parent_same_tree_fk");
     // Two siblings cannot share a position (checked at commit: the constraint is deferred).
-    let err = insert_node(&pool, tree, "twin", Some("root"), 0)
-        .await
-        .unwrap_err();
+    let err = insert_node(&pool, tree, "twin", Some("root"), 0).await.unwrap_err();
     assert_eq!(constraint_of(err), "tree_nodes_sibling_order_key");
     // Emails are unique whatever their case.
     let err = sqlx::query("INSERT INTO users (email, display_name) VALUES ('A@Example.com', 'X')")
@@ -369,8 +291,7 @@ async fn the_schema_guards_the_tree_structure(pool: PgPool) {
     assert_eq!(constraint_of(err), "users_email_key");
 
     // Connections: no self-links, no duplicates, gone with their nodes.
-    let link =
-        "INSERT INTO node_connections (tree_id, from_node_id, to_node_id) VALUES ($1, $2, $3)";
+    let link = "INSERT INTO node_connections (tree_id, from_node_id, to_node_id) VALUES ($1, $2, $3)";
     let err = sqlx::query(link)
         .bind(tree)
         .bind("root")
@@ -405,14 +326,12 @@ async fn the_schema_guards_the_tree_structure(pool: PgPool) {
     assert_eq!(links, 0);
 
     // Deleting the user takes their trees, nodes and share links along.
-    sqlx::query(
-        "INSERT INTO share_links (tree_id, token_hash, created_by) VALUES ($1, sha256('t'), $2)",
-    )
-    .bind(tree)
-    .bind(&user)
-    .execute(&pool)
-    .await
-    .unwrap();
+    sqlx::query("INSERT INTO share_links (tree_id, token_hash, created_by) VALUES ($1, sha256('t'), $2)")
+        .bind(tree)
+        .bind(&user)
+        .execute(&pool)
+        .await
+        .unwrap();
     sqlx::query("DELETE FROM users WHERE id = $1")
         .bind(&user)
         .execute(&pool)
@@ -442,13 +361,11 @@ async fn updated_at_follows_edits_but_not_viewport_saves(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
-    let year: f64 = sqlx::query_scalar(
-        "SELECT extract(year FROM updated_at)::float8 FROM impact_trees WHERE id = $1",
-    )
-    .bind(tree)
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let year: f64 = sqlx::query_scalar("SELECT extract(year FROM updated_at)::float8 FROM impact_trees WHERE id = $1")
+        .bind(tree)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(year, 2020.0, "a viewport save must not count as an edit");
 
     sqlx::query("UPDATE impact_trees SET name = 'Renamed' WHERE id = $1")
@@ -456,12 +373,13 @@ async fn updated_at_follows_edits_but_not_viewport_saves(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
-    let recent: bool =
-        sqlx::query_scalar("SELECT updated_at > now()::timestamp - interval '1 minute' FROM impact_trees WHERE id = $1")
-            .bind(tree)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let recent: bool = sqlx::query_scalar(
+        "SELECT updated_at > now()::timestamp - interval '1 minute' FROM impact_trees WHERE id = $1",
+    )
+    .bind(tree)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert!(recent, "a rename must bump updated_at");
 }
 
@@ -479,32 +397,26 @@ async fn a_database_made_by_the_original_app_upgrades_cleanly(pool: PgPool) {
     assert_seed_schema(&pool).await;
 
     // Data is intact, the legacy user ids became accounts that cannot log in.
-    let (name, nodes): (String, i64) = sqlx::query_as(
-        "SELECT name, jsonb_array_length(nodes)::int8 FROM impact_trees WHERE id = 1",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
-    assert_eq!((name.as_str(), nodes), ("Grow retention", 1));
-    let users: Vec<(String, Option<String>)> =
-        sqlx::query_as("SELECT id, password_hash FROM users ORDER BY id")
-            .fetch_all(&pool)
+    let (name, nodes): (String, i64) =
+        sqlx::query_as("SELECT name, jsonb_array_length(nodes)::int8 FROM impact_trees WHERE id = 1")
+            .fetch_one(&pool)
             .await
             .unwrap();
+    assert_eq!((name.as_str(), nodes), ("Grow retention", 1));
+    let users: Vec<(String, Option<String>)> = sqlx::query_as("SELECT id, password_hash FROM users ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
     assert_eq!(
         users,
-        vec![
-            ("current_user_id".to_string(), None),
-            ("user_123".to_string(), None)
-        ]
+        vec![("current_user_id".to_string(), None), ("user_123".to_string(), None)]
     );
 
     // Existing nodes got their sibling order from creation time, and version 1.
-    let order: Vec<(String, i32, i64)> =
-        sqlx::query_as("SELECT id, sort_order, version FROM tree_nodes ORDER BY id")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+    let order: Vec<(String, i32, i64)> = sqlx::query_as("SELECT id, sort_order, version FROM tree_nodes ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
     assert_eq!(
         order,
         vec![

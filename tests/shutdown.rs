@@ -108,10 +108,7 @@ async fn in_flight_request_survives(signal_name: &str, pool: &PgPool) {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    assert!(
-        status.success(),
-        "exit status after {signal_name}: {status}"
-    );
+    assert!(status.success(), "exit status after {signal_name}: {status}");
     let mut logs = String::new();
     std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut logs).unwrap();
     assert!(logs.contains("database pool closed"), "{logs}");

@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 
 test('the home page shows the database status, and the browser can fetch it again', async ({ page }) => {
-  await page.goto('/');
+  await page.goto('/status');
   await expect(page.getByRole('heading', { name: 'Impact trees for product teams' })).toBeVisible();
 
   // The first answer is rendered on the server.
@@ -32,7 +32,7 @@ test('the home page shows the database status, and the browser can fetch it agai
 test('the page is readable without JavaScript', async ({ browser }) => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
-  await page.goto('/');
+  await page.goto('/status');
   await expect(page.getByTestId('db-status')).toContainText('Database connected');
   await expect(page.locator('body')).not.toHaveAttribute('data-hydrated', 'true');
   await context.close();

@@ -73,8 +73,7 @@ mod tests {
 
     #[test]
     fn old_states_without_orientation_read_as_vertical() {
-        let state: CanvasState =
-            serde_json::from_str(r#"{"zoom": 2, "pan": {"x": 1, "y": -3}}"#).unwrap();
+        let state: CanvasState = serde_json::from_str(r#"{"zoom": 2, "pan": {"x": 1, "y": -3}}"#).unwrap();
         assert_eq!(state.orientation, Orientation::Vertical);
         assert_eq!(state.zoom, 2.0);
     }

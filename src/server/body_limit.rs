@@ -21,11 +21,7 @@ use leptos::server_fn::error::FromServerFnError;
 #[derive(Clone, Copy)]
 pub struct BodyLimit(pub usize);
 
-pub async fn limit_body(
-    State(BodyLimit(limit)): State<BodyLimit>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn limit_body(State(BodyLimit(limit)): State<BodyLimit>, request: Request, next: Next) -> Response {
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)

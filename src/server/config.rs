@@ -44,6 +44,25 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub http: HttpConfig,
     pub cookies: CookieConfig,
+    pub sessions: SessionConfig,
+    pub rate_limits: RateLimitConfig,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionConfig {
+    /// A session unused for this long ends.
+    pub idle_timeout: Duration,
+    /// A session ends this long after log-in, however busy.
+    pub absolute_timeout: Duration,
+}
+
+/// Attempts allowed per window, counted in PostgreSQL so every server process shares them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateLimitConfig {
+    pub window: Duration,
+    pub login_per_ip: u32,
+    pub login_failures_per_account: u32,
+    pub signup_per_ip: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +93,8 @@ pub struct HttpConfig {
     pub body_limit_bytes: usize,
     pub request_timeout: Duration,
     pub shutdown_grace: Duration,
+    /// Behind a reverse proxy: take the client address from the last `X-Forwarded-For` hop.
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -94,6 +115,26 @@ struct RawConfig {
     http: RawHttp,
     #[serde(default)]
     cookies: RawCookies,
+    #[serde(default)]
+    sessions: RawSessions,
+    #[serde(default)]
+    rate_limits: RawRateLimits,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSessions {
+    idle_timeout_mins: Option<i64>,
+    absolute_timeout_hours: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRateLimits {
+    window_secs: Option<i64>,
+    login_per_ip: Option<i64>,
+    login_failures_per_account: Option<i64>,
+    signup_per_ip: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -126,6 +167,7 @@ struct RawHttp {
     body_limit_bytes: Option<i64>,
     request_timeout_secs: Option<i64>,
     shutdown_grace_secs: Option<i64>,
+    trust_forwarded_for: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -167,10 +209,7 @@ impl Resolver<'_> {
     }
 
     fn env_key(&self, var: &str) -> &str {
-        self.env
-            .get_key_value(var)
-            .map(|(k, _)| k.as_str())
-            .unwrap_or("")
+        self.env.get_key_value(var).map(|(k, _)| k.as_str()).unwrap_or("")
     }
 
     fn integer(
@@ -218,32 +257,30 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("database.url", "DATABASE_URL"),
     ("database.max_connections", "IMPACT_TREE_DB_MAX_CONNECTIONS"),
     ("database.min_connections", "IMPACT_TREE_DB_MIN_CONNECTIONS"),
-    (
-        "database.idle_timeout_secs",
-        "IMPACT_TREE_DB_IDLE_TIMEOUT_SECS",
-    ),
-    (
-        "database.acquire_timeout_secs",
-        "IMPACT_TREE_DB_ACQUIRE_TIMEOUT_SECS",
-    ),
+    ("database.idle_timeout_secs", "IMPACT_TREE_DB_IDLE_TIMEOUT_SECS"),
+    ("database.acquire_timeout_secs", "IMPACT_TREE_DB_ACQUIRE_TIMEOUT_SECS"),
     (
         "database.statement_timeout_secs",
         "IMPACT_TREE_DB_STATEMENT_TIMEOUT_SECS",
     ),
-    (
-        "database.startup_timeout_secs",
-        "IMPACT_TREE_DB_STARTUP_TIMEOUT_SECS",
-    ),
+    ("database.startup_timeout_secs", "IMPACT_TREE_DB_STARTUP_TIMEOUT_SECS"),
     ("http.body_limit_bytes", "IMPACT_TREE_BODY_LIMIT_BYTES"),
-    (
-        "http.request_timeout_secs",
-        "IMPACT_TREE_REQUEST_TIMEOUT_SECS",
-    ),
-    (
-        "http.shutdown_grace_secs",
-        "IMPACT_TREE_SHUTDOWN_GRACE_SECS",
-    ),
+    ("http.request_timeout_secs", "IMPACT_TREE_REQUEST_TIMEOUT_SECS"),
+    ("http.shutdown_grace_secs", "IMPACT_TREE_SHUTDOWN_GRACE_SECS"),
+    ("http.trust_forwarded_for", "IMPACT_TREE_TRUST_FORWARDED_FOR"),
     ("cookies.secure", "IMPACT_TREE_COOKIE_SECURE"),
+    ("sessions.idle_timeout_mins", "IMPACT_TREE_SESSION_IDLE_TIMEOUT_MINS"),
+    (
+        "sessions.absolute_timeout_hours",
+        "IMPACT_TREE_SESSION_ABSOLUTE_TIMEOUT_HOURS",
+    ),
+    ("rate_limits.window_secs", "IMPACT_TREE_RATE_LIMIT_WINDOW_SECS"),
+    ("rate_limits.login_per_ip", "IMPACT_TREE_RATE_LIMIT_LOGIN_PER_IP"),
+    (
+        "rate_limits.login_failures_per_account",
+        "IMPACT_TREE_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT",
+    ),
+    ("rate_limits.signup_per_ip", "IMPACT_TREE_RATE_LIMIT_SIGNUP_PER_IP"),
 ];
 
 fn var(key: &str) -> &'static str {
@@ -261,10 +298,7 @@ impl Config {
             Ok(text) => Some(text),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
             Err(err) => {
-                return Err(ConfigError(format!(
-                    "cannot read {}: {err}",
-                    path.display()
-                )));
+                return Err(ConfigError(format!("cannot read {}: {err}", path.display())));
             }
         };
         let env: HashMap<String, String> = std::env::vars()
@@ -274,11 +308,7 @@ impl Config {
     }
 
     /// Pure core of [`Config::load`], so tests need neither files nor process-wide variables.
-    pub fn from_parts(
-        file_name: &str,
-        text: Option<&str>,
-        env: &HashMap<String, String>,
-    ) -> Result<Self, ConfigError> {
+    pub fn from_parts(file_name: &str, text: Option<&str>, env: &HashMap<String, String>) -> Result<Self, ConfigError> {
         let raw: RawConfig = match text {
             Some(text) => toml::from_str(text).map_err(|err| {
                 // toml's message names the offending key and shows the line.
@@ -286,13 +316,9 @@ impl Config {
             })?,
             None => RawConfig::default(),
         };
-        let r = Resolver {
-            file: file_name,
-            env,
-        };
+        let r = Resolver { file: file_name, env };
 
-        let (environment, source) =
-            r.string(var("site.environment"), raw.site.environment, "development");
+        let (environment, source) = r.string(var("site.environment"), raw.site.environment, "development");
         let environment = Environment::parse(&environment).ok_or_else(|| {
             ConfigError(format!(
                 "{} must be \"development\" or \"production\", got {environment:?}",
@@ -310,22 +336,13 @@ impl Config {
 
         let non_empty = |key: &str, value: (String, Source<'_>)| -> Result<String, ConfigError> {
             if value.0.trim().is_empty() {
-                Err(ConfigError(format!(
-                    "{} must not be empty",
-                    describe(key, &value.1)
-                )))
+                Err(ConfigError(format!("{} must not be empty", describe(key, &value.1))))
             } else {
                 Ok(value.0)
             }
         };
-        let root = non_empty(
-            "site.root",
-            r.string(var("site.root"), raw.site.root, "target/site"),
-        )?;
-        let pkg_dir = non_empty(
-            "site.pkg_dir",
-            r.string(var("site.pkg_dir"), raw.site.pkg_dir, "pkg"),
-        )?;
+        let root = non_empty("site.root", r.string(var("site.root"), raw.site.root, "target/site"))?;
+        let pkg_dir = non_empty("site.pkg_dir", r.string(var("site.pkg_dir"), raw.site.pkg_dir, "pkg"))?;
         let output_name = non_empty(
             "site.output_name",
             r.string(var("site.output_name"), raw.site.output_name, "impact-tree"),
@@ -361,21 +378,9 @@ impl Config {
                 describe("database.url", &source)
             )));
         }
-        let db_int = |key: &str, file: Option<i64>, default: i64, range| {
-            r.integer(key, var(key), file, default, range)
-        };
-        let max_connections = db_int(
-            "database.max_connections",
-            raw.database.max_connections,
-            20,
-            1..=1000,
-        )? as u32;
-        let min_connections = db_int(
-            "database.min_connections",
-            raw.database.min_connections,
-            5,
-            0..=1000,
-        )? as u32;
+        let db_int = |key: &str, file: Option<i64>, default: i64, range| r.integer(key, var(key), file, default, range);
+        let max_connections = db_int("database.max_connections", raw.database.max_connections, 20, 1..=1000)? as u32;
+        let min_connections = db_int("database.min_connections", raw.database.min_connections, 5, 0..=1000)? as u32;
         if min_connections > max_connections {
             return Err(ConfigError(format!(
                 "`database.min_connections` ({min_connections}) must not exceed `database.max_connections` ({max_connections})"
@@ -429,6 +434,63 @@ impl Config {
             0..=3_600,
         )?);
 
+        let trust_raw = raw.http.trust_forwarded_for.map(|b| b.to_string());
+        let (trust, source) = r.string(var("http.trust_forwarded_for"), trust_raw, "false");
+        let trust_forwarded_for = parse_bool(&trust).ok_or_else(|| {
+            ConfigError(format!(
+                "{} must be true or false, got {trust:?}",
+                describe("http.trust_forwarded_for", &source)
+            ))
+        })?;
+
+        let int = |key: &str, file: Option<i64>, default: i64, range| r.integer(key, var(key), file, default, range);
+        let sessions = SessionConfig {
+            idle_timeout: Duration::from_secs(
+                60 * int(
+                    "sessions.idle_timeout_mins",
+                    raw.sessions.idle_timeout_mins,
+                    7 * 24 * 60,
+                    1..=525_600,
+                )? as u64,
+            ),
+            absolute_timeout: Duration::from_secs(
+                3600 * int(
+                    "sessions.absolute_timeout_hours",
+                    raw.sessions.absolute_timeout_hours,
+                    30 * 24,
+                    1..=8_760,
+                )? as u64,
+            ),
+        };
+        if sessions.idle_timeout > sessions.absolute_timeout {
+            return Err(ConfigError(
+                "`sessions.idle_timeout_mins` must not exceed `sessions.absolute_timeout_hours`".into(),
+            ));
+        }
+        let rate_limits = RateLimitConfig {
+            window: Duration::from_secs(
+                int("rate_limits.window_secs", raw.rate_limits.window_secs, 900, 1..=86_400)? as u64,
+            ),
+            login_per_ip: int(
+                "rate_limits.login_per_ip",
+                raw.rate_limits.login_per_ip,
+                30,
+                1..=1_000_000,
+            )? as u32,
+            login_failures_per_account: int(
+                "rate_limits.login_failures_per_account",
+                raw.rate_limits.login_failures_per_account,
+                10,
+                1..=1_000_000,
+            )? as u32,
+            signup_per_ip: int(
+                "rate_limits.signup_per_ip",
+                raw.rate_limits.signup_per_ip,
+                10,
+                1..=1_000_000,
+            )? as u32,
+        };
+
         let secure_raw = match raw.cookies.secure {
             None => None,
             Some(toml::Value::Boolean(b)) => Some(b.to_string()),
@@ -436,16 +498,15 @@ impl Config {
             Some(other) => Some(other.to_string()),
         };
         let (secure, source) = r.string(var("cookies.secure"), secure_raw, "auto");
-        let secure = match secure.trim().to_ascii_lowercase().as_str() {
-            "auto" => environment == Environment::Production,
-            "true" | "1" | "yes" | "on" => true,
-            "false" | "0" | "no" | "off" => false,
-            _ => {
-                return Err(ConfigError(format!(
+        let secure = if secure.trim().eq_ignore_ascii_case("auto") {
+            environment == Environment::Production
+        } else {
+            parse_bool(&secure).ok_or_else(|| {
+                ConfigError(format!(
                     "{} must be auto, true or false, got {secure:?}",
                     describe("cookies.secure", &source)
-                )))
-            }
+                ))
+            })?
         };
 
         Ok(Config {
@@ -471,8 +532,11 @@ impl Config {
                 body_limit_bytes,
                 request_timeout,
                 shutdown_grace,
+                trust_forwarded_for,
             },
             cookies: CookieConfig { secure },
+            sessions,
+            rate_limits,
         })
     }
 
@@ -502,13 +566,18 @@ impl Config {
     }
 }
 
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
 fn normalize_origin(origin: &str) -> Option<String> {
     let origin = origin.trim_end_matches('/');
     let (scheme, rest) = origin.split_once("://")?;
-    if !(scheme == "http" || scheme == "https")
-        || rest.is_empty()
-        || rest.contains(['/', '?', '#', ' '])
-    {
+    if !(scheme == "http" || scheme == "https") || rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
         return None;
     }
     Some(format!("{scheme}://{}", rest.to_ascii_lowercase()))
@@ -532,10 +601,7 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -551,33 +617,15 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_named() {
-        let err = Config::from_parts(
-            "Leptos.toml",
-            Some("[database]\nmax_conections = 3\n"),
-            &env(&[]),
-        )
-        .unwrap_err();
+        let err = Config::from_parts("Leptos.toml", Some("[database]\nmax_conections = 3\n"), &env(&[])).unwrap_err();
         assert!(err.0.contains("max_conections"), "{err}");
     }
 
     #[test]
     fn out_of_range_values_name_key_and_variable() {
-        let err = Config::from_parts(
-            "L.toml",
-            Some("[database]\nmax_connections = 0\n"),
-            &env(&[]),
-        )
-        .unwrap_err();
-        assert!(
-            err.0.contains("`database.max_connections` in L.toml"),
-            "{err}"
-        );
-        let err = Config::from_parts(
-            "L.toml",
-            None,
-            &env(&[("IMPACT_TREE_BODY_LIMIT_BYTES", "lots")]),
-        )
-        .unwrap_err();
+        let err = Config::from_parts("L.toml", Some("[database]\nmax_connections = 0\n"), &env(&[])).unwrap_err();
+        assert!(err.0.contains("`database.max_connections` in L.toml"), "{err}");
+        let err = Config::from_parts("L.toml", None, &env(&[("IMPACT_TREE_BODY_LIMIT_BYTES", "lots")])).unwrap_err();
         assert!(err.0.contains("IMPACT_TREE_BODY_LIMIT_BYTES"), "{err}");
         assert!(err.0.contains("http.body_limit_bytes"), "{err}");
     }
@@ -591,20 +639,12 @@ mod tests {
 
     #[test]
     fn production_turns_secure_cookies_on_unless_told_otherwise() {
-        let prod = Config::from_parts(
-            "L",
-            Some("[site]\nenvironment = \"production\"\n"),
-            &env(&[]),
-        )
-        .unwrap();
+        let prod = Config::from_parts("L", Some("[site]\nenvironment = \"production\"\n"), &env(&[])).unwrap();
         assert!(prod.cookies.secure);
         let off = Config::from_parts(
             "L",
             None,
-            &env(&[
-                ("LEPTOS_ENV", "PROD"),
-                ("IMPACT_TREE_COOKIE_SECURE", "false"),
-            ]),
+            &env(&[("LEPTOS_ENV", "PROD"), ("IMPACT_TREE_COOKIE_SECURE", "false")]),
         )
         .unwrap();
         assert!(off.is_production());

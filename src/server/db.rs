@@ -15,10 +15,7 @@ pub fn connect_options(config: &DatabaseConfig) -> Result<PgConnectOptions, sqlx
     Ok(PgConnectOptions::from_str(&config.url)?
         .application_name("impact-tree")
         // `timestamp` columns (the seed's) are written by now(): keep them in UTC.
-        .options([
-            ("timezone", "UTC"),
-            ("statement_timeout", statement_timeout.as_str()),
-        ]))
+        .options([("timezone", "UTC"), ("statement_timeout", statement_timeout.as_str())]))
 }
 
 /// The pool as the seed configures it: max 20, min 5, idle 30 s, short acquire timeout.
@@ -42,9 +39,7 @@ pub async fn connect(config: &DatabaseConfig) -> Result<PgPool, sqlx::Error> {
     loop {
         match pool_options(config).connect_with(options.clone()).await {
             Ok(pool) => return Ok(pool),
-            Err(err)
-                if started.elapsed() + delay < config.startup_timeout && is_transient(&err) =>
-            {
+            Err(err) if started.elapsed() + delay < config.startup_timeout && is_transient(&err) => {
                 tracing::warn!(error = %err, "database not reachable yet, retrying");
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(3));

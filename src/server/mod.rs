@@ -1,12 +1,18 @@
 //! Server-only code: configuration, state, the database, HTTP layers and all SQL.
 
+pub mod auth;
 pub mod body_limit;
 pub mod config;
+pub mod csrf;
 pub mod db;
+pub mod demo;
+pub mod error_status;
+pub mod guard;
 pub mod health;
 pub mod repo;
-pub mod respond;
+pub mod request_context;
 pub mod router;
+pub mod security_headers;
 pub mod shutdown;
 pub mod state;
 pub mod telemetry;

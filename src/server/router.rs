@@ -1,33 +1,61 @@
+use std::path::Path;
+
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::routing::get;
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use super::auth::session::{auth_layer, enforce_lifetimes};
 use super::body_limit::{limit_body, BodyLimit};
-use super::{health, telemetry, AppState};
+use super::csrf::{reject_cross_site, AllowedOrigins};
+use super::{error_status, health, security_headers, telemetry, AppState};
 use crate::app::{shell, App};
 
 /// The whole HTTP application: pages, server functions, health checks, static files, and the
 /// layers around them. `main` and the integration tests build it the same way.
 pub fn build(state: AppState) -> Router {
+    let config = state.config.clone();
     let routes = generate_route_list(App);
-    let limit = state.config.http.body_limit_bytes;
-    let timeout = state.config.http.request_timeout;
     let options = state.leptos_options.clone();
 
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+    // Pages and server functions: the only routes that load the session (one query per
+    // request), so assets and health checks stay free of database work.
+    let app = Router::new()
         // Server functions and pages get `AppState` through Leptos context.
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            config.sessions.clone(),
+            enforce_lifetimes,
+        ))
+        .layer(auth_layer(state.pool.clone(), &config));
+
+    let site = Path::new(&*state.leptos_options.site_root).to_path_buf();
+    // Bundle file names do not change between builds, so browsers revalidate them.
+    let assets = Router::new()
+        .nest_service("/pkg", ServeDir::new(site.join(&*state.leptos_options.site_pkg_dir)))
+        .route_service("/favicon.svg", ServeFile::new(site.join("favicon.svg")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ));
+
+    let limit = config.http.body_limit_bytes;
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .with_state(state)
+        .merge(assets)
+        .merge(app)
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -36,12 +64,15 @@ pub fn build(state: AppState) -> Router {
                 .layer(CompressionLayer::new())
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::REQUEST_TIMEOUT,
-                    timeout,
+                    config.http.request_timeout,
                 ))
+                .layer(axum::middleware::from_fn(security_headers::add))
+                .layer(axum::middleware::from_fn(error_status::set_status))
                 .layer(axum::middleware::from_fn_with_state(
-                    BodyLimit(limit),
-                    limit_body,
+                    AllowedOrigins::new(&config.site.public_origin),
+                    reject_cross_site,
                 ))
+                .layer(axum::middleware::from_fn_with_state(BodyLimit(limit), limit_body))
                 .layer(DefaultBodyLimit::max(limit)),
         )
 }

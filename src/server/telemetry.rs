@@ -5,11 +5,8 @@ use tracing_subscriber::EnvFilter;
 /// Logs go to stdout: JSON lines in production (for a log pipeline), readable text in
 /// development. `RUST_LOG` overrides the default filter.
 pub fn init(json: bool) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false);
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
     // A second init (tests) is harmless.
     let _ = if json {
         builder.json().try_init()

@@ -1,12 +1,67 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::api::trees::list_my_trees;
+use crate::ui::auth::{use_auth, RequireUser};
 use crate::ui::status::StatusLine;
 
+/// `/`: the logged-in user's dashboard.
 #[component]
-pub fn HomePage() -> impl IntoView {
+pub fn DashboardPage() -> impl IntoView {
     view! {
-        <Title text="" />
+        <Title text="Your trees" />
+        <RequireUser>
+            <Dashboard />
+        </RequireUser>
+    }
+}
+
+#[component]
+fn Dashboard() -> impl IntoView {
+    let auth = use_auth();
+    let trees = Resource::new(|| (), |_| list_my_trees());
+    let name = move || {
+        auth.user
+            .get()
+            .and_then(|r| r.ok())
+            .flatten()
+            .map(|u| u.display_name)
+            .unwrap_or_default()
+    };
+    view! {
+        <section class="page" data-testid="dashboard">
+            <h1>"Your trees"</h1>
+            <p class="lead">{move || format!("Welcome, {}.", name())}</p>
+            <Transition fallback=|| view! { <p class="muted">"Loading your trees…"</p> }>
+                {move || trees.get().map(|result| match result {
+                    Ok(trees) if trees.is_empty() => view! {
+                        <p class="empty" data-testid="no-trees">
+                            "You have no impact trees yet. An impact tree links an objective to the outcomes, "
+                            "opportunities and solutions that serve it."
+                        </p>
+                    }.into_any(),
+                    Ok(trees) => view! {
+                        <ul class="tree-list" data-testid="tree-list">
+                            {trees.into_iter().map(|t| view! {
+                                <li>
+                                    <a href=format!("/trees/{}", t.id)>{t.name}</a>
+                                    <span class="muted">{format!(" · {} · {} nodes · updated {}", t.discovery_phase, t.node_count, t.updated_at)}</span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// `/status`: proof that browser, server and database talk to each other.
+#[component]
+pub fn StatusPage() -> impl IntoView {
+    view! {
+        <Title text="System status" />
         <section class="page">
             <h1>"Impact trees for product teams"</h1>
             <p class="lead">

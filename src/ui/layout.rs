@@ -1,8 +1,11 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::ui::auth::use_auth;
+
 #[component]
 pub fn Header() -> impl IntoView {
+    let auth = use_auth();
     view! {
         <header class="app-header">
             <a class="brand" href="/">
@@ -14,7 +17,34 @@ pub fn Header() -> impl IntoView {
                 </svg>
                 <span>"Impact Tree"</span>
             </a>
+            <nav class="account-nav" aria-label="Account">
+                <Transition fallback=|| ()>
+                    {move || {
+                        auth.user.get().map(|user| match user {
+                            Ok(Some(user)) => view! {
+                                <a href="/account" class="user-name" data-testid="user-name">{user.display_name}</a>
+                                <ActionForm action=auth.log_out attr:class="inline-form">
+                                    <button type="submit" class="secondary" data-testid="log-out">"Log out"</button>
+                                </ActionForm>
+                            }.into_any(),
+                            _ => view! {
+                                <a href="/login">"Log in"</a>
+                                <a href="/signup" class="button-link">"Sign up"</a>
+                            }.into_any(),
+                        })
+                    }}
+                </Transition>
+            </nav>
         </header>
+    }
+}
+
+#[component]
+pub fn Footer() -> impl IntoView {
+    view! {
+        <footer class="app-footer">
+            <a href="/status">"System status"</a>
+        </footer>
     }
 }
 

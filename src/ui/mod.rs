@@ -1,5 +1,6 @@
 //! Components and pages.
 
+pub mod auth;
 pub mod home;
 pub mod layout;
 pub mod status;

@@ -21,8 +21,5 @@ pub async fn db_status(db: impl PgExecutor<'_>) -> Result<DbStatus, sqlx::Error>
 
 /// The cheapest round trip that proves the database answers.
 pub async fn ping(db: impl PgExecutor<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query!("SELECT 1 AS one")
-        .fetch_one(db)
-        .await
-        .map(|_| ())
+    sqlx::query!("SELECT 1 AS one").fetch_one(db).await.map(|_| ())
 }
