@@ -61,6 +61,10 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
             {move || {
                 auth.user.get().map(|user| match user {
                     Ok(Some(_)) => children().into_any(),
+                    // Someone who just logged out is not sent back here after the next log-in.
+                    Ok(None) if auth.log_out.version().get_untracked() > 0 => {
+                        view! { <Redirect path="/login" /> }.into_any()
+                    }
                     Ok(None) => {
                         let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
                         let path = format!("/login?next={}", encode_query_value(&here));
@@ -147,12 +151,12 @@ pub fn LoginPage() -> impl IntoView {
                 <ActionForm action=auth.log_in attr:class="form" attr:data-testid="login-form">
                     <FormMessage error />
                     <label for="login-email">"Email"</label>
-                    <input id="login-email" type="email" name="email" autocomplete="username" required prop:value=email />
+                    <input id="login-email" type="email" name="email" autocomplete="username" required value=email />
                     <FieldMessage error field="email" />
                     <label for="login-password">"Password"</label>
                     <input id="login-password" type="password" name="password" autocomplete="current-password" required />
                     <FieldMessage error field="password" />
-                    <input type="hidden" name="next" prop:value=next />
+                    <input type="hidden" name="next" value=next />
                     <button type="submit" disabled=move || auth.log_in.pending().get()>"Log in"</button>
                 </ActionForm>
             </Transition>
@@ -183,17 +187,17 @@ pub fn SignupPage() -> impl IntoView {
                 <ActionForm action=auth.sign_up attr:class="form" attr:data-testid="signup-form">
                     <FormMessage error />
                     <label for="signup-email">"Email"</label>
-                    <input id="signup-email" type="email" name="email" autocomplete="email" required prop:value=email />
+                    <input id="signup-email" type="email" name="email" autocomplete="email" required value=email />
                     <FieldMessage error field="email" />
                     <label for="signup-name">"Your name"</label>
-                    <input id="signup-name" type="text" name="display_name" autocomplete="name" required maxlength="100" prop:value=display_name />
+                    <input id="signup-name" type="text" name="display_name" autocomplete="name" required maxlength="100" value=display_name />
                     <FieldMessage error field="display_name" />
                     <label for="signup-password">"Password"</label>
                     <input id="signup-password" type="password" name="password" autocomplete="new-password" required
                         minlength=PASSWORD_MIN.to_string() maxlength=PASSWORD_MAX.to_string() aria-describedby="password-hint" />
                     <p class="hint" id="password-hint">{format!("{PASSWORD_MIN} to {PASSWORD_MAX} characters, not a common password.")}</p>
                     <FieldMessage error field="password" />
-                    <input type="hidden" name="next" prop:value=next />
+                    <input type="hidden" name="next" value=next />
                     <button type="submit" disabled=move || auth.sign_up.pending().get()>"Create account"</button>
                 </ActionForm>
             </Transition>
