@@ -1,7 +1,10 @@
+//! Trees: list, load, create, edit, duplicate, delete, and the saved viewport.
+
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 
 use crate::error::AppError;
-use crate::model::TreeSummary;
+use crate::model::{CanvasState, TreeDetail, TreeMeta, TreeSummary};
 
 /// The caller's trees, newest first.
 #[server(prefix = "/api", endpoint = "list_trees")]
@@ -9,4 +12,132 @@ pub async fn list_my_trees() -> Result<Vec<TreeSummary>, AppError> {
     use crate::server::{guard, repo};
     let (caller, user) = guard::require_user().await?;
     Ok(repo::trees::list_for_user(&caller.state.pool, &user.0.id).await?)
+}
+
+/// One tree with all its nodes and connections.
+#[server(prefix = "/api", endpoint = "get_tree")]
+pub async fn get_tree(tree_id: i32) -> Result<TreeDetail, AppError> {
+    use crate::server::{guard, repo};
+    let (caller, user) = guard::require_user().await?;
+    repo::trees::get_detail(&caller.state.pool, &user.0.id, tree_id).await
+}
+
+/// A new, empty tree.
+#[server(prefix = "/api", endpoint = "create_tree")]
+pub async fn create_tree(
+    name: String,
+    description: Option<String>,
+    discovery_phase: Option<String>,
+) -> Result<TreeMeta, AppError> {
+    use crate::server::{guard, repo};
+    let (caller, user) = guard::require_user().await?;
+    let input = server::tree_input(&caller, &name, description.as_deref(), discovery_phase.as_deref(), false)?;
+    let mut tx = caller.state.pool.begin().await?;
+    let meta = repo::trees::create(&mut tx, &caller.actor(&user.0.id), input.as_new()).await?;
+    tx.commit().await?;
+    Ok(meta)
+}
+
+/// Renames, describes, sets the phase of, or marks as template the caller's tree, if
+/// `version` is still current (else Conflict with the current state).
+#[server(prefix = "/api", endpoint = "update_tree")]
+pub async fn update_tree(
+    tree_id: i32,
+    version: i64,
+    name: String,
+    description: Option<String>,
+    discovery_phase: String,
+    is_template: bool,
+) -> Result<TreeMeta, AppError> {
+    use crate::server::{guard, repo};
+    let (caller, user) = guard::require_user().await?;
+    let input = server::tree_input(&caller, &name, description.as_deref(), Some(&discovery_phase), is_template)?;
+    let mut tx = caller.state.pool.begin().await?;
+    let meta = repo::trees::update_meta(&mut tx, &caller.actor(&user.0.id), tree_id, version, input.as_new()).await?;
+    tx.commit().await?;
+    Ok(meta)
+}
+
+#[server(prefix = "/api", endpoint = "delete_tree")]
+pub async fn delete_tree(tree_id: i32) -> Result<(), AppError> {
+    use crate::server::{guard, repo};
+    let (caller, user) = guard::require_user().await?;
+    let mut tx = caller.state.pool.begin().await?;
+    repo::trees::delete(&mut tx, &caller.actor(&user.0.id), tree_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A copy of the caller's tree, named `name` or "Copy of …".
+#[server(prefix = "/api", endpoint = "duplicate_tree")]
+pub async fn duplicate_tree(tree_id: i32, name: Option<String>) -> Result<TreeMeta, AppError> {
+    use crate::model::limits::clean_title;
+    use crate::server::{guard, repo};
+    let (caller, user) = guard::require_user().await?;
+    let limits = caller.state.config.limits;
+    let mut tx = caller.state.pool.begin().await?;
+    let source = repo::trees::get_meta(&mut *tx, &user.0.id, tree_id).await?;
+    let name = match name.filter(|n| !n.trim().is_empty()) {
+        Some(name) => clean_title(&name, limits.tree_name_max).map_err(|m| AppError::validation("name", m))?,
+        None => format!("Copy of {}", source.name).chars().take(limits.tree_name_max).collect(),
+    };
+    let meta = repo::trees::duplicate(&mut tx, &caller.actor(&user.0.id), tree_id, &name).await?;
+    tx.commit().await?;
+    Ok(meta)
+}
+
+/// Saves zoom, pan and orientation: called on every settled pan or zoom, so it is one small
+/// write with no version check and no activity row.
+#[server(prefix = "/api", endpoint = "save_canvas_state", input = Json)]
+pub async fn save_canvas_state(tree_id: i32, state: CanvasState) -> Result<CanvasState, AppError> {
+    use crate::server::{guard, repo};
+    let (caller, user) = guard::require_user().await?;
+    let state = state.sanitized().map_err(|(field, message)| AppError::validation(format!("state.{field}"), message))?;
+    repo::trees::save_canvas_state(&caller.state.pool, &user.0.id, tree_id, &state).await?;
+    Ok(state)
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use crate::error::AppError;
+    use crate::model::limits::{clean_description, clean_title};
+    use crate::model::DiscoveryPhase;
+    use crate::server::guard::Caller;
+    use crate::server::repo::trees::NewTree;
+
+    pub struct TreeInput {
+        name: String,
+        description: Option<String>,
+        phase: DiscoveryPhase,
+        is_template: bool,
+    }
+
+    impl TreeInput {
+        pub fn as_new(&self) -> NewTree<'_> {
+            NewTree {
+                name: &self.name,
+                description: self.description.as_deref(),
+                discovery_phase: self.phase,
+                is_template: self.is_template,
+            }
+        }
+    }
+
+    pub fn tree_input(
+        caller: &Caller,
+        name: &str,
+        description: Option<&str>,
+        phase: Option<&str>,
+        is_template: bool,
+    ) -> Result<TreeInput, AppError> {
+        let limits = caller.state.config.limits;
+        let name = clean_title(name, limits.tree_name_max).map_err(|m| AppError::validation("name", m))?;
+        let description =
+            clean_description(description, limits.description_max).map_err(|m| AppError::validation("description", m))?;
+        let phase = match phase.map(str::trim).filter(|p| !p.is_empty()) {
+            Some(p) => p.parse().map_err(|m: String| AppError::validation("discovery_phase", m))?,
+            None => DiscoveryPhase::default(),
+        };
+        Ok(TreeInput { name, description, phase, is_template })
+    }
 }

@@ -1,13 +1,19 @@
 //! Shared types and pure logic: no I/O, compiled for both the server and the browser.
 
 pub mod account;
+pub mod activity;
 pub mod canvas;
+pub mod limits;
 pub mod node_type;
 pub mod status;
+pub mod template_data;
 pub mod tree;
+pub mod type_rules;
 
 pub use account::CurrentUser;
+pub use activity::{ActivityEntry, ActivityPage};
 pub use canvas::{CanvasState, Orientation, Pan};
 pub use node_type::NodeType;
 pub use status::DbStatus;
-pub use tree::TreeSummary;
+pub use limits::Limits;
+pub use tree::{Connection, DiscoveryPhase, Position, TreeDetail, TreeMeta, TreeNode, TreeSummary};

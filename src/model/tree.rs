@@ -1,4 +1,47 @@
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{CanvasState, NodeType};
+
+/// Where a tree is in the product discovery cycle (`impact_trees.discovery_phase`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiscoveryPhase {
+    #[default]
+    Strategy,
+    Discovery,
+    Delivery,
+    Learning,
+}
+
+impl DiscoveryPhase {
+    pub const ALL: [DiscoveryPhase; 4] =
+        [DiscoveryPhase::Strategy, DiscoveryPhase::Discovery, DiscoveryPhase::Delivery, DiscoveryPhase::Learning];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiscoveryPhase::Strategy => "strategy",
+            DiscoveryPhase::Discovery => "discovery",
+            DiscoveryPhase::Delivery => "delivery",
+            DiscoveryPhase::Learning => "learning",
+        }
+    }
+
+    /// Rows of the original app may hold anything here; they read as the default.
+    pub fn from_db(value: Option<&str>) -> Self {
+        DiscoveryPhase::ALL.into_iter().find(|p| Some(p.as_str()) == value).unwrap_or_default()
+    }
+}
+
+impl std::str::FromStr for DiscoveryPhase {
+    type Err = String;
+    fn from_str(value: &str) -> Result<Self, String> {
+        DiscoveryPhase::ALL
+            .into_iter()
+            .find(|p| p.as_str() == value)
+            .ok_or_else(|| "must be one of strategy, discovery, delivery, learning".to_string())
+    }
+}
 
 /// One line of "my trees".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -10,5 +53,62 @@ pub struct TreeSummary {
     pub is_template: bool,
     pub node_count: i64,
     /// RFC 3339, UTC.
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Position {
+    pub x: f64,
+    pub y: f64,
+}
+
+/// A node as stored in `tree_nodes`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TreeNode {
+    pub id: String,
+    pub parent_id: Option<String>,
+    pub node_type: NodeType,
+    pub title: String,
+    pub description: Option<String>,
+    pub position: Position,
+    pub is_collapsed: bool,
+    pub template_data: Value,
+    pub sort_order: i32,
+    pub version: i64,
+}
+
+/// A cross-link between two nodes of one tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Connection {
+    pub id: String,
+    pub from_node_id: String,
+    pub to_node_id: String,
+}
+
+/// A whole tree: what the editor loads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TreeDetail {
+    pub id: i32,
+    pub name: String,
+    pub description: Option<String>,
+    pub discovery_phase: DiscoveryPhase,
+    pub is_template: bool,
+    pub canvas_state: CanvasState,
+    pub version: i64,
+    pub updated_at: String,
+    /// Ordered by parent, then sibling order.
+    pub nodes: Vec<TreeNode>,
+    pub connections: Vec<Connection>,
+}
+
+/// The tree's own fields, as a rename/describe/phase/template edit sends them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TreeMeta {
+    pub id: i32,
+    pub name: String,
+    pub description: Option<String>,
+    pub discovery_phase: DiscoveryPhase,
+    pub is_template: bool,
+    pub version: i64,
     pub updated_at: String,
 }

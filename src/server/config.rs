@@ -46,6 +46,7 @@ pub struct Config {
     pub cookies: CookieConfig,
     pub sessions: SessionConfig,
     pub rate_limits: RateLimitConfig,
+    pub limits: crate::model::Limits,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -119,6 +120,17 @@ struct RawConfig {
     sessions: RawSessions,
     #[serde(default)]
     rate_limits: RawRateLimits,
+    #[serde(default)]
+    limits: RawLimits,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    title_max_chars: Option<i64>,
+    description_max_chars: Option<i64>,
+    template_data_max_bytes: Option<i64>,
+    nodes_per_tree_max: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -281,6 +293,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "IMPACT_TREE_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT",
     ),
     ("rate_limits.signup_per_ip", "IMPACT_TREE_RATE_LIMIT_SIGNUP_PER_IP"),
+    ("limits.title_max_chars", "IMPACT_TREE_TITLE_MAX_CHARS"),
+    ("limits.description_max_chars", "IMPACT_TREE_DESCRIPTION_MAX_CHARS"),
+    ("limits.template_data_max_bytes", "IMPACT_TREE_TEMPLATE_DATA_MAX_BYTES"),
+    ("limits.nodes_per_tree_max", "IMPACT_TREE_NODES_PER_TREE_MAX"),
 ];
 
 fn var(key: &str) -> &'static str {
@@ -491,6 +507,32 @@ impl Config {
             )? as u32,
         };
 
+        let defaults = crate::model::Limits::default();
+        let title_max =
+            int("limits.title_max_chars", raw.limits.title_max_chars, defaults.title_max as i64, 1..=10_000)? as usize;
+        let limits = crate::model::Limits {
+            title_max,
+            tree_name_max: title_max,
+            description_max: int(
+                "limits.description_max_chars",
+                raw.limits.description_max_chars,
+                defaults.description_max as i64,
+                0..=1_000_000,
+            )? as usize,
+            template_data_max_bytes: int(
+                "limits.template_data_max_bytes",
+                raw.limits.template_data_max_bytes,
+                defaults.template_data_max_bytes as i64,
+                2..=1_048_576,
+            )? as usize,
+            nodes_per_tree_max: int(
+                "limits.nodes_per_tree_max",
+                raw.limits.nodes_per_tree_max,
+                defaults.nodes_per_tree_max as i64,
+                1..=10_000_000,
+            )? as usize,
+        };
+
         let secure_raw = match raw.cookies.secure {
             None => None,
             Some(toml::Value::Boolean(b)) => Some(b.to_string()),
@@ -537,6 +579,7 @@ impl Config {
             cookies: CookieConfig { secure },
             sessions,
             rate_limits,
+            limits,
         })
     }
 

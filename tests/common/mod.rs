@@ -130,6 +130,17 @@ impl Client {
         self.send(request).await
     }
 
+    /// Calls a server function that takes JSON.
+    pub async fn call_json(&mut self, endpoint: &str, body: serde_json::Value) -> Answer {
+        let request = self
+            .request("POST", &format!("/api/{endpoint}"))
+            .header("content-type", "application/json")
+            .header("accept", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.send(request).await
+    }
+
     /// Posts a form the way a browser without JavaScript does.
     pub async fn post_form(&mut self, endpoint: &str, fields: &[(&str, &str)], referer: &str) -> Answer {
         let request = self

@@ -1,5 +1,8 @@
 use sqlx::PgExecutor;
 
+use crate::model::{ActivityEntry, ActivityPage};
+use super::trees::rfc3339;
+
 /// Who did something, from where: the context columns of `user_activities`.
 #[derive(Debug, Clone, Default)]
 pub struct Actor {
@@ -33,4 +36,78 @@ pub async fn record(
     .execute(db)
     .await?;
     Ok(())
+}
+
+struct EntryRow {
+    id: i32,
+    tree_id: Option<i32>,
+    activity_type: String,
+    description: Option<String>,
+    activity_data: Option<serde_json::Value>,
+    created_at: time::PrimitiveDateTime,
+}
+
+fn page(rows: Vec<EntryRow>, limit: i64) -> ActivityPage {
+    let next_before = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.id)).flatten();
+    ActivityPage {
+        entries: rows
+            .into_iter()
+            .map(|r| ActivityEntry {
+                id: r.id,
+                tree_id: r.tree_id,
+                activity_type: r.activity_type,
+                description: r.description,
+                data: r.activity_data.unwrap_or_else(|| serde_json::json!({})),
+                created_at: rfc3339(r.created_at),
+            })
+            .collect(),
+        next_before,
+    }
+}
+
+/// A tree's feed, newest first, `limit` entries older than `before` (keyset pagination).
+/// Scoped to the owner: another user's tree reads as empty, and the caller checks ownership.
+pub async fn feed_for_tree(
+    db: impl PgExecutor<'_>,
+    user_id: &str,
+    tree_id: i32,
+    before: Option<i32>,
+    limit: i64,
+) -> Result<ActivityPage, sqlx::Error> {
+    let rows = sqlx::query_as!(
+        EntryRow,
+        "SELECT a.id, a.tree_id, a.activity_type, a.description, a.activity_data, a.created_at
+         FROM user_activities a JOIN impact_trees t ON t.id = a.tree_id
+         WHERE a.tree_id = $1 AND t.user_id = $2 AND ($3::int IS NULL OR a.id < $3)
+         ORDER BY a.id DESC LIMIT $4",
+        tree_id,
+        user_id,
+        before,
+        limit
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(page(rows, limit))
+}
+
+/// The user's own recent activity across trees, newest first.
+pub async fn recent_for_user(
+    db: impl PgExecutor<'_>,
+    user_id: &str,
+    before: Option<i32>,
+    limit: i64,
+) -> Result<ActivityPage, sqlx::Error> {
+    let rows = sqlx::query_as!(
+        EntryRow,
+        "SELECT id, tree_id, activity_type, description, activity_data, created_at
+         FROM user_activities
+         WHERE user_id = $1 AND ($2::int IS NULL OR id < $2)
+         ORDER BY id DESC LIMIT $3",
+        user_id,
+        before,
+        limit
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(page(rows, limit))
 }

@@ -2,6 +2,8 @@
 //! tested without Leptos.
 
 pub mod activity;
+pub mod connections;
+pub mod nodes;
 pub mod status;
 pub mod throttle;
 pub mod trees;

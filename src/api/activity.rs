@@ -1,0 +1,28 @@
+//! Activity feeds, newest first, paginated by id.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::ActivityPage;
+
+/// A tree's activity: `limit` entries (default 50, at most 100) older than `before`.
+#[server(prefix = "/api", endpoint = "tree_activity")]
+pub async fn tree_activity(tree_id: i32, before: Option<i32>, limit: Option<i64>) -> Result<ActivityPage, AppError> {
+    use crate::model::activity::ACTIVITY_PAGE_MAX;
+    use crate::server::{guard, repo};
+    let (caller, user) = guard::require_user().await?;
+    // Ownership first, so another user's tree is NotFound rather than an empty feed.
+    repo::trees::get_meta(&caller.state.pool, &user.0.id, tree_id).await?;
+    let limit = limit.unwrap_or(50).clamp(1, ACTIVITY_PAGE_MAX);
+    Ok(repo::activity::feed_for_tree(&caller.state.pool, &user.0.id, tree_id, before, limit).await?)
+}
+
+/// The caller's own recent activity across all trees.
+#[server(prefix = "/api", endpoint = "my_activity")]
+pub async fn my_activity(before: Option<i32>, limit: Option<i64>) -> Result<ActivityPage, AppError> {
+    use crate::model::activity::ACTIVITY_PAGE_MAX;
+    use crate::server::{guard, repo};
+    let (caller, user) = guard::require_user().await?;
+    let limit = limit.unwrap_or(50).clamp(1, ACTIVITY_PAGE_MAX);
+    Ok(repo::activity::recent_for_user(&caller.state.pool, &user.0.id, before, limit).await?)
+}

@@ -1,0 +1,168 @@
+//! Nodes and cross-links. Every write carries the version the client saw; the tree is locked
+//! for the length of the change, so concurrent moves cannot make a cycle.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::model::{Connection, NodeType, TreeNode};
+
+/// A node's content as the editor sends it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeInput {
+    pub node_type: NodeType,
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub is_collapsed: bool,
+    #[serde(default)]
+    pub template_data: serde_json::Value,
+}
+
+/// Adds a node under `parent_id` (none: a new root) at `position` among its siblings (none:
+/// last). Add a child by naming the parent; add a sibling by naming the sibling's parent and
+/// the position after it.
+#[server(prefix = "/api", endpoint = "add_node", input = Json)]
+pub async fn add_node(
+    tree_id: i32,
+    parent_id: Option<String>,
+    position: Option<i32>,
+    node: NodeInput,
+) -> Result<TreeNode, AppError> {
+    use crate::server::{guard, repo};
+    let (caller, user) = guard::require_user().await?;
+    let parent_id = parent_id.as_deref().map(server::node_id).transpose()?;
+    let content = server::Content::check(&caller, node)?;
+    let mut tx = caller.state.pool.begin().await?;
+    repo::trees::lock_owned(&mut tx, &user.0.id, tree_id).await?;
+    let max = caller.state.config.limits.nodes_per_tree_max;
+    let added = repo::nodes::add(&mut tx, &caller.actor(&user.0.id), tree_id, parent_id, position, content.as_content(), max)
+        .await?;
+    tx.commit().await?;
+    Ok(added)
+}
+
+/// Replaces a node's title, description, type, collapsed flag and type fields.
+#[server(prefix = "/api", endpoint = "update_node", input = Json)]
+pub async fn update_node(tree_id: i32, node_id: String, version: i64, node: NodeInput) -> Result<TreeNode, AppError> {
+    use crate::server::{guard, repo};
+    let (caller, user) = guard::require_user().await?;
+    let node_id = server::node_id(&node_id)?;
+    let content = server::Content::check(&caller, node)?;
+    let mut tx = caller.state.pool.begin().await?;
+    repo::trees::lock_owned(&mut tx, &user.0.id, tree_id).await?;
+    let updated =
+        repo::nodes::update(&mut tx, &caller.actor(&user.0.id), tree_id, node_id, version, content.as_content()).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Moves a node under `new_parent_id` (none: to the roots) at `position` (none: last).
+/// Reordering among siblings is a move to the same parent.
+#[server(prefix = "/api", endpoint = "move_node", input = Json)]
+pub async fn move_node(
+    tree_id: i32,
+    node_id: String,
+    version: i64,
+    new_parent_id: Option<String>,
+    position: Option<i32>,
+) -> Result<TreeNode, AppError> {
+    use crate::server::{guard, repo};
+    let (caller, user) = guard::require_user().await?;
+    let node_id = server::node_id(&node_id)?;
+    let new_parent_id = new_parent_id.as_deref().map(server::node_id).transpose()?;
+    let mut tx = caller.state.pool.begin().await?;
+    repo::trees::lock_owned(&mut tx, &user.0.id, tree_id).await?;
+    let moved =
+        repo::nodes::move_to(&mut tx, &caller.actor(&user.0.id), tree_id, node_id, version, new_parent_id, position)
+            .await?;
+    tx.commit().await?;
+    Ok(moved)
+}
+
+/// Deletes a node with its whole subtree; returns how many nodes went.
+#[server(prefix = "/api", endpoint = "delete_node", input = Json)]
+pub async fn delete_node(tree_id: i32, node_id: String, version: i64) -> Result<i64, AppError> {
+    use crate::server::{guard, repo};
+    let (caller, user) = guard::require_user().await?;
+    let node_id = server::node_id(&node_id)?;
+    let mut tx = caller.state.pool.begin().await?;
+    repo::trees::lock_owned(&mut tx, &user.0.id, tree_id).await?;
+    let removed = repo::nodes::delete(&mut tx, &caller.actor(&user.0.id), tree_id, node_id, version).await?;
+    tx.commit().await?;
+    Ok(removed)
+}
+
+#[server(prefix = "/api", endpoint = "add_connection", input = Json)]
+pub async fn add_connection(tree_id: i32, from_node_id: String, to_node_id: String) -> Result<Connection, AppError> {
+    use crate::server::{guard, repo};
+    let (caller, user) = guard::require_user().await?;
+    let from = server::node_id(&from_node_id)?;
+    let to = server::node_id(&to_node_id)?;
+    let mut tx = caller.state.pool.begin().await?;
+    repo::trees::lock_owned(&mut tx, &user.0.id, tree_id).await?;
+    let link = repo::connections::add(&mut tx, &caller.actor(&user.0.id), tree_id, from, to).await?;
+    tx.commit().await?;
+    Ok(link)
+}
+
+#[server(prefix = "/api", endpoint = "remove_connection", input = Json)]
+pub async fn remove_connection(tree_id: i32, connection_id: String) -> Result<(), AppError> {
+    use crate::server::{guard, repo};
+    let (caller, user) = guard::require_user().await?;
+    let id = uuid::Uuid::parse_str(&connection_id).map_err(|_| AppError::NotFound)?;
+    let mut tx = caller.state.pool.begin().await?;
+    repo::trees::lock_owned(&mut tx, &user.0.id, tree_id).await?;
+    repo::connections::remove(&mut tx, &caller.actor(&user.0.id), tree_id, id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::NodeInput;
+    use crate::error::AppError;
+    use crate::model::limits::{clean_description, clean_title};
+    use crate::model::{template_data, NodeType};
+    use crate::server::guard::Caller;
+    use crate::server::repo::nodes::NodeContent;
+
+    /// Node ids are UUIDs made by the server: anything else cannot exist, so it is NotFound
+    /// (no probing of other users' ids by shape).
+    pub fn node_id(raw: &str) -> Result<&str, AppError> {
+        uuid::Uuid::parse_str(raw).map(|_| raw).map_err(|_| AppError::NotFound)
+    }
+
+    pub struct Content {
+        node_type: NodeType,
+        title: String,
+        description: Option<String>,
+        is_collapsed: bool,
+        template_data: serde_json::Value,
+    }
+
+    impl Content {
+        pub fn check(caller: &Caller, input: NodeInput) -> Result<Self, AppError> {
+            let limits = caller.state.config.limits;
+            let title = clean_title(&input.title, limits.title_max).map_err(|m| AppError::validation("title", m))?;
+            let description = clean_description(input.description.as_deref(), limits.description_max)
+                .map_err(|m| AppError::validation("description", m))?;
+            let template_data =
+                template_data::validate(input.node_type, &input.template_data, limits.template_data_max_bytes)
+                    .map_err(|(field, message)| AppError::validation(field, message))?;
+            Ok(Content { node_type: input.node_type, title, description, is_collapsed: input.is_collapsed, template_data })
+        }
+
+        pub fn as_content(&self) -> NodeContent<'_> {
+            NodeContent {
+                node_type: self.node_type,
+                title: &self.title,
+                description: self.description.as_deref(),
+                is_collapsed: self.is_collapsed,
+                template_data: &self.template_data,
+            }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! The fields each node type keeps in `tree_nodes.template_data`, validated per type.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::NodeType;
+
+pub const SOLUTION_STATUSES: &[&str] = &["idea", "planned", "in_progress", "shipped", "abandoned"];
+pub const RISK_LEVELS: &[&str] = &["low", "medium", "high"];
+pub const TEST_STATUSES: &[&str] = &["untested", "testing", "validated", "invalidated"];
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricFields {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SolutionFields {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpportunityFields {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_count: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssumptionFields {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_status: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResearchFields {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+}
+
+/// A problem with one field: (path under template_data, message).
+pub type FieldError = (String, String);
+
+fn field(name: &str, message: impl Into<String>) -> FieldError {
+    (format!("template_data.{name}"), message.into())
+}
+
+fn one_of(name: &str, value: &Option<String>, allowed: &[&str]) -> Result<(), FieldError> {
+    match value {
+        Some(v) if !allowed.contains(&v.as_str()) => Err(field(name, format!("must be one of {}", allowed.join(", ")))),
+        _ => Ok(()),
+    }
+}
+
+fn text(name: &str, value: &Option<String>, max: usize) -> Result<(), FieldError> {
+    match value {
+        Some(v) if v.chars().count() > max => Err(field(name, format!("must be at most {max} characters"))),
+        Some(v) if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => {
+            Err(field(name, "must not contain control characters"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn number(name: &str, value: Option<f64>) -> Result<(), FieldError> {
+    match value {
+        Some(v) if !v.is_finite() || v.abs() > 1e15 => Err(field(name, "must be a number within ±10^15")),
+        _ => Ok(()),
+    }
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(value: &Value) -> Result<T, FieldError> {
+    serde_json::from_value(value.clone()).map_err(|err| {
+        let message = err.to_string();
+        // serde names the unknown or mistyped field; keep its words.
+        (String::from("template_data"), message)
+    })
+}
+
+/// Checks `data` against the fields of `node_type` and returns it normalised (absent fields
+/// dropped). An empty object is valid for every type.
+pub fn validate(node_type: NodeType, data: &Value, max_bytes: usize) -> Result<Value, FieldError> {
+    if !data.is_object() && !data.is_null() {
+        return Err(("template_data".into(), "must be an object".into()));
+    }
+    let data = if data.is_null() { Value::Object(Default::default()) } else { data.clone() };
+    if serde_json::to_vec(&data).map(|b| b.len()).unwrap_or(usize::MAX) > max_bytes {
+        return Err(("template_data".into(), format!("must be at most {max_bytes} bytes")));
+    }
+    let normalised = match node_type {
+        NodeType::Metric => {
+            let f: MetricFields = parse(&data)?;
+            text("unit", &f.unit, 32)?;
+            number("baseline", f.baseline)?;
+            number("current", f.current)?;
+            number("target", f.target)?;
+            serde_json::to_value(f)
+        }
+        NodeType::Solution => {
+            let f: SolutionFields = parse(&data)?;
+            one_of("status", &f.status, SOLUTION_STATUSES)?;
+            serde_json::to_value(f)
+        }
+        NodeType::Opportunity => {
+            let f: OpportunityFields = parse(&data)?;
+            if matches!(f.evidence_count, Some(n) if !(0..=1_000_000).contains(&n)) {
+                return Err(field("evidence_count", "must be between 0 and 1000000"));
+            }
+            text("evidence_notes", &f.evidence_notes, 2000)?;
+            serde_json::to_value(f)
+        }
+        NodeType::Assumption => {
+            let f: AssumptionFields = parse(&data)?;
+            one_of("risk", &f.risk, RISK_LEVELS)?;
+            one_of("test_status", &f.test_status, TEST_STATUSES)?;
+            serde_json::to_value(f)
+        }
+        NodeType::Research => {
+            let f: ResearchFields = parse(&data)?;
+            text("method", &f.method, 100)?;
+            text("link", &f.link, 2000)?;
+            if let Some(link) = &f.link {
+                let lower = link.to_ascii_lowercase();
+                if !(lower.starts_with("https://") || lower.starts_with("http://")) || link.contains(char::is_whitespace) {
+                    return Err(field("link", "must be an http(s) address"));
+                }
+            }
+            serde_json::to_value(f)
+        }
+        NodeType::Objective | NodeType::Outcome => {
+            if data.as_object().is_some_and(|o| !o.is_empty()) {
+                return Err(("template_data".into(), format!("a {node_type} has no fields of its own")));
+            }
+            Ok(Value::Object(Default::default()))
+        }
+    };
+    normalised.map_err(|err| ("template_data".into(), err.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn each_type_accepts_its_fields() {
+        let metric = validate(NodeType::Metric, &json!({"unit": "%", "baseline": 10, "current": 12.5, "target": 20}), 16384);
+        assert_eq!(metric.unwrap(), json!({"unit": "%", "baseline": 10.0, "current": 12.5, "target": 20.0}));
+        assert!(validate(NodeType::Solution, &json!({"status": "shipped"}), 16384).is_ok());
+        assert!(validate(NodeType::Opportunity, &json!({"evidence_count": 4, "evidence_notes": "5 interviews"}), 16384).is_ok());
+        assert!(validate(NodeType::Assumption, &json!({"risk": "high", "test_status": "testing"}), 16384).is_ok());
+        assert!(validate(NodeType::Research, &json!({"link": "https://example.com/r", "method": "survey"}), 16384).is_ok());
+        assert_eq!(validate(NodeType::Outcome, &json!(null), 16384).unwrap(), json!({}));
+    }
+
+    #[test]
+    fn bad_values_name_the_field() {
+        let cases = [
+            (NodeType::Solution, json!({"status": "done"}), "template_data.status"),
+            (NodeType::Assumption, json!({"risk": "extreme"}), "template_data.risk"),
+            (NodeType::Research, json!({"link": "javascript:alert(1)"}), "template_data.link"),
+            (NodeType::Opportunity, json!({"evidence_count": -1}), "template_data.evidence_count"),
+            (NodeType::Metric, json!({"unit": "x".repeat(40)}), "template_data.unit"),
+        ];
+        for (t, data, path) in cases {
+            assert_eq!(validate(t, &data, 16384).unwrap_err().0, path, "{data}");
+        }
+        let unknown = validate(NodeType::Metric, &json!({"colour": "red"}), 16384).unwrap_err();
+        assert!(unknown.1.contains("colour"), "{unknown:?}");
+        assert!(validate(NodeType::Metric, &json!([1, 2]), 16384).is_err());
+        assert!(validate(NodeType::Research, &json!({"method": "m".repeat(100)}), 50).is_err());
+    }
+}

@@ -1,0 +1,372 @@
+//! Nodes: add, edit, move/reorder, delete. Each function runs inside the caller's transaction,
+//! after `trees::lock_owned` has proved ownership and serialised structural changes of the tree,
+//! and writes its activity row there too.
+
+use sqlx::PgConnection;
+
+use super::activity::{self, Actor};
+use super::trees::{conflict, touch};
+use crate::error::AppError;
+use crate::model::{type_rules, NodeType, Position, TreeNode};
+
+/// What a node holds besides its place in the tree (already validated).
+pub struct NodeContent<'a> {
+    pub node_type: NodeType,
+    pub title: &'a str,
+    pub description: Option<&'a str>,
+    pub is_collapsed: bool,
+    pub template_data: &'a serde_json::Value,
+}
+
+struct NodeRow {
+    id: String,
+    parent_id: Option<String>,
+    node_type: String,
+    title: String,
+    description: Option<String>,
+    position: serde_json::Value,
+    is_collapsed: Option<bool>,
+    template_data: Option<serde_json::Value>,
+    sort_order: i32,
+    version: i64,
+}
+
+impl From<NodeRow> for TreeNode {
+    fn from(r: NodeRow) -> Self {
+        TreeNode {
+            node_type: r.node_type.parse().unwrap_or(NodeType::Opportunity),
+            id: r.id,
+            parent_id: r.parent_id,
+            title: r.title,
+            description: r.description,
+            position: serde_json::from_value::<Position>(r.position).unwrap_or_default(),
+            is_collapsed: r.is_collapsed.unwrap_or(false),
+            template_data: r.template_data.unwrap_or_else(|| serde_json::json!({})),
+            sort_order: r.sort_order,
+            version: r.version,
+        }
+    }
+}
+
+/// A node of `tree_id`, or NotFound.
+pub async fn get(conn: &mut PgConnection, tree_id: i32, node_id: &str) -> Result<TreeNode, AppError> {
+    sqlx::query_as!(
+        NodeRow,
+        "SELECT id, parent_id, node_type, title, description, position, is_collapsed, template_data, sort_order, version
+         FROM tree_nodes WHERE id = $1 AND tree_id = $2",
+        node_id,
+        tree_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(TreeNode::from)
+    .ok_or(AppError::NotFound)
+}
+
+async fn sibling_count(conn: &mut PgConnection, tree_id: i32, parent_id: Option<&str>) -> Result<i32, sqlx::Error> {
+    let count = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM tree_nodes
+           WHERE tree_id = $1 AND (parent_id = $2 OR ($2::text IS NULL AND parent_id IS NULL))"#,
+        tree_id,
+        parent_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(count as i32)
+}
+
+/// Moves siblings at `from` and after by `delta` places (+1 opens a gap, -1 closes one),
+/// leaving out `except` (a node being moved). Positions may collide until commit: the
+/// uniqueness of sibling order is checked then.
+async fn shift_siblings(
+    conn: &mut PgConnection,
+    tree_id: i32,
+    parent_id: Option<&str>,
+    from: i32,
+    delta: i32,
+    except: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE tree_nodes SET sort_order = sort_order + $4
+         WHERE tree_id = $1 AND (parent_id = $2 OR ($2::text IS NULL AND parent_id IS NULL)) AND sort_order >= $3
+           AND id IS DISTINCT FROM $5",
+        tree_id,
+        parent_id,
+        from,
+        delta,
+        except
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn node_type_of(conn: &mut PgConnection, tree_id: i32, node_id: Option<&str>) -> Result<Option<NodeType>, AppError> {
+    match node_id {
+        None => Ok(None),
+        Some(id) => Ok(Some(get(conn, tree_id, id).await?.node_type)),
+    }
+}
+
+fn type_error(field: &str, parent: Option<NodeType>, child: NodeType) -> Result<(), AppError> {
+    type_rules::check(parent, child).map_err(|message| AppError::validation(field, message))
+}
+
+/// Adds a node under `parent_id` (None: a root) at `position` among its siblings (None or
+/// past the end: last).
+pub async fn add(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    tree_id: i32,
+    parent_id: Option<&str>,
+    position: Option<i32>,
+    content: NodeContent<'_>,
+    max_nodes: usize,
+) -> Result<TreeNode, AppError> {
+    let parent_type = node_type_of(conn, tree_id, parent_id).await?;
+    type_error("node_type", parent_type, content.node_type)?;
+    let count = sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM tree_nodes WHERE tree_id = $1"#, tree_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    if count as usize >= max_nodes {
+        return Err(AppError::validation("tree", format!("a tree holds at most {max_nodes} nodes")));
+    }
+    let siblings = sibling_count(conn, tree_id, parent_id).await?;
+    let at = position.unwrap_or(siblings).clamp(0, siblings);
+    shift_siblings(conn, tree_id, parent_id, at, 1, None).await?;
+    let node = sqlx::query_as!(
+        NodeRow,
+        "INSERT INTO tree_nodes (id, tree_id, parent_id, node_type, title, description, is_collapsed, template_data, sort_order)
+         VALUES (gen_random_uuid()::text, $1, $2, $3, $4, $5, $6, $7, $8)
+         RETURNING id, parent_id, node_type, title, description, position, is_collapsed, template_data, sort_order, version",
+        tree_id,
+        parent_id,
+        content.node_type.as_str(),
+        content.title,
+        content.description,
+        content.is_collapsed,
+        content.template_data,
+        at
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let node = TreeNode::from(node);
+    touch(conn, tree_id).await?;
+    activity::record(
+        &mut *conn,
+        actor,
+        Some(tree_id),
+        "node_added",
+        &format!("Added {}: {}", node.node_type, node.title),
+        serde_json::json!({ "nodeId": node.id, "parentId": node.parent_id, "nodeType": node.node_type, "position": at }),
+    )
+    .await?;
+    Ok(node)
+}
+
+/// Replaces a node's content if `expected_version` is still current.
+pub async fn update(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    tree_id: i32,
+    node_id: &str,
+    expected_version: i64,
+    content: NodeContent<'_>,
+) -> Result<TreeNode, AppError> {
+    let current = get(conn, tree_id, node_id).await?;
+    if current.version != expected_version {
+        return Err(conflict("this node was changed elsewhere; here is its current state", &current));
+    }
+    if current.node_type != content.node_type {
+        let parent_type = node_type_of(conn, tree_id, current.parent_id.as_deref()).await?;
+        type_error("node_type", parent_type, content.node_type)?;
+        let child_types = sqlx::query_scalar!(
+            "SELECT DISTINCT node_type FROM tree_nodes WHERE tree_id = $1 AND parent_id = $2",
+            tree_id,
+            node_id
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        for child in child_types.iter().filter_map(|t| t.parse::<NodeType>().ok()) {
+            type_rules::check(Some(content.node_type), child).map_err(|message| {
+                AppError::validation("node_type", format!("its children do not fit: {message}"))
+            })?;
+        }
+    }
+    let row = sqlx::query_as!(
+        NodeRow,
+        "UPDATE tree_nodes
+         SET node_type = $4, title = $5, description = $6, is_collapsed = $7, template_data = $8, version = version + 1
+         WHERE id = $1 AND tree_id = $2 AND version = $3
+         RETURNING id, parent_id, node_type, title, description, position, is_collapsed, template_data, sort_order, version",
+        node_id,
+        tree_id,
+        expected_version,
+        content.node_type.as_str(),
+        content.title,
+        content.description,
+        content.is_collapsed,
+        content.template_data
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        let current = get(conn, tree_id, node_id).await?;
+        return Err(conflict("this node was changed elsewhere; here is its current state", &current));
+    };
+    let node = TreeNode::from(row);
+    touch(conn, tree_id).await?;
+    let mut changed = Vec::new();
+    if current.title != node.title {
+        changed.push("title");
+    }
+    if current.description != node.description {
+        changed.push("description");
+    }
+    if current.node_type != node.node_type {
+        changed.push("node_type");
+    }
+    if current.is_collapsed != node.is_collapsed {
+        changed.push("is_collapsed");
+    }
+    if current.template_data != node.template_data {
+        changed.push("template_data");
+    }
+    activity::record(
+        &mut *conn,
+        actor,
+        Some(tree_id),
+        "node_updated",
+        &format!("Updated {}: {}", node.node_type, node.title),
+        serde_json::json!({ "nodeId": node.id, "changed": changed, "version": node.version }),
+    )
+    .await?;
+    Ok(node)
+}
+
+/// True when `candidate` is `node_id` itself or lies beneath it.
+async fn is_self_or_descendant(
+    conn: &mut PgConnection,
+    tree_id: i32,
+    node_id: &str,
+    candidate: &str,
+) -> Result<bool, sqlx::Error> {
+    // Walks up from the candidate: depth steps, however big the tree.
+    let found = sqlx::query_scalar!(
+        r#"WITH RECURSIVE up AS (
+             SELECT id, parent_id, 0 AS steps FROM tree_nodes WHERE id = $2 AND tree_id = $1
+             UNION ALL
+             SELECT n.id, n.parent_id, up.steps + 1 FROM tree_nodes n JOIN up ON n.id = up.parent_id
+             WHERE n.tree_id = $1 AND up.steps < 100000
+           )
+           SELECT EXISTS (SELECT 1 FROM up WHERE id = $3) AS "found!""#,
+        tree_id,
+        candidate,
+        node_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(found)
+}
+
+/// Re-parents a node and/or moves it among its siblings. Refuses to put a node under itself
+/// or its descendants; the tree lock held by the caller makes that hold under concurrent moves.
+pub async fn move_to(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    tree_id: i32,
+    node_id: &str,
+    expected_version: i64,
+    new_parent_id: Option<&str>,
+    position: Option<i32>,
+) -> Result<TreeNode, AppError> {
+    let node = get(conn, tree_id, node_id).await?;
+    if node.version != expected_version {
+        return Err(conflict("this node was changed elsewhere; here is its current state", &node));
+    }
+    if let Some(parent) = new_parent_id {
+        if is_self_or_descendant(conn, tree_id, node_id, parent).await? {
+            return Err(AppError::validation("parent_id", "a node cannot move under itself or its own descendants"));
+        }
+    }
+    let parent_type = node_type_of(conn, tree_id, new_parent_id).await?;
+    type_error("parent_id", parent_type, node.node_type)?;
+
+    let same_parent = node.parent_id.as_deref() == new_parent_id;
+    // Take the node out of its old list, closing the gap, then open one in the new list.
+    shift_siblings(conn, tree_id, node.parent_id.as_deref(), node.sort_order + 1, -1, Some(node_id)).await?;
+    let siblings = sibling_count(conn, tree_id, new_parent_id).await? - i32::from(same_parent);
+    let at = position.unwrap_or(siblings).clamp(0, siblings);
+    shift_siblings(conn, tree_id, new_parent_id, at, 1, Some(node_id)).await?;
+    let row = sqlx::query_as!(
+        NodeRow,
+        "UPDATE tree_nodes SET parent_id = $3, sort_order = $4, version = version + 1
+         WHERE id = $1 AND tree_id = $2
+         RETURNING id, parent_id, node_type, title, description, position, is_collapsed, template_data, sort_order, version",
+        node_id,
+        tree_id,
+        new_parent_id,
+        at
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let moved = TreeNode::from(row);
+    touch(conn, tree_id).await?;
+    let (kind, verb) = if same_parent { ("node_reordered", "Reordered") } else { ("node_moved", "Moved") };
+    activity::record(
+        &mut *conn,
+        actor,
+        Some(tree_id),
+        kind,
+        &format!("{verb} node: {}", moved.title),
+        serde_json::json!({
+            "nodeId": moved.id,
+            "fromParentId": node.parent_id,
+            "toParentId": moved.parent_id,
+            "fromPosition": node.sort_order,
+            "position": moved.sort_order,
+        }),
+    )
+    .await?;
+    Ok(moved)
+}
+
+/// Deletes a node and everything beneath it; returns how many nodes went.
+pub async fn delete(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    tree_id: i32,
+    node_id: &str,
+    expected_version: i64,
+) -> Result<i64, AppError> {
+    let node = get(conn, tree_id, node_id).await?;
+    if node.version != expected_version {
+        return Err(conflict("this node was changed elsewhere; here is its current state", &node));
+    }
+    let removed = sqlx::query_scalar!(
+        r#"WITH RECURSIVE doomed AS (
+             SELECT id FROM tree_nodes WHERE id = $1 AND tree_id = $2
+             UNION ALL
+             SELECT n.id FROM tree_nodes n JOIN doomed d ON n.parent_id = d.id WHERE n.tree_id = $2
+           )
+           SELECT count(*) AS "count!" FROM doomed"#,
+        node_id,
+        tree_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    // Children and connections follow by ON DELETE CASCADE.
+    sqlx::query!("DELETE FROM tree_nodes WHERE id = $1 AND tree_id = $2", node_id, tree_id).execute(&mut *conn).await?;
+    shift_siblings(conn, tree_id, node.parent_id.as_deref(), node.sort_order + 1, -1, None).await?;
+    touch(conn, tree_id).await?;
+    activity::record(
+        &mut *conn,
+        actor,
+        Some(tree_id),
+        "node_deleted",
+        &format!("Deleted {}: {}", node.node_type, node.title),
+        serde_json::json!({ "nodeId": node.id, "parentId": node.parent_id, "removedCount": removed, "title": node.title }),
+    )
+    .await?;
+    Ok(removed)
+}
