@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 
 use axum::http::StatusCode;
 use common::{app, signed_up, Client};
+use serde_json::{json, Value};
 use sqlx::PgPool;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -17,6 +18,8 @@ enum Access {
     Public,
     /// Needs a logged-in user and acts on that user's own data only; takes no ids.
     OwnData,
+    /// Takes ids of trees, nodes or connections: has cross-user cases below.
+    ById,
 }
 
 const MATRIX: &[(&str, Access)] = &[
@@ -28,12 +31,109 @@ const MATRIX: &[(&str, Access)] = &[
     ("/api/log_out", Access::Public),
     ("/api/change_password", Access::OwnData),
     ("/api/list_trees", Access::OwnData),
+    ("/api/create_tree", Access::OwnData),
+    ("/api/my_activity", Access::OwnData),
+    ("/api/get_tree", Access::ById),
+    ("/api/update_tree", Access::ById),
+    ("/api/delete_tree", Access::ById),
+    ("/api/duplicate_tree", Access::ById),
+    ("/api/save_canvas_state", Access::ById),
+    ("/api/tree_activity", Access::ById),
+    ("/api/add_node", Access::ById),
+    ("/api/update_node", Access::ById),
+    ("/api/move_node", Access::ById),
+    ("/api/delete_node", Access::ById),
+    ("/api/add_connection", Access::ById),
+    ("/api/remove_connection", Access::ById),
 ];
 
-/// Ids in other users' hands: each case is (path, form fields with A's ids). Empty while no
-/// server function takes an id.
-fn id_cases(_tree_of_a: i32) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
-    Vec::new()
+enum Call {
+    Form(Vec<(&'static str, String)>),
+    Json(Value),
+}
+
+/// A's ids in B's hands. `b_tree` is B's own tree, to try A's node ids through it.
+struct Ids {
+    a_tree: i32,
+    a_node: String,
+    a_child: String,
+    a_link: String,
+    b_tree: i32,
+}
+
+fn id_cases(ids: &Ids) -> Vec<(&'static str, Call)> {
+    let t = ids.a_tree;
+    let node = json!({ "node_type": "outcome", "title": "Taken over" });
+    vec![
+        ("/api/get_tree", Call::Form(vec![("tree_id", t.to_string())])),
+        (
+            "/api/update_tree",
+            Call::Form(vec![
+                ("tree_id", t.to_string()),
+                ("version", "1".into()),
+                ("name", "Mine now".into()),
+                ("discovery_phase", "strategy".into()),
+                ("is_template", "false".into()),
+            ]),
+        ),
+        ("/api/delete_tree", Call::Form(vec![("tree_id", t.to_string())])),
+        ("/api/duplicate_tree", Call::Form(vec![("tree_id", t.to_string())])),
+        ("/api/tree_activity", Call::Form(vec![("tree_id", t.to_string())])),
+        (
+            "/api/save_canvas_state",
+            Call::Json(
+                json!({ "tree_id": t, "state": { "zoom": 2, "pan": { "x": 1, "y": 1 }, "orientation": "horizontal" } }),
+            ),
+        ),
+        (
+            "/api/add_node",
+            Call::Json(json!({ "tree_id": t, "parent_id": ids.a_node, "node": node })),
+        ),
+        (
+            "/api/add_node",
+            Call::Json(json!({ "tree_id": ids.b_tree, "parent_id": ids.a_node, "node": node })),
+        ),
+        (
+            "/api/update_node",
+            Call::Json(json!({ "tree_id": t, "node_id": ids.a_node, "version": 1, "node": node })),
+        ),
+        (
+            "/api/update_node",
+            Call::Json(json!({ "tree_id": ids.b_tree, "node_id": ids.a_node, "version": 1, "node": node })),
+        ),
+        (
+            "/api/move_node",
+            Call::Json(json!({ "tree_id": t, "node_id": ids.a_child, "version": 1, "new_parent_id": null })),
+        ),
+        (
+            "/api/move_node",
+            Call::Json(json!({ "tree_id": ids.b_tree, "node_id": ids.a_child, "version": 1, "new_parent_id": null })),
+        ),
+        (
+            "/api/delete_node",
+            Call::Json(json!({ "tree_id": t, "node_id": ids.a_child, "version": 1 })),
+        ),
+        (
+            "/api/delete_node",
+            Call::Json(json!({ "tree_id": ids.b_tree, "node_id": ids.a_child, "version": 1 })),
+        ),
+        (
+            "/api/add_connection",
+            Call::Json(json!({ "tree_id": t, "from_node_id": ids.a_child, "to_node_id": ids.a_node })),
+        ),
+        (
+            "/api/add_connection",
+            Call::Json(json!({ "tree_id": ids.b_tree, "from_node_id": ids.a_child, "to_node_id": ids.a_node })),
+        ),
+        (
+            "/api/remove_connection",
+            Call::Json(json!({ "tree_id": t, "connection_id": ids.a_link })),
+        ),
+        (
+            "/api/remove_connection",
+            Call::Json(json!({ "tree_id": ids.b_tree, "connection_id": ids.a_link })),
+        ),
+    ]
 }
 
 fn registered_paths() -> BTreeSet<String> {
@@ -42,25 +142,63 @@ fn registered_paths() -> BTreeSet<String> {
         .collect()
 }
 
-/// Finds the argument names of a server function by posting an empty form and filling in
-/// each field the decoder reports missing, so the check needs no list kept by hand.
+fn missing_field(body: &str) -> Option<String> {
+    body.split("missing field `")
+        .nth(1)
+        .and_then(|s| s.split('`').next())
+        .map(str::to_string)
+}
+
+/// Finds the argument names of a server function from what its decoder reports missing,
+/// filling them in one by one, as a form and as JSON, so the check needs no list kept by hand.
 async fn argument_names(client: &mut Client, path: &str) -> Vec<String> {
     let endpoint = path.trim_start_matches("/api/");
+    let mut names: Vec<String> = Vec::new();
     let mut fields: Vec<(String, String)> = Vec::new();
     for _ in 0..12 {
         let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let answer = client.call(endpoint, &pairs).await;
-        let Some(missing) = answer
-            .body
-            .split("missing field `")
-            .nth(1)
-            .and_then(|s| s.split('`').next())
-        else {
-            break;
-        };
-        fields.push((missing.to_string(), "1".to_string()));
+        match missing_field(&answer.body) {
+            Some(name) if !fields.iter().any(|(k, _)| *k == name) => fields.push((name, "1".to_string())),
+            _ => break,
+        }
     }
-    fields.into_iter().map(|(k, _)| k).collect()
+    names.extend(fields.into_iter().map(|(k, _)| k));
+    // JSON bodies: try value shapes until the decoder moves on to the next missing field.
+    let candidates = [
+        json!(1),
+        json!("00000000-0000-0000-0000-000000000001"),
+        json!(true),
+        json!({}),
+        json!([]),
+    ];
+    let mut object = serde_json::Map::new();
+    let mut pending: Option<(String, usize)> = None;
+    for _ in 0..40 {
+        if let Some((name, i)) = &pending {
+            object.insert(name.clone(), candidates[*i].clone());
+        }
+        let answer = client.call_json(endpoint, Value::Object(object.clone())).await;
+        match (missing_field(&answer.body), pending.clone()) {
+            (Some(name), Some((current, i))) if name == current => {
+                if i + 1 >= candidates.len() {
+                    break;
+                }
+                pending = Some((current, i + 1));
+            }
+            (Some(name), _) if !object.contains_key(&name) => {
+                if !names.contains(&name) {
+                    names.push(name.clone());
+                }
+                pending = Some((name, 0));
+            }
+            (None, Some((current, i))) if answer.body.contains("invalid type") && i + 1 < candidates.len() => {
+                pending = Some((current, i + 1));
+            }
+            _ => break,
+        }
+    }
+    names
 }
 
 fn is_id(name: &str) -> bool {
@@ -82,25 +220,59 @@ async fn every_server_function_has_a_decision(pool: PgPool) {
         "matrix entries for server functions that no longer exist: {stale:?}"
     );
 
-    // Every function that takes an id has cases.
+    // Every function that takes an id is marked so and has cases; no other is.
     let app = app(pool);
     let (mut client, _) = signed_up(&app, "probe@example.com").await;
-    let with_cases: BTreeSet<&str> = id_cases(0).iter().map(|(p, _)| *p).collect();
+    let ids = Ids {
+        a_tree: 0,
+        a_node: String::new(),
+        a_child: String::new(),
+        a_link: String::new(),
+        b_tree: 0,
+    };
+    let with_cases: BTreeSet<&str> = id_cases(&ids).iter().map(|(p, _)| *p).collect();
     for path in &registered {
         let args = argument_names(&mut client, path).await;
+        let access = MATRIX.iter().find(|(p, _)| p == path).map(|(_, a)| *a);
         if args.iter().any(|a| is_id(a)) {
+            assert_eq!(access, Some(Access::ById), "{path} takes ids {args:?}: mark it ById");
             assert!(
                 with_cases.contains(path.as_str()),
                 "{path} takes ids {args:?} but has no cross-user case"
+            );
+        } else {
+            assert_ne!(
+                access,
+                Some(Access::ById),
+                "{path} takes no ids ({args:?}) but is marked ById"
             );
         }
     }
 }
 
 #[sqlx::test]
-async fn own_data_functions_refuse_anonymous_callers(pool: PgPool) {
+async fn functions_on_user_data_refuse_anonymous_callers(pool: PgPool) {
     let app = app(pool);
     let mut anonymous = Client::new(app);
+    let node = "00000000-0000-4000-8000-000000000001".to_string();
+    let ids = Ids {
+        a_tree: 1,
+        a_node: node.clone(),
+        a_child: node.clone(),
+        a_link: node,
+        b_tree: 1,
+    };
+    for (path, call) in id_cases(&ids) {
+        let endpoint = path.trim_start_matches("/api/");
+        let answer = match &call {
+            Call::Form(fields) => {
+                let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                anonymous.call(endpoint, &pairs).await
+            }
+            Call::Json(body) => anonymous.call_json(endpoint, body.clone()).await,
+        };
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{path}: {}", answer.body);
+    }
     for (path, access) in MATRIX {
         if *access == Access::OwnData {
             let args = argument_names(&mut anonymous, path).await;
@@ -115,19 +287,51 @@ async fn own_data_functions_refuse_anonymous_callers(pool: PgPool) {
 #[sqlx::test]
 async fn user_b_cannot_reach_user_a_data(pool: PgPool) {
     let app = app(pool.clone());
-    let (_a, a_id) = signed_up(&app, "a@example.com").await;
+    let (mut a, _) = signed_up(&app, "a@example.com").await;
     let (mut b, _) = signed_up(&app, "b@example.com").await;
-    let tree: i32 =
-        sqlx::query_scalar("INSERT INTO impact_trees (user_id, name) VALUES ($1, 'A''s secret plan') RETURNING id")
-            .bind(&a_id)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+
+    let a_tree = a.call("create_tree", &[("name", "A's secret plan")]).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    let add = |parent: Option<String>, kind: &str| json!({ "tree_id": a_tree, "parent_id": parent, "node": { "node_type": kind, "title": "A's node" } });
+    let root = a.call_json("add_node", add(None, "outcome")).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let child = a
+        .call_json("add_node", add(Some(root.clone()), "opportunity"))
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let link = a
+        .call_json(
+            "add_connection",
+            json!({ "tree_id": a_tree, "from_node_id": child, "to_node_id": root }),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b_tree = b.call("create_tree", &[("name", "B's tree")]).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    b.call_json(
+        "add_node",
+        json!({ "tree_id": b_tree, "node": { "node_type": "outcome", "title": "B's root" } }),
+    )
+    .await;
+
     let snapshot = || async {
         sqlx::query_scalar::<_, String>(
-            "SELECT coalesce(string_agg(t::text, '|' ORDER BY t.id), '') FROM impact_trees t WHERE user_id = $1",
+            "SELECT concat_ws('|',
+               (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM impact_trees t),
+               (SELECT string_agg(n::text, ',' ORDER BY n.id) FROM tree_nodes n),
+               (SELECT string_agg(c::text, ',' ORDER BY c.id) FROM node_connections c),
+               (SELECT count(*)::text FROM user_activities))",
         )
-        .bind(&a_id)
         .fetch_one(&pool)
         .await
         .unwrap()
@@ -137,12 +341,28 @@ async fn user_b_cannot_reach_user_a_data(pool: PgPool) {
     let listed = b.call("list_trees", &[]).await;
     assert_eq!(listed.status, StatusCode::OK);
     assert!(!listed.body.contains("secret plan"), "{}", listed.body);
+    let feed = b.call("my_activity", &[]).await;
+    assert!(!feed.body.contains("secret plan"), "{}", feed.body);
 
-    for (path, fields) in id_cases(tree) {
-        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let answer = b.call(path.trim_start_matches("/api/"), &pairs).await;
+    let ids = Ids {
+        a_tree: a_tree as i32,
+        a_node: root,
+        a_child: child,
+        a_link: link,
+        b_tree: b_tree as i32,
+    };
+    for (path, call) in id_cases(&ids) {
+        let endpoint = path.trim_start_matches("/api/");
+        let answer = match &call {
+            Call::Form(fields) => {
+                let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                b.call(endpoint, &pairs).await
+            }
+            Call::Json(body) => b.call_json(endpoint, body.clone()).await,
+        };
         assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}: {}", answer.body);
         assert_eq!(answer.json()["kind"], "not_found", "{path}");
+        assert!(!answer.body.contains("secret"), "{path} leaked: {}", answer.body);
     }
-    assert_eq!(snapshot().await, before, "user A's data is unchanged");
+    assert_eq!(snapshot().await, before, "nothing changed");
 }

@@ -16,7 +16,14 @@ async fn create_tree(client: &mut Client, name: &str) -> i64 {
     answer.json()["id"].as_i64().unwrap()
 }
 
-async fn add(client: &mut Client, tree: i64, parent: Option<&str>, position: Option<i32>, kind: &str, title: &str) -> Answer {
+async fn add(
+    client: &mut Client,
+    tree: i64,
+    parent: Option<&str>,
+    position: Option<i32>,
+    kind: &str,
+    title: &str,
+) -> Answer {
     client
         .call_json(
             "add_node",
@@ -44,11 +51,19 @@ async fn tree(client: &mut Client, tree: i64) -> Value {
 
 /// Children titles of `parent` in sibling order, from a loaded tree.
 fn children(detail: &Value, parent: Option<&str>) -> Vec<String> {
-    let mut kids: Vec<&Value> =
-        detail["nodes"].as_array().unwrap().iter().filter(|n| n["parent_id"].as_str() == parent).collect();
+    let mut kids: Vec<&Value> = detail["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["parent_id"].as_str() == parent)
+        .collect();
     kids.sort_by_key(|n| n["sort_order"].as_i64());
     let orders: Vec<i64> = kids.iter().map(|n| n["sort_order"].as_i64().unwrap()).collect();
-    assert_eq!(orders, (0..kids.len() as i64).collect::<Vec<_>>(), "sibling order is dense");
+    assert_eq!(
+        orders,
+        (0..kids.len() as i64).collect::<Vec<_>>(),
+        "sibling order is dense"
+    );
     kids.iter().map(|n| n["title"].as_str().unwrap().to_string()).collect()
 }
 
@@ -74,20 +89,37 @@ async fn build_a_tree_by_the_type_rules(pool: PgPool) {
     let refused = add(&mut pm, t, Some(&id(&objective)), None, "solution", "Skip ahead").await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(refused.json()["field"], "node_type");
-    assert!(refused.json()["message"].as_str().unwrap().contains("outcome, metric, research"), "{}", refused.body);
+    assert!(
+        refused.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("outcome, metric, research"),
+        "{}",
+        refused.body
+    );
 
     // A sibling put first shifts the others.
     let first = add(&mut pm, t, Some(&id(&objective)), Some(0), "outcome", "Churn -2pts").await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.body);
     let detail = tree(&mut pm, t).await;
-    assert_eq!(children(&detail, Some(&id(&objective))), vec!["Churn -2pts", "Weekly actives +10%"]);
+    assert_eq!(
+        children(&detail, Some(&id(&objective))),
+        vec!["Churn -2pts", "Weekly actives +10%"]
+    );
     assert_eq!(detail["nodes"].as_array().unwrap().len(), 5);
 
     let listed = pm.call("list_trees", &[]).await.json();
     assert_eq!(listed[0]["node_count"], 5);
     assert_eq!(
         activity_types(&pool, t).await,
-        vec!["tree_created", "node_added", "node_added", "node_added", "node_added", "node_added"]
+        vec![
+            "tree_created",
+            "node_added",
+            "node_added",
+            "node_added",
+            "node_added",
+            "node_added"
+        ]
     );
 }
 
@@ -100,11 +132,22 @@ async fn bad_input_names_the_field_and_writes_nothing(pool: PgPool) {
     let cases = [
         (json!({ "node_type": "outcome", "title": "   " }), "title"),
         (json!({ "node_type": "outcome", "title": "x".repeat(201) }), "title"),
-        (json!({ "node_type": "outcome", "title": "ok", "description": "d".repeat(10_001) }), "description"),
-        (json!({ "node_type": "metric", "title": "ok", "template_data": { "target": "lots" } }), "template_data"),
+        (
+            json!({ "node_type": "outcome", "title": "ok", "description": "d".repeat(10_001) }),
+            "description",
+        ),
+        (
+            json!({ "node_type": "metric", "title": "ok", "template_data": { "target": "lots" } }),
+            "template_data",
+        ),
     ];
     for (node, field) in cases {
-        let answer = pm.call_json("add_node", json!({ "tree_id": t, "parent_id": id(&root), "node": node })).await;
+        let answer = pm
+            .call_json(
+                "add_node",
+                json!({ "tree_id": t, "parent_id": id(&root), "node": node }),
+            )
+            .await;
         assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.body);
         assert_eq!(answer.json()["field"], field, "{}", answer.body);
     }
@@ -118,9 +161,14 @@ async fn bad_input_names_the_field_and_writes_nothing(pool: PgPool) {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert_eq!(answer.json()["template_data"], json!({ "unit": "pts", "target": 40.0 }));
 
-    let answer = pm.call("create_tree", &[("name", "X"), ("discovery_phase", "someday")]).await;
+    let answer = pm
+        .call("create_tree", &[("name", "X"), ("discovery_phase", "someday")])
+        .await;
     assert_eq!(answer.json()["field"], "discovery_phase");
-    let nodes: i64 = sqlx::query_scalar("SELECT count(*) FROM tree_nodes").fetch_one(&pool).await.unwrap();
+    let nodes: i64 = sqlx::query_scalar("SELECT count(*) FROM tree_nodes")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(nodes, 2);
 }
 
@@ -133,8 +181,10 @@ async fn a_stale_version_is_a_conflict_with_the_current_row(pool: PgPool) {
     let mut tab2 = Client::new(app.clone());
     tab2.cookie = tab1.cookie.clone();
 
-    let edit = |title: &str| json!({ "tree_id": t, "node_id": id(&node), "version": node["version"],
-                                      "node": { "node_type": "objective", "title": title } });
+    let edit = |title: &str| {
+        json!({ "tree_id": t, "node_id": id(&node), "version": node["version"],
+                                      "node": { "node_type": "objective", "title": title } })
+    };
     let first = tab1.call_json("update_node", edit("From tab 1")).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.body);
     assert_eq!(first.json()["version"], 2);
@@ -144,11 +194,15 @@ async fn a_stale_version_is_a_conflict_with_the_current_row(pool: PgPool) {
     assert_eq!(conflict["kind"], "conflict");
     assert_eq!(conflict["current"]["title"], "From tab 1");
     assert_eq!(conflict["current"]["version"], 2);
-    let title: String = sqlx::query_scalar("SELECT title FROM tree_nodes").fetch_one(&pool).await.unwrap();
+    let title: String = sqlx::query_scalar("SELECT title FROM tree_nodes")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(title, "From tab 1", "no silent overwrite");
 
     // Tree fields too.
-    let meta = json!({ "tree_id": t, "version": 1, "name": "Renamed", "discovery_phase": "discovery", "is_template": false });
+    let meta =
+        json!({ "tree_id": t, "version": 1, "name": "Renamed", "discovery_phase": "discovery", "is_template": false });
     let fields = form_of(&meta);
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let renamed = tab1.call("update_tree", &fields).await;
@@ -163,7 +217,12 @@ fn form_of(value: &Value) -> Vec<(&str, String)> {
         .as_object()
         .unwrap()
         .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+        .map(|(k, v)| {
+            (
+                k.as_str(),
+                v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()),
+            )
+        })
         .collect()
 }
 
@@ -200,7 +259,13 @@ async fn moves_reorder_and_never_make_cycles(pool: PgPool) {
     assert_eq!(children(&detail, Some(&id(&a))), vec!["A1", "B"]);
 
     // A under its own grandchild, or under itself: refused.
-    let a_now = detail["nodes"].as_array().unwrap().iter().find(|n| n["title"] == "A").unwrap().clone();
+    let a_now = detail["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["title"] == "A")
+        .unwrap()
+        .clone();
     for target in [id(&a1), id(&a)] {
         let refused = move_node(&mut pm, t, &a_now, Some(&target), None).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
@@ -208,10 +273,18 @@ async fn moves_reorder_and_never_make_cycles(pool: PgPool) {
     }
     // A type that may not sit there: refused, naming what may.
     let refused = move_node(&mut pm, t, &a_now, None, None).await;
-    assert_eq!(refused.status, StatusCode::OK, "an opportunity may be a root: {}", refused.body);
+    assert_eq!(
+        refused.status,
+        StatusCode::OK,
+        "an opportunity may be a root: {}",
+        refused.body
+    );
 
     let types = activity_types(&pool, t).await;
-    assert!(types.contains(&"node_reordered".to_string()) && types.contains(&"node_moved".to_string()), "{types:?}");
+    assert!(
+        types.contains(&"node_reordered".to_string()) && types.contains(&"node_moved".to_string()),
+        "{types:?}"
+    );
 }
 
 #[sqlx::test]
@@ -225,14 +298,34 @@ async fn deleting_takes_the_subtree_and_its_links(pool: PgPool) {
     add_ok(&mut pm, t, Some(&id(&a1)), "solution", "S").await;
     let b = add_ok(&mut pm, t, Some(&id(&root)), "opportunity", "B").await;
 
-    let link = pm.call_json("add_connection", json!({ "tree_id": t, "from_node_id": id(&b), "to_node_id": id(&a1) })).await;
+    let link = pm
+        .call_json(
+            "add_connection",
+            json!({ "tree_id": t, "from_node_id": id(&b), "to_node_id": id(&a1) }),
+        )
+        .await;
     assert_eq!(link.status, StatusCode::OK, "{}", link.body);
-    let dup = pm.call_json("add_connection", json!({ "tree_id": t, "from_node_id": id(&b), "to_node_id": id(&a1) })).await;
+    let dup = pm
+        .call_json(
+            "add_connection",
+            json!({ "tree_id": t, "from_node_id": id(&b), "to_node_id": id(&a1) }),
+        )
+        .await;
     assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", dup.body);
-    let own = pm.call_json("add_connection", json!({ "tree_id": t, "from_node_id": id(&b), "to_node_id": id(&b) })).await;
+    let own = pm
+        .call_json(
+            "add_connection",
+            json!({ "tree_id": t, "from_node_id": id(&b), "to_node_id": id(&b) }),
+        )
+        .await;
     assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    let removed = pm.call_json("delete_node", json!({ "tree_id": t, "node_id": id(&a), "version": a["version"] })).await;
+    let removed = pm
+        .call_json(
+            "delete_node",
+            json!({ "tree_id": t, "node_id": id(&a), "version": a["version"] }),
+        )
+        .await;
     assert_eq!(removed.status, StatusCode::OK, "{}", removed.body);
     assert_eq!(removed.json(), 3);
     let detail = tree(&mut pm, t).await;
@@ -248,19 +341,35 @@ async fn the_viewport_is_saved_clamped_and_quiet(pool: PgPool) {
     let t = create_tree(&mut pm, "T").await;
     let before = activity_types(&pool, t).await.len();
     let state = json!({ "zoom": 9.0, "pan": { "x": -120.5, "y": 40.0 }, "orientation": "horizontal" });
-    let saved = pm.call_json("save_canvas_state", json!({ "tree_id": t, "state": state })).await;
+    let saved = pm
+        .call_json("save_canvas_state", json!({ "tree_id": t, "state": state }))
+        .await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
     assert_eq!(saved.json()["zoom"], 4.0);
     let detail = tree(&mut pm, t).await;
-    assert_eq!(detail["canvas_state"], json!({ "zoom": 4.0, "pan": { "x": -120.5, "y": 40.0 }, "orientation": "horizontal" }));
-    assert_eq!(activity_types(&pool, t).await.len(), before, "no activity row per viewport save");
+    assert_eq!(
+        detail["canvas_state"],
+        json!({ "zoom": 4.0, "pan": { "x": -120.5, "y": 40.0 }, "orientation": "horizontal" })
+    );
+    assert_eq!(
+        activity_types(&pool, t).await.len(),
+        before,
+        "no activity row per viewport save"
+    );
 
     let far = json!({ "zoom": 1.0, "pan": { "x": 1e300, "y": 0.0 }, "orientation": "vertical" });
-    let refused = pm.call_json("save_canvas_state", json!({ "tree_id": t, "state": far })).await;
+    let refused = pm
+        .call_json("save_canvas_state", json!({ "tree_id": t, "state": far }))
+        .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(refused.json()["field"], "state.pan.x");
     let bad = json!({ "zoom": 1.0, "pan": { "x": 0, "y": 0 }, "orientation": "diagonal" });
-    assert_eq!(pm.call_json("save_canvas_state", json!({ "tree_id": t, "state": bad })).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        pm.call_json("save_canvas_state", json!({ "tree_id": t, "state": bad }))
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
 }
 
 #[sqlx::test]
@@ -271,7 +380,11 @@ async fn duplicate_and_delete_trees(pool: PgPool) {
     let root = add_ok(&mut pm, t, None, "outcome", "Root").await;
     let a = add_ok(&mut pm, t, Some(&id(&root)), "opportunity", "A").await;
     add_ok(&mut pm, t, Some(&id(&root)), "opportunity", "B").await;
-    pm.call_json("add_connection", json!({ "tree_id": t, "from_node_id": id(&a), "to_node_id": id(&root) })).await;
+    pm.call_json(
+        "add_connection",
+        json!({ "tree_id": t, "from_node_id": id(&a), "to_node_id": id(&root) }),
+    )
+    .await;
 
     let copy = pm.call("duplicate_tree", &[("tree_id", &t.to_string())]).await;
     assert_eq!(copy.status, StatusCode::OK, "{}", copy.body);
@@ -279,7 +392,12 @@ async fn duplicate_and_delete_trees(pool: PgPool) {
     let copy_id = copy.json()["id"].as_i64().unwrap();
     let copied = tree(&mut pm, copy_id).await;
     assert_eq!(children(&copied, None), vec!["Root"]);
-    let copied_root = copied["nodes"].as_array().unwrap().iter().find(|n| n["title"] == "Root").unwrap();
+    let copied_root = copied["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["title"] == "Root")
+        .unwrap();
     assert_ne!(copied_root["id"], root["id"], "fresh ids");
     assert_eq!(children(&copied, copied_root["id"].as_str()), vec!["A", "B"]);
     assert_eq!(copied["connections"].as_array().unwrap().len(), 1);
@@ -292,7 +410,10 @@ async fn duplicate_and_delete_trees(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(left, 0);
-    assert_eq!(pm.call("get_tree", &[("tree_id", &t.to_string())]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        pm.call("get_tree", &[("tree_id", &t.to_string())]).await.status,
+        StatusCode::NOT_FOUND
+    );
     let feed = pm.call("my_activity", &[]).await.json();
     assert_eq!(feed["entries"][0]["activity_type"], "tree_deleted");
 }
@@ -309,7 +430,15 @@ async fn concurrent_opposite_moves_never_make_a_cycle(pool: PgPool) {
     for round in 0..100 {
         // Both moves are based on the same fresh state, as two people would see it.
         let detail = tree(&mut pm, t).await;
-        let find = |title: &str| detail["nodes"].as_array().unwrap().iter().find(|n| n["title"] == title).unwrap().clone();
+        let find = |title: &str| {
+            detail["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|n| n["title"] == title)
+                .unwrap()
+                .clone()
+        };
         let (a_now, b_now) = (find("A"), find("B"));
         let mut one = Client::new(app.clone());
         one.cookie = pm.cookie.clone();
@@ -325,7 +454,10 @@ async fn concurrent_opposite_moves_never_make_a_cycle(pool: PgPool) {
                 "round {round}: {s}"
             );
         }
-        assert!(!(s1 == StatusCode::OK && s2 == StatusCode::OK), "round {round}: both moves succeeded");
+        assert!(
+            !(s1 == StatusCode::OK && s2 == StatusCode::OK),
+            "round {round}: both moves succeeded"
+        );
 
         // Every node still reaches the root.
         let reachable: i64 = sqlx::query_scalar(
@@ -342,7 +474,13 @@ async fn concurrent_opposite_moves_never_make_a_cycle(pool: PgPool) {
         // Put both back under the root for the next round.
         let detail = tree(&mut pm, t).await;
         for title in ["A", "B"] {
-            let node = detail["nodes"].as_array().unwrap().iter().find(|n| n["title"] == title).unwrap().clone();
+            let node = detail["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|n| n["title"] == title)
+                .unwrap()
+                .clone();
             if node["parent_id"].as_str() != Some(&id(&root)) {
                 let back = move_node(&mut pm, t, &node, Some(&id(&root)), None).await;
                 assert_eq!(back.status, StatusCode::OK, "{}", back.body);

@@ -38,8 +38,16 @@ pub async fn add_node(
     let mut tx = caller.state.pool.begin().await?;
     repo::trees::lock_owned(&mut tx, &user.0.id, tree_id).await?;
     let max = caller.state.config.limits.nodes_per_tree_max;
-    let added = repo::nodes::add(&mut tx, &caller.actor(&user.0.id), tree_id, parent_id, position, content.as_content(), max)
-        .await?;
+    let added = repo::nodes::add(
+        &mut tx,
+        &caller.actor(&user.0.id),
+        tree_id,
+        parent_id,
+        position,
+        content.as_content(),
+        max,
+    )
+    .await?;
     tx.commit().await?;
     Ok(added)
 }
@@ -53,8 +61,15 @@ pub async fn update_node(tree_id: i32, node_id: String, version: i64, node: Node
     let content = server::Content::check(&caller, node)?;
     let mut tx = caller.state.pool.begin().await?;
     repo::trees::lock_owned(&mut tx, &user.0.id, tree_id).await?;
-    let updated =
-        repo::nodes::update(&mut tx, &caller.actor(&user.0.id), tree_id, node_id, version, content.as_content()).await?;
+    let updated = repo::nodes::update(
+        &mut tx,
+        &caller.actor(&user.0.id),
+        tree_id,
+        node_id,
+        version,
+        content.as_content(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -75,9 +90,16 @@ pub async fn move_node(
     let new_parent_id = new_parent_id.as_deref().map(server::node_id).transpose()?;
     let mut tx = caller.state.pool.begin().await?;
     repo::trees::lock_owned(&mut tx, &user.0.id, tree_id).await?;
-    let moved =
-        repo::nodes::move_to(&mut tx, &caller.actor(&user.0.id), tree_id, node_id, version, new_parent_id, position)
-            .await?;
+    let moved = repo::nodes::move_to(
+        &mut tx,
+        &caller.actor(&user.0.id),
+        tree_id,
+        node_id,
+        version,
+        new_parent_id,
+        position,
+    )
+    .await?;
     tx.commit().await?;
     Ok(moved)
 }
@@ -152,7 +174,13 @@ mod server {
             let template_data =
                 template_data::validate(input.node_type, &input.template_data, limits.template_data_max_bytes)
                     .map_err(|(field, message)| AppError::validation(field, message))?;
-            Ok(Content { node_type: input.node_type, title, description, is_collapsed: input.is_collapsed, template_data })
+            Ok(Content {
+                node_type: input.node_type,
+                title,
+                description,
+                is_collapsed: input.is_collapsed,
+                template_data,
+            })
         }
 
         pub fn as_content(&self) -> NodeContent<'_> {

@@ -31,7 +31,13 @@ pub async fn create_tree(
 ) -> Result<TreeMeta, AppError> {
     use crate::server::{guard, repo};
     let (caller, user) = guard::require_user().await?;
-    let input = server::tree_input(&caller, &name, description.as_deref(), discovery_phase.as_deref(), false)?;
+    let input = server::tree_input(
+        &caller,
+        &name,
+        description.as_deref(),
+        discovery_phase.as_deref(),
+        false,
+    )?;
     let mut tx = caller.state.pool.begin().await?;
     let meta = repo::trees::create(&mut tx, &caller.actor(&user.0.id), input.as_new()).await?;
     tx.commit().await?;
@@ -51,7 +57,13 @@ pub async fn update_tree(
 ) -> Result<TreeMeta, AppError> {
     use crate::server::{guard, repo};
     let (caller, user) = guard::require_user().await?;
-    let input = server::tree_input(&caller, &name, description.as_deref(), Some(&discovery_phase), is_template)?;
+    let input = server::tree_input(
+        &caller,
+        &name,
+        description.as_deref(),
+        Some(&discovery_phase),
+        is_template,
+    )?;
     let mut tx = caller.state.pool.begin().await?;
     let meta = repo::trees::update_meta(&mut tx, &caller.actor(&user.0.id), tree_id, version, input.as_new()).await?;
     tx.commit().await?;
@@ -79,7 +91,10 @@ pub async fn duplicate_tree(tree_id: i32, name: Option<String>) -> Result<TreeMe
     let source = repo::trees::get_meta(&mut *tx, &user.0.id, tree_id).await?;
     let name = match name.filter(|n| !n.trim().is_empty()) {
         Some(name) => clean_title(&name, limits.tree_name_max).map_err(|m| AppError::validation("name", m))?,
-        None => format!("Copy of {}", source.name).chars().take(limits.tree_name_max).collect(),
+        None => format!("Copy of {}", source.name)
+            .chars()
+            .take(limits.tree_name_max)
+            .collect(),
     };
     let meta = repo::trees::duplicate(&mut tx, &caller.actor(&user.0.id), tree_id, &name).await?;
     tx.commit().await?;
@@ -92,7 +107,9 @@ pub async fn duplicate_tree(tree_id: i32, name: Option<String>) -> Result<TreeMe
 pub async fn save_canvas_state(tree_id: i32, state: CanvasState) -> Result<CanvasState, AppError> {
     use crate::server::{guard, repo};
     let (caller, user) = guard::require_user().await?;
-    let state = state.sanitized().map_err(|(field, message)| AppError::validation(format!("state.{field}"), message))?;
+    let state = state
+        .sanitized()
+        .map_err(|(field, message)| AppError::validation(format!("state.{field}"), message))?;
     repo::trees::save_canvas_state(&caller.state.pool, &user.0.id, tree_id, &state).await?;
     Ok(state)
 }
@@ -132,12 +149,19 @@ mod server {
     ) -> Result<TreeInput, AppError> {
         let limits = caller.state.config.limits;
         let name = clean_title(name, limits.tree_name_max).map_err(|m| AppError::validation("name", m))?;
-        let description =
-            clean_description(description, limits.description_max).map_err(|m| AppError::validation("description", m))?;
+        let description = clean_description(description, limits.description_max)
+            .map_err(|m| AppError::validation("description", m))?;
         let phase = match phase.map(str::trim).filter(|p| !p.is_empty()) {
-            Some(p) => p.parse().map_err(|m: String| AppError::validation("discovery_phase", m))?,
+            Some(p) => p
+                .parse()
+                .map_err(|m: String| AppError::validation("discovery_phase", m))?,
             None => DiscoveryPhase::default(),
         };
-        Ok(TreeInput { name, description, phase, is_template })
+        Ok(TreeInput {
+            name,
+            description,
+            phase,
+            is_template,
+        })
     }
 }

@@ -42,11 +42,16 @@ pub fn clean_title(raw: &str, max: usize) -> Result<String, String> {
 
 /// Descriptions keep their line breaks; empty means none.
 pub fn clean_description(raw: Option<&str>, max: usize) -> Result<Option<String>, String> {
-    let Some(text) = raw.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
+    let Some(text) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
     if text.chars().count() > max {
         return Err(format!("must be at most {max} characters"));
     }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
         return Err("must not contain control characters".into());
     }
     Ok(Some(text.to_string()))
@@ -62,7 +67,10 @@ mod tests {
         assert!(clean_title("   ", 200).is_err());
         assert!(clean_title(&"x".repeat(201), 200).is_err());
         assert!(clean_title("a\u{0}b", 200).is_err());
-        assert_eq!(clean_title("<script>alert(1)</script>", 200).unwrap(), "<script>alert(1)</script>");
+        assert_eq!(
+            clean_title("<script>alert(1)</script>", 200).unwrap(),
+            "<script>alert(1)</script>"
+        );
     }
 
     #[test]

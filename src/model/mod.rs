@@ -13,7 +13,7 @@ pub mod type_rules;
 pub use account::CurrentUser;
 pub use activity::{ActivityEntry, ActivityPage};
 pub use canvas::{CanvasState, Orientation, Pan};
+pub use limits::Limits;
 pub use node_type::NodeType;
 pub use status::DbStatus;
-pub use limits::Limits;
 pub use tree::{Connection, DiscoveryPhase, Position, TreeDetail, TreeMeta, TreeNode, TreeSummary};

@@ -101,7 +101,11 @@ pub fn validate(node_type: NodeType, data: &Value, max_bytes: usize) -> Result<V
     if !data.is_object() && !data.is_null() {
         return Err(("template_data".into(), "must be an object".into()));
     }
-    let data = if data.is_null() { Value::Object(Default::default()) } else { data.clone() };
+    let data = if data.is_null() {
+        Value::Object(Default::default())
+    } else {
+        data.clone()
+    };
     if serde_json::to_vec(&data).map(|b| b.len()).unwrap_or(usize::MAX) > max_bytes {
         return Err(("template_data".into(), format!("must be at most {max_bytes} bytes")));
     }
@@ -139,7 +143,9 @@ pub fn validate(node_type: NodeType, data: &Value, max_bytes: usize) -> Result<V
             text("link", &f.link, 2000)?;
             if let Some(link) = &f.link {
                 let lower = link.to_ascii_lowercase();
-                if !(lower.starts_with("https://") || lower.starts_with("http://")) || link.contains(char::is_whitespace) {
+                if !(lower.starts_with("https://") || lower.starts_with("http://"))
+                    || link.contains(char::is_whitespace)
+                {
                     return Err(field("link", "must be an http(s) address"));
                 }
             }
@@ -147,7 +153,10 @@ pub fn validate(node_type: NodeType, data: &Value, max_bytes: usize) -> Result<V
         }
         NodeType::Objective | NodeType::Outcome => {
             if data.as_object().is_some_and(|o| !o.is_empty()) {
-                return Err(("template_data".into(), format!("a {node_type} has no fields of its own")));
+                return Err((
+                    "template_data".into(),
+                    format!("a {node_type} has no fields of its own"),
+                ));
             }
             Ok(Value::Object(Default::default()))
         }
@@ -162,12 +171,34 @@ mod tests {
 
     #[test]
     fn each_type_accepts_its_fields() {
-        let metric = validate(NodeType::Metric, &json!({"unit": "%", "baseline": 10, "current": 12.5, "target": 20}), 16384);
-        assert_eq!(metric.unwrap(), json!({"unit": "%", "baseline": 10.0, "current": 12.5, "target": 20.0}));
+        let metric = validate(
+            NodeType::Metric,
+            &json!({"unit": "%", "baseline": 10, "current": 12.5, "target": 20}),
+            16384,
+        );
+        assert_eq!(
+            metric.unwrap(),
+            json!({"unit": "%", "baseline": 10.0, "current": 12.5, "target": 20.0})
+        );
         assert!(validate(NodeType::Solution, &json!({"status": "shipped"}), 16384).is_ok());
-        assert!(validate(NodeType::Opportunity, &json!({"evidence_count": 4, "evidence_notes": "5 interviews"}), 16384).is_ok());
-        assert!(validate(NodeType::Assumption, &json!({"risk": "high", "test_status": "testing"}), 16384).is_ok());
-        assert!(validate(NodeType::Research, &json!({"link": "https://example.com/r", "method": "survey"}), 16384).is_ok());
+        assert!(validate(
+            NodeType::Opportunity,
+            &json!({"evidence_count": 4, "evidence_notes": "5 interviews"}),
+            16384
+        )
+        .is_ok());
+        assert!(validate(
+            NodeType::Assumption,
+            &json!({"risk": "high", "test_status": "testing"}),
+            16384
+        )
+        .is_ok());
+        assert!(validate(
+            NodeType::Research,
+            &json!({"link": "https://example.com/r", "method": "survey"}),
+            16384
+        )
+        .is_ok());
         assert_eq!(validate(NodeType::Outcome, &json!(null), 16384).unwrap(), json!({}));
     }
 
@@ -176,8 +207,16 @@ mod tests {
         let cases = [
             (NodeType::Solution, json!({"status": "done"}), "template_data.status"),
             (NodeType::Assumption, json!({"risk": "extreme"}), "template_data.risk"),
-            (NodeType::Research, json!({"link": "javascript:alert(1)"}), "template_data.link"),
-            (NodeType::Opportunity, json!({"evidence_count": -1}), "template_data.evidence_count"),
+            (
+                NodeType::Research,
+                json!({"link": "javascript:alert(1)"}),
+                "template_data.link",
+            ),
+            (
+                NodeType::Opportunity,
+                json!({"evidence_count": -1}),
+                "template_data.evidence_count",
+            ),
             (NodeType::Metric, json!({"unit": "x".repeat(40)}), "template_data.unit"),
         ];
         for (t, data, path) in cases {

@@ -15,8 +15,12 @@ pub enum DiscoveryPhase {
 }
 
 impl DiscoveryPhase {
-    pub const ALL: [DiscoveryPhase; 4] =
-        [DiscoveryPhase::Strategy, DiscoveryPhase::Discovery, DiscoveryPhase::Delivery, DiscoveryPhase::Learning];
+    pub const ALL: [DiscoveryPhase; 4] = [
+        DiscoveryPhase::Strategy,
+        DiscoveryPhase::Discovery,
+        DiscoveryPhase::Delivery,
+        DiscoveryPhase::Learning,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -29,7 +33,10 @@ impl DiscoveryPhase {
 
     /// Rows of the original app may hold anything here; they read as the default.
     pub fn from_db(value: Option<&str>) -> Self {
-        DiscoveryPhase::ALL.into_iter().find(|p| Some(p.as_str()) == value).unwrap_or_default()
+        DiscoveryPhase::ALL
+            .into_iter()
+            .find(|p| Some(p.as_str()) == value)
+            .unwrap_or_default()
     }
 }
 

@@ -50,7 +50,10 @@ pub fn check(parent: Option<NodeType>, child: NodeType) -> Result<(), String> {
             "a {child} cannot go under a {parent}; allowed under a {parent}: {}",
             names(allowed_children(parent))
         ),
-        None => format!("a {child} cannot be a root node; allowed as roots: {}", names(ROOT_TYPES)),
+        None => format!(
+            "a {child} cannot be a root node; allowed as roots: {}",
+            names(ROOT_TYPES)
+        ),
     })
 }
 

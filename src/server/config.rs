@@ -508,8 +508,12 @@ impl Config {
         };
 
         let defaults = crate::model::Limits::default();
-        let title_max =
-            int("limits.title_max_chars", raw.limits.title_max_chars, defaults.title_max as i64, 1..=10_000)? as usize;
+        let title_max = int(
+            "limits.title_max_chars",
+            raw.limits.title_max_chars,
+            defaults.title_max as i64,
+            1..=10_000,
+        )? as usize;
         let limits = crate::model::Limits {
             title_max,
             tree_name_max: title_max,

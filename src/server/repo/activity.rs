@@ -1,7 +1,7 @@
 use sqlx::PgExecutor;
 
-use crate::model::{ActivityEntry, ActivityPage};
 use super::trees::rfc3339;
+use crate::model::{ActivityEntry, ActivityPage};
 
 /// Who did something, from where: the context columns of `user_activities`.
 #[derive(Debug, Clone, Default)]
@@ -48,7 +48,9 @@ struct EntryRow {
 }
 
 fn page(rows: Vec<EntryRow>, limit: i64) -> ActivityPage {
-    let next_before = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.id)).flatten();
+    let next_before = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|r| r.id))
+        .flatten();
     ActivityPage {
         entries: rows
             .into_iter()

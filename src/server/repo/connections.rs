@@ -39,7 +39,11 @@ pub async fn add(
     )
     .fetch_one(&mut *conn)
     .await?;
-    let link = Connection { id: row.id, from_node_id: row.from_node_id, to_node_id: row.to_node_id };
+    let link = Connection {
+        id: row.id,
+        from_node_id: row.from_node_id,
+        to_node_id: row.to_node_id,
+    };
     touch(conn, tree_id).await?;
     activity::record(
         &mut *conn,
@@ -53,7 +57,12 @@ pub async fn add(
     Ok(link)
 }
 
-pub async fn remove(conn: &mut PgConnection, actor: &Actor, tree_id: i32, connection_id: uuid::Uuid) -> Result<(), AppError> {
+pub async fn remove(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    tree_id: i32,
+    connection_id: uuid::Uuid,
+) -> Result<(), AppError> {
     let row = sqlx::query!(
         "DELETE FROM node_connections WHERE id = $1 AND tree_id = $2 RETURNING from_node_id, to_node_id",
         connection_id,

@@ -101,7 +101,11 @@ async fn shift_siblings(
     Ok(())
 }
 
-async fn node_type_of(conn: &mut PgConnection, tree_id: i32, node_id: Option<&str>) -> Result<Option<NodeType>, AppError> {
+async fn node_type_of(
+    conn: &mut PgConnection,
+    tree_id: i32,
+    node_id: Option<&str>,
+) -> Result<Option<NodeType>, AppError> {
     match node_id {
         None => Ok(None),
         Some(id) => Ok(Some(get(conn, tree_id, id).await?.node_type)),
@@ -125,11 +129,17 @@ pub async fn add(
 ) -> Result<TreeNode, AppError> {
     let parent_type = node_type_of(conn, tree_id, parent_id).await?;
     type_error("node_type", parent_type, content.node_type)?;
-    let count = sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM tree_nodes WHERE tree_id = $1"#, tree_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let count = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM tree_nodes WHERE tree_id = $1"#,
+        tree_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     if count as usize >= max_nodes {
-        return Err(AppError::validation("tree", format!("a tree holds at most {max_nodes} nodes")));
+        return Err(AppError::validation(
+            "tree",
+            format!("a tree holds at most {max_nodes} nodes"),
+        ));
     }
     let siblings = sibling_count(conn, tree_id, parent_id).await?;
     let at = position.unwrap_or(siblings).clamp(0, siblings);
@@ -175,7 +185,10 @@ pub async fn update(
 ) -> Result<TreeNode, AppError> {
     let current = get(conn, tree_id, node_id).await?;
     if current.version != expected_version {
-        return Err(conflict("this node was changed elsewhere; here is its current state", &current));
+        return Err(conflict(
+            "this node was changed elsewhere; here is its current state",
+            &current,
+        ));
     }
     if current.node_type != content.node_type {
         let parent_type = node_type_of(conn, tree_id, current.parent_id.as_deref()).await?;
@@ -188,9 +201,8 @@ pub async fn update(
         .fetch_all(&mut *conn)
         .await?;
         for child in child_types.iter().filter_map(|t| t.parse::<NodeType>().ok()) {
-            type_rules::check(Some(content.node_type), child).map_err(|message| {
-                AppError::validation("node_type", format!("its children do not fit: {message}"))
-            })?;
+            type_rules::check(Some(content.node_type), child)
+                .map_err(|message| AppError::validation("node_type", format!("its children do not fit: {message}")))?;
         }
     }
     let row = sqlx::query_as!(
@@ -212,7 +224,10 @@ pub async fn update(
     .await?;
     let Some(row) = row else {
         let current = get(conn, tree_id, node_id).await?;
-        return Err(conflict("this node was changed elsewhere; here is its current state", &current));
+        return Err(conflict(
+            "this node was changed elsewhere; here is its current state",
+            &current,
+        ));
     };
     let node = TreeNode::from(row);
     touch(conn, tree_id).await?;
@@ -282,11 +297,17 @@ pub async fn move_to(
 ) -> Result<TreeNode, AppError> {
     let node = get(conn, tree_id, node_id).await?;
     if node.version != expected_version {
-        return Err(conflict("this node was changed elsewhere; here is its current state", &node));
+        return Err(conflict(
+            "this node was changed elsewhere; here is its current state",
+            &node,
+        ));
     }
     if let Some(parent) = new_parent_id {
         if is_self_or_descendant(conn, tree_id, node_id, parent).await? {
-            return Err(AppError::validation("parent_id", "a node cannot move under itself or its own descendants"));
+            return Err(AppError::validation(
+                "parent_id",
+                "a node cannot move under itself or its own descendants",
+            ));
         }
     }
     let parent_type = node_type_of(conn, tree_id, new_parent_id).await?;
@@ -294,7 +315,15 @@ pub async fn move_to(
 
     let same_parent = node.parent_id.as_deref() == new_parent_id;
     // Take the node out of its old list, closing the gap, then open one in the new list.
-    shift_siblings(conn, tree_id, node.parent_id.as_deref(), node.sort_order + 1, -1, Some(node_id)).await?;
+    shift_siblings(
+        conn,
+        tree_id,
+        node.parent_id.as_deref(),
+        node.sort_order + 1,
+        -1,
+        Some(node_id),
+    )
+    .await?;
     let siblings = sibling_count(conn, tree_id, new_parent_id).await? - i32::from(same_parent);
     let at = position.unwrap_or(siblings).clamp(0, siblings);
     shift_siblings(conn, tree_id, new_parent_id, at, 1, Some(node_id)).await?;
@@ -312,7 +341,11 @@ pub async fn move_to(
     .await?;
     let moved = TreeNode::from(row);
     touch(conn, tree_id).await?;
-    let (kind, verb) = if same_parent { ("node_reordered", "Reordered") } else { ("node_moved", "Moved") };
+    let (kind, verb) = if same_parent {
+        ("node_reordered", "Reordered")
+    } else {
+        ("node_moved", "Moved")
+    };
     activity::record(
         &mut *conn,
         actor,
@@ -341,7 +374,10 @@ pub async fn delete(
 ) -> Result<i64, AppError> {
     let node = get(conn, tree_id, node_id).await?;
     if node.version != expected_version {
-        return Err(conflict("this node was changed elsewhere; here is its current state", &node));
+        return Err(conflict(
+            "this node was changed elsewhere; here is its current state",
+            &node,
+        ));
     }
     let removed = sqlx::query_scalar!(
         r#"WITH RECURSIVE doomed AS (
@@ -356,7 +392,13 @@ pub async fn delete(
     .fetch_one(&mut *conn)
     .await?;
     // Children and connections follow by ON DELETE CASCADE.
-    sqlx::query!("DELETE FROM tree_nodes WHERE id = $1 AND tree_id = $2", node_id, tree_id).execute(&mut *conn).await?;
+    sqlx::query!(
+        "DELETE FROM tree_nodes WHERE id = $1 AND tree_id = $2",
+        node_id,
+        tree_id
+    )
+    .execute(&mut *conn)
+    .await?;
     shift_siblings(conn, tree_id, node.parent_id.as_deref(), node.sort_order + 1, -1, None).await?;
     touch(conn, tree_id).await?;
     activity::record(

@@ -6,7 +6,9 @@ use time::PrimitiveDateTime;
 
 use super::activity::{self, Actor};
 use crate::error::AppError;
-use crate::model::{CanvasState, Connection, DiscoveryPhase, NodeType, Position, TreeDetail, TreeMeta, TreeNode, TreeSummary};
+use crate::model::{
+    CanvasState, Connection, DiscoveryPhase, NodeType, Position, TreeDetail, TreeMeta, TreeNode, TreeSummary,
+};
 
 pub(crate) fn rfc3339(at: PrimitiveDateTime) -> String {
     at.assume_utc().format(&Rfc3339).unwrap_or_default()
@@ -82,16 +84,21 @@ pub async fn get_meta(db: impl PgExecutor<'_>, user_id: &str, tree_id: i32) -> R
 /// lock first, so two moves in one tree run one after the other and can never build a cycle
 /// together. Another user's tree is NotFound.
 pub async fn lock_owned(conn: &mut PgConnection, user_id: &str, tree_id: i32) -> Result<(), AppError> {
-    let found =
-        sqlx::query_scalar!("SELECT id FROM impact_trees WHERE id = $1 AND user_id = $2 FOR UPDATE", tree_id, user_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let found = sqlx::query_scalar!(
+        "SELECT id FROM impact_trees WHERE id = $1 AND user_id = $2 FOR UPDATE",
+        tree_id,
+        user_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
     found.map(|_| ()).ok_or(AppError::NotFound)
 }
 
 /// Marks the tree as changed (its node structure or content), for "recently updated".
 pub async fn touch(conn: &mut PgConnection, tree_id: i32) -> Result<(), sqlx::Error> {
-    sqlx::query!("UPDATE impact_trees SET updated_at = now() WHERE id = $1", tree_id).execute(&mut *conn).await?;
+    sqlx::query!("UPDATE impact_trees SET updated_at = now() WHERE id = $1", tree_id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -244,7 +251,10 @@ pub async fn update_meta(
     .await?;
     let Some(row) = row else {
         let current = get_meta(&mut *conn, &actor.user_id, tree_id).await?;
-        return Err(conflict("this tree was changed elsewhere; here is its current state", &current));
+        return Err(conflict(
+            "this tree was changed elsewhere; here is its current state",
+            &current,
+        ));
     };
     let meta = TreeMeta::from(row);
     activity::record(
@@ -260,7 +270,10 @@ pub async fn update_meta(
 }
 
 pub fn conflict(message: &str, current: &impl serde::Serialize) -> AppError {
-    AppError::Conflict { message: message.to_string(), current: serde_json::to_value(current).ok() }
+    AppError::Conflict {
+        message: message.to_string(),
+        current: serde_json::to_value(current).ok(),
+    }
 }
 
 /// Deletes the caller's tree; nodes, connections, share links and its activity go with it.
@@ -359,10 +372,14 @@ pub async fn save_canvas_state(
     state: &CanvasState,
 ) -> Result<(), AppError> {
     let value = serde_json::to_value(state).map_err(|_| AppError::Internal)?;
-    let done =
-        sqlx::query!("UPDATE impact_trees SET canvas_state = $3 WHERE id = $1 AND user_id = $2", tree_id, user_id, value)
-            .execute(db)
-            .await?;
+    let done = sqlx::query!(
+        "UPDATE impact_trees SET canvas_state = $3 WHERE id = $1 AND user_id = $2",
+        tree_id,
+        user_id,
+        value
+    )
+    .execute(db)
+    .await?;
     if done.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
