@@ -23,6 +23,11 @@ pub enum AppError {
     Forbidden,
     #[error("{field}: {message}")]
     Validation { field: String, message: String },
+    /// An imported document with problems; each names where it is.
+    #[error("the document has {} problem(s)", problems.len())]
+    InvalidDocument {
+        problems: Vec<crate::model::document::Problem>,
+    },
     /// A write based on a stale version; `current` carries the row as it now is.
     #[error("{message}")]
     Conflict {
@@ -80,7 +85,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Unauthorized | AppError::InvalidCredentials => 401,
             AppError::Forbidden => 403,
-            AppError::Validation { .. } => 422,
+            AppError::Validation { .. } | AppError::InvalidDocument { .. } => 422,
             AppError::Conflict { .. } => 409,
             AppError::RateLimited => 429,
             AppError::PayloadTooLarge => 413,

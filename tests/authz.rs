@@ -45,6 +45,10 @@ const MATRIX: &[(&str, Access)] = &[
     ("/api/delete_node", Access::ById),
     ("/api/add_connection", Access::ById),
     ("/api/remove_connection", Access::ById),
+    ("/api/export_tree", Access::ById),
+    ("/api/export_markdown", Access::ById),
+    ("/api/import_tree", Access::OwnData),
+    ("/api/import_markdown", Access::OwnData),
 ];
 
 enum Call {
@@ -59,6 +63,27 @@ struct Ids {
     a_child: String,
     a_link: String,
     b_tree: i32,
+}
+
+/// A well-formed call of each function that acts on the caller's own data.
+fn own_data_calls() -> Vec<(&'static str, Call)> {
+    vec![
+        (
+            "/api/change_password",
+            Call::Form(vec![
+                ("current_password", "whatever-it-was".into()),
+                ("new_password", "tidy-new-tree-77".into()),
+            ]),
+        ),
+        ("/api/list_trees", Call::Form(vec![])),
+        ("/api/create_tree", Call::Form(vec![("name", "Mine".into())])),
+        ("/api/my_activity", Call::Form(vec![])),
+        (
+            "/api/import_tree",
+            Call::Json(json!({ "document": { "name": "Mine", "nodes": [] } })),
+        ),
+        ("/api/import_markdown", Call::Form(vec![("text", "# Mine\n".into())])),
+    ]
 }
 
 fn id_cases(ids: &Ids) -> Vec<(&'static str, Call)> {
@@ -79,6 +104,8 @@ fn id_cases(ids: &Ids) -> Vec<(&'static str, Call)> {
         ("/api/delete_tree", Call::Form(vec![("tree_id", t.to_string())])),
         ("/api/duplicate_tree", Call::Form(vec![("tree_id", t.to_string())])),
         ("/api/tree_activity", Call::Form(vec![("tree_id", t.to_string())])),
+        ("/api/export_tree", Call::Form(vec![("tree_id", t.to_string())])),
+        ("/api/export_markdown", Call::Form(vec![("tree_id", t.to_string())])),
         (
             "/api/save_canvas_state",
             Call::Json(
@@ -274,13 +301,23 @@ async fn functions_on_user_data_refuse_anonymous_callers(pool: PgPool) {
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{path}: {}", answer.body);
     }
     for (path, access) in MATRIX {
-        if *access == Access::OwnData {
-            let args = argument_names(&mut anonymous, path).await;
-            let fields: Vec<(&str, &str)> = args.iter().map(|a| (a.as_str(), "1")).collect();
-            let answer = anonymous.call(path.trim_start_matches("/api/"), &fields).await;
-            assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{path}: {}", answer.body);
-            assert_eq!(answer.json()["kind"], "unauthorized");
+        if *access != Access::OwnData {
+            continue;
         }
+        let (_, call) = own_data_calls()
+            .into_iter()
+            .find(|(p, _)| p == path)
+            .unwrap_or_else(|| panic!("{path}: add a call to own_data_calls()"));
+        let endpoint = path.trim_start_matches("/api/");
+        let answer = match &call {
+            Call::Form(fields) => {
+                let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                anonymous.call(endpoint, &pairs).await
+            }
+            Call::Json(body) => anonymous.call_json(endpoint, body.clone()).await,
+        };
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{path}: {}", answer.body);
+        assert_eq!(answer.json()["kind"], "unauthorized");
     }
 }
 

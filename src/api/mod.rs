@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod auth;
+pub mod documents;
 pub mod nodes;
 pub mod status;
 pub mod trees;

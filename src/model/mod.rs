@@ -3,6 +3,7 @@
 pub mod account;
 pub mod activity;
 pub mod canvas;
+pub mod document;
 pub mod limits;
 pub mod node_type;
 pub mod status;

@@ -385,3 +385,74 @@ pub async fn save_canvas_state(
     }
     Ok(())
 }
+
+/// Creates a tree from a checked document in one transaction: the tree, every node (one
+/// statement), every connection (one statement) and the activity row.
+pub async fn import(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    doc: &crate::model::document::CheckedDocument,
+    source: &str,
+) -> Result<TreeMeta, AppError> {
+    let meta = create(
+        &mut *conn,
+        actor,
+        NewTree {
+            name: &doc.name,
+            description: doc.description.as_deref(),
+            discovery_phase: DiscoveryPhase::default(),
+            is_template: false,
+        },
+    )
+    .await?;
+    let ids: Vec<String> = (0..doc.nodes.len()).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    let parents: Vec<Option<String>> = doc.nodes.iter().map(|n| n.parent.map(|p| ids[p].clone())).collect();
+    let types: Vec<String> = doc.nodes.iter().map(|n| n.node_type.as_str().to_string()).collect();
+    let titles: Vec<String> = doc.nodes.iter().map(|n| n.title.clone()).collect();
+    let descriptions: Vec<Option<String>> = doc.nodes.iter().map(|n| n.description.clone()).collect();
+    let positions: Vec<serde_json::Value> = doc
+        .nodes
+        .iter()
+        .map(|n| serde_json::json!({ "x": n.position.x, "y": n.position.y }))
+        .collect();
+    let data: Vec<serde_json::Value> = doc.nodes.iter().map(|n| n.template_data.clone()).collect();
+    let orders: Vec<i32> = doc.nodes.iter().map(|n| n.sort_order).collect();
+    sqlx::query!(
+        "INSERT INTO tree_nodes (id, tree_id, parent_id, node_type, title, description, position, template_data, sort_order)
+         SELECT id, $1, parent_id, node_type, title, description, position, template_data, sort_order
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[], $9::int[])
+              AS n(id, parent_id, node_type, title, description, position, template_data, sort_order)",
+        meta.id,
+        &ids,
+        &parents as &[Option<String>],
+        &types,
+        &titles,
+        &descriptions as &[Option<String>],
+        &positions,
+        &data,
+        &orders
+    )
+    .execute(&mut *conn)
+    .await?;
+    let from: Vec<String> = doc.connections.iter().map(|&(f, _)| ids[f].clone()).collect();
+    let to: Vec<String> = doc.connections.iter().map(|&(_, t)| ids[t].clone()).collect();
+    sqlx::query!(
+        "INSERT INTO node_connections (tree_id, from_node_id, to_node_id)
+         SELECT $1, f, t FROM unnest($2::text[], $3::text[]) AS c(f, t)",
+        meta.id,
+        &from,
+        &to
+    )
+    .execute(&mut *conn)
+    .await?;
+    activity::record(
+        &mut *conn,
+        actor,
+        Some(meta.id),
+        "imported",
+        &format!("Imported tree: {}", meta.name),
+        serde_json::json!({ "source": source, "nodeCount": doc.nodes.len(), "connectionCount": doc.connections.len() }),
+    )
+    .await?;
+    Ok(meta)
+}
