@@ -49,6 +49,9 @@ const MATRIX: &[(&str, Access)] = &[
     ("/api/export_markdown", Access::ById),
     ("/api/import_tree", Access::OwnData),
     ("/api/import_markdown", Access::OwnData),
+    ("/api/analytics", Access::OwnData),
+    ("/api/bulk_update_nodes", Access::ById),
+    ("/api/tree_outline", Access::ById),
 ];
 
 enum Call {
@@ -78,6 +81,7 @@ fn own_data_calls() -> Vec<(&'static str, Call)> {
         ("/api/list_trees", Call::Form(vec![])),
         ("/api/create_tree", Call::Form(vec![("name", "Mine".into())])),
         ("/api/my_activity", Call::Form(vec![])),
+        ("/api/analytics", Call::Form(vec![])),
         (
             "/api/import_tree",
             Call::Json(json!({ "document": { "name": "Mine", "nodes": [] } })),
@@ -105,6 +109,19 @@ fn id_cases(ids: &Ids) -> Vec<(&'static str, Call)> {
         ("/api/duplicate_tree", Call::Form(vec![("tree_id", t.to_string())])),
         ("/api/tree_activity", Call::Form(vec![("tree_id", t.to_string())])),
         ("/api/export_tree", Call::Form(vec![("tree_id", t.to_string())])),
+        ("/api/tree_outline", Call::Form(vec![("tree_id", t.to_string())])),
+        (
+            "/api/bulk_update_nodes",
+            Call::Json(
+                json!({ "tree_id": t, "changes": [{ "node_id": ids.a_node, "version": 1, "is_collapsed": true }] }),
+            ),
+        ),
+        (
+            "/api/bulk_update_nodes",
+            Call::Json(
+                json!({ "tree_id": ids.b_tree, "changes": [{ "node_id": ids.a_node, "version": 1, "is_collapsed": true }] }),
+            ),
+        ),
         ("/api/export_markdown", Call::Form(vec![("tree_id", t.to_string())])),
         (
             "/api/save_canvas_state",

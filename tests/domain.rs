@@ -488,3 +488,131 @@ async fn concurrent_opposite_moves_never_make_a_cycle(pool: PgPool) {
         }
     }
 }
+
+#[sqlx::test]
+async fn analytics_filters_outline_and_bulk_updates(pool: PgPool) {
+    let app = app(pool.clone());
+    let (mut pm, _) = signed_up(&app, "stats@example.com").await;
+
+    // Zero trees: zeros, not errors.
+    let empty = pm.call("analytics", &[]).await;
+    assert_eq!(empty.status, StatusCode::OK, "{}", empty.body);
+    let empty = empty.json();
+    assert_eq!(
+        (empty["total_trees"].as_i64(), empty["avg_nodes_per_tree"].as_f64()),
+        (Some(0), Some(0.0))
+    );
+    assert_eq!(empty["node_types"], json!({}));
+    assert_eq!(empty["activity_per_day"].as_array().unwrap().len(), 30);
+
+    let big = create_tree(&mut pm, "Retention 50%_plan").await;
+    let root = add_ok(&mut pm, big, None, "objective", "Root").await;
+    let a = add_ok(&mut pm, big, Some(&id(&root)), "outcome", "A").await;
+    let b = add_ok(&mut pm, big, Some(&id(&root)), "outcome", "B").await;
+    add_ok(&mut pm, big, Some(&id(&a)), "opportunity", "A1").await;
+    let small = create_tree(&mut pm, "Pricing").await;
+    add_ok(&mut pm, small, None, "objective", "Price").await;
+    let meta = [
+        ("tree_id", small.to_string()),
+        ("version", "1".into()),
+        ("name", "Pricing".into()),
+        ("discovery_phase", "delivery".into()),
+        ("is_template", "true".into()),
+    ];
+    let pairs: Vec<(&str, &str)> = meta.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(pm.call("update_tree", &pairs).await.status, StatusCode::OK);
+
+    let stats = pm.call("analytics", &[]).await.json();
+    assert_eq!(stats["total_trees"], 2);
+    assert_eq!(stats["total_nodes"], 5);
+    assert_eq!(stats["avg_nodes_per_tree"], 2.5);
+    assert_eq!(
+        stats["node_types"],
+        json!({ "objective": 2, "outcome": 2, "opportunity": 1 })
+    );
+    assert_eq!(stats["phases"], json!({ "strategy": 1, "delivery": 1 }));
+    let today = stats["activity_per_day"].as_array().unwrap().last().unwrap().clone();
+    assert!(today[1].as_i64().unwrap() >= 8, "{today}");
+
+    let names = |answer: common::Answer| -> Vec<String> {
+        answer
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        names(pm.call("list_trees", &[("name_contains", "50%_")]).await),
+        vec!["Retention 50%_plan"]
+    );
+    assert_eq!(
+        names(pm.call("list_trees", &[("name_contains", "%")]).await),
+        vec!["Retention 50%_plan"]
+    );
+    assert_eq!(
+        names(pm.call("list_trees", &[("min_nodes", "2")]).await),
+        vec!["Retention 50%_plan"]
+    );
+    assert_eq!(
+        names(pm.call("list_trees", &[("phase", "delivery")]).await),
+        vec!["Pricing"]
+    );
+    assert_eq!(
+        names(pm.call("list_trees", &[("templates_only", "true")]).await),
+        vec!["Pricing"]
+    );
+    assert_eq!(
+        pm.call("list_trees", &[("phase", "soon")]).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    let outline = pm.call("tree_outline", &[("tree_id", &big.to_string())]).await.json();
+    let rows: Vec<(String, i64)> = outline
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["title"].as_str().unwrap().to_string(), r["depth"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![("Root".into(), 0), ("A".into(), 1), ("A1".into(), 2), ("B".into(), 1)]
+    );
+
+    // Bulk: all or nothing.
+    let ok = pm
+        .call_json(
+            "bulk_update_nodes",
+            json!({ "tree_id": big, "changes": [
+                { "node_id": id(&a), "version": a["version"], "is_collapsed": true },
+                { "node_id": id(&b), "version": b["version"], "position": { "x": 10.5, "y": -3 } } ] }),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    let stale = pm
+        .call_json(
+            "bulk_update_nodes",
+            json!({ "tree_id": big, "changes": [
+                { "node_id": id(&root), "version": root["version"], "is_collapsed": true },
+                { "node_id": id(&a), "version": a["version"], "is_collapsed": false } ] }),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    let collapsed: Vec<(String, bool)> =
+        sqlx::query_as("SELECT title, coalesce(is_collapsed, false) FROM tree_nodes WHERE tree_id = $1 ORDER BY title")
+            .bind(big as i32)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        collapsed,
+        vec![
+            ("A".into(), true),
+            ("A1".into(), false),
+            ("B".into(), false),
+            ("Root".into(), false)
+        ],
+        "the refused batch changed nothing"
+    );
+}

@@ -26,3 +26,11 @@ pub async fn my_activity(before: Option<i32>, limit: Option<i64>) -> Result<Acti
     let limit = limit.unwrap_or(50).clamp(1, ACTIVITY_PAGE_MAX);
     Ok(repo::activity::recent_for_user(&caller.state.pool, &user.0.id, before, limit).await?)
 }
+
+/// The dashboard's numbers: trees, nodes, node types, phases and activity over 30 days.
+#[server(prefix = "/api", endpoint = "analytics")]
+pub async fn my_analytics() -> Result<crate::model::analytics::Analytics, AppError> {
+    use crate::server::{guard, repo};
+    let (caller, user) = guard::require_user().await?;
+    Ok(repo::analytics::for_user(&caller.state.pool, &user.0.id).await?)
+}

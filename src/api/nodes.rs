@@ -194,3 +194,56 @@ mod server {
         }
     }
 }
+
+/// Positions and collapsed flags of many nodes at once, all or nothing.
+#[server(prefix = "/api", endpoint = "bulk_update_nodes", input = Json)]
+pub async fn bulk_update_nodes(tree_id: i32, changes: Vec<BulkNodeChange>) -> Result<Vec<TreeNode>, AppError> {
+    use crate::server::{guard, repo};
+    let (caller, user) = guard::require_user().await?;
+    if changes.len() > caller.state.config.limits.nodes_per_tree_max {
+        return Err(AppError::validation("changes", "more changes than a tree has nodes"));
+    }
+    let mut batch = Vec::with_capacity(changes.len());
+    for (i, change) in changes.into_iter().enumerate() {
+        server::node_id(&change.node_id)?;
+        if let Some(p) = change.position {
+            if !p.x.is_finite() || !p.y.is_finite() {
+                return Err(AppError::validation(
+                    format!("changes[{i}].position"),
+                    "must be finite numbers",
+                ));
+            }
+        }
+        batch.push(repo::nodes::BulkChange {
+            node_id: change.node_id,
+            version: change.version,
+            position: change.position,
+            is_collapsed: change.is_collapsed,
+        });
+    }
+    let mut tx = caller.state.pool.begin().await?;
+    repo::trees::lock_owned(&mut tx, &user.0.id, tree_id).await?;
+    let updated = repo::nodes::bulk_update(&mut tx, &caller.actor(&user.0.id), tree_id, &batch).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// One node's part of [`bulk_update_nodes`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BulkNodeChange {
+    pub node_id: String,
+    pub version: i64,
+    #[serde(default)]
+    pub position: Option<crate::model::Position>,
+    #[serde(default)]
+    pub is_collapsed: Option<bool>,
+}
+
+/// The tree as an outline: depth and path of every node reachable from a root.
+#[server(prefix = "/api", endpoint = "tree_outline")]
+pub async fn tree_outline(tree_id: i32) -> Result<Vec<crate::model::analytics::OutlineRow>, AppError> {
+    use crate::server::{guard, repo};
+    let (caller, user) = guard::require_user().await?;
+    repo::trees::get_meta(&caller.state.pool, &user.0.id, tree_id).await?;
+    Ok(repo::nodes::hierarchy(&caller.state.pool, tree_id).await?)
+}

@@ -6,12 +6,28 @@ use leptos::server_fn::codec::Json;
 use crate::error::AppError;
 use crate::model::{CanvasState, TreeDetail, TreeMeta, TreeSummary};
 
-/// The caller's trees, newest first.
+/// The caller's trees, newest first; every filter is optional.
 #[server(prefix = "/api", endpoint = "list_trees")]
-pub async fn list_my_trees() -> Result<Vec<TreeSummary>, AppError> {
+pub async fn list_my_trees(
+    name_contains: Option<String>,
+    min_nodes: Option<i64>,
+    phase: Option<String>,
+    templates_only: Option<bool>,
+) -> Result<Vec<TreeSummary>, AppError> {
+    use crate::model::analytics::TreeFilter;
     use crate::server::{guard, repo};
     let (caller, user) = guard::require_user().await?;
-    Ok(repo::trees::list_for_user(&caller.state.pool, &user.0.id).await?)
+    let phase = match phase.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => Some(p.parse().map_err(|m: String| AppError::validation("phase", m))?),
+        None => None,
+    };
+    let filter = TreeFilter {
+        name_contains: name_contains.map(|n| n.chars().take(200).collect()),
+        min_nodes,
+        phase,
+        templates_only: templates_only.unwrap_or(false),
+    };
+    Ok(repo::trees::list_for_user(&caller.state.pool, &user.0.id, &filter).await?)
 }
 
 /// One tree with all its nodes and connections.

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod activity;
+pub mod analytics;
 pub mod canvas;
 pub mod document;
 pub mod limits;

@@ -19,7 +19,7 @@ pub fn DashboardPage() -> impl IntoView {
 #[component]
 fn Dashboard() -> impl IntoView {
     let auth = use_auth();
-    let trees = Resource::new(|| (), |_| list_my_trees());
+    let trees = Resource::new(|| (), |_| list_my_trees(None, None, None, None));
     let name = move || {
         auth.user
             .get()

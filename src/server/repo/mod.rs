@@ -2,6 +2,7 @@
 //! tested without Leptos.
 
 pub mod activity;
+pub mod analytics;
 pub mod connections;
 pub mod nodes;
 pub mod status;

@@ -412,3 +412,85 @@ pub async fn delete(
     .await?;
     Ok(removed)
 }
+
+/// The seed's recursive hierarchy: every node reachable from a root, with depth and a path of
+/// sibling positions (zero-padded, so the path sorts as the outline reads).
+pub async fn hierarchy(
+    db: impl sqlx::PgExecutor<'_>,
+    tree_id: i32,
+) -> Result<Vec<crate::model::analytics::OutlineRow>, sqlx::Error> {
+    sqlx::query_as!(
+        crate::model::analytics::OutlineRow,
+        r#"WITH RECURSIVE node_hierarchy AS (
+             SELECT id, parent_id, title, node_type, 0 AS depth, lpad(sort_order::text, 6, '0') AS path
+             FROM tree_nodes WHERE tree_id = $1 AND parent_id IS NULL
+             UNION ALL
+             SELECT n.id, n.parent_id, n.title, n.node_type, nh.depth + 1, nh.path || '/' || lpad(n.sort_order::text, 6, '0')
+             FROM tree_nodes n JOIN node_hierarchy nh ON n.parent_id = nh.id
+             WHERE n.tree_id = $1
+           )
+           SELECT id AS "id!", parent_id, node_type AS "node_type!", title AS "title!", depth AS "depth!", path AS "path!"
+           FROM node_hierarchy ORDER BY path"#,
+        tree_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// One node's share of a bulk update: what is given changes, the rest stays.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct BulkChange {
+    pub node_id: String,
+    pub version: i64,
+    pub position: Option<Position>,
+    pub is_collapsed: Option<bool>,
+}
+
+/// The seed's `bulkUpdateNodes`, all or nothing: positions and collapsed flags of many nodes
+/// in one transaction. One stale version refuses the whole batch with that node's current row.
+pub async fn bulk_update(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    tree_id: i32,
+    changes: &[BulkChange],
+) -> Result<Vec<TreeNode>, AppError> {
+    let mut updated = Vec::with_capacity(changes.len());
+    for change in changes {
+        let position = change.position.map(|p| serde_json::json!({ "x": p.x, "y": p.y }));
+        let row = sqlx::query_as!(
+            NodeRow,
+            "UPDATE tree_nodes
+             SET position = coalesce($4, position), is_collapsed = coalesce($5, is_collapsed), version = version + 1
+             WHERE id = $1 AND tree_id = $2 AND version = $3
+             RETURNING id, parent_id, node_type, title, description, position, is_collapsed, template_data, sort_order, version",
+            change.node_id,
+            tree_id,
+            change.version,
+            position,
+            change.is_collapsed
+        )
+        .fetch_optional(&mut *conn)
+        .await?;
+        match row {
+            Some(row) => updated.push(TreeNode::from(row)),
+            None => {
+                let current = get(conn, tree_id, &change.node_id).await?;
+                return Err(conflict(
+                    "a node of this batch was changed elsewhere; nothing was saved",
+                    &current,
+                ));
+            }
+        }
+    }
+    touch(conn, tree_id).await?;
+    activity::record(
+        &mut *conn,
+        actor,
+        Some(tree_id),
+        "nodes_bulk_updated",
+        &format!("Updated {} nodes", updated.len()),
+        serde_json::json!({ "nodeIds": updated.iter().map(|n| n.id.clone()).collect::<Vec<_>>() }),
+    )
+    .await?;
+    Ok(updated)
+}

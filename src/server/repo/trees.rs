@@ -14,18 +14,42 @@ pub(crate) fn rfc3339(at: PrimitiveDateTime) -> String {
     at.assume_utc().format(&Rfc3339).unwrap_or_default()
 }
 
-/// The user's trees, most recently updated first (idx_trees_user_updated).
-pub async fn list_for_user(db: impl PgExecutor<'_>, user_id: &str) -> Result<Vec<TreeSummary>, sqlx::Error> {
+/// The user's trees, most recently updated first, filtered (idx_trees_user_updated; the
+/// template filter matches idx_trees_templates). sqlx prepares the statement once per
+/// connection and reuses it.
+pub async fn list_for_user(
+    db: impl PgExecutor<'_>,
+    user_id: &str,
+    filter: &crate::model::analytics::TreeFilter,
+) -> Result<Vec<TreeSummary>, sqlx::Error> {
+    // A literal search: % and _ typed by the user match themselves.
+    let pattern = filter
+        .name_contains
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
     let rows = sqlx::query!(
-        r#"SELECT t.id, t.name, t.description,
-                  coalesce(t.discovery_phase, 'strategy') AS "discovery_phase!",
-                  coalesce(t.is_template, false) AS "is_template!",
-                  (SELECT count(*) FROM tree_nodes n WHERE n.tree_id = t.id) AS "node_count!",
-                  t.updated_at
-           FROM impact_trees t
-           WHERE t.user_id = $1
-           ORDER BY t.updated_at DESC, t.id DESC"#,
-        user_id
+        r#"SELECT id, name, description, discovery_phase AS "discovery_phase!", is_template AS "is_template!",
+                  node_count AS "node_count!", updated_at
+           FROM (
+             SELECT t.id, t.name, t.description, t.updated_at,
+                    coalesce(t.discovery_phase, 'strategy') AS discovery_phase,
+                    coalesce(t.is_template, false) AS is_template,
+                    (SELECT count(*) FROM tree_nodes n WHERE n.tree_id = t.id) AS node_count
+             FROM impact_trees t
+             WHERE t.user_id = $1
+               AND ($2::text IS NULL OR t.name ILIKE $2)
+               AND ($3::text IS NULL OR coalesce(t.discovery_phase, 'strategy') = $3)
+               AND (NOT $4::bool OR t.is_template = true)
+           ) listed
+           WHERE node_count >= $5
+           ORDER BY updated_at DESC, id DESC"#,
+        user_id,
+        pattern,
+        filter.phase.map(|p| p.as_str()),
+        filter.templates_only,
+        filter.min_nodes.unwrap_or(0)
     )
     .fetch_all(db)
     .await?;
