@@ -30,6 +30,9 @@ commands:
   serve          run the web server (default)
   migrate        apply pending database migrations and exit
   check-config   load and validate the configuration, print it, and exit
+  migrate-nodes          legacy JSONB nodes of the original app into rows   [--dry-run]
+  cleanup-orphans        re-root nodes that no root reaches                   [--dry-run]
+  upgrade-canvas-state   bring stored viewports to the current format         [--dry-run]
 
 The configuration is read from PATH (default: Leptos.toml in the working directory);
 environment variables such as DATABASE_URL and LEPTOS_SITE_ADDR override it.";
@@ -37,6 +40,7 @@ environment variables such as DATABASE_URL and LEPTOS_SITE_ADDR override it.";
     pub async fn run() -> ExitCode {
         let mut config_path = PathBuf::from("Leptos.toml");
         let mut command = None;
+        let mut dry_run = false;
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             match arg.as_str() {
@@ -44,6 +48,7 @@ environment variables such as DATABASE_URL and LEPTOS_SITE_ADDR override it.";
                     Some(path) => config_path = PathBuf::from(path),
                     None => return usage_error("--config needs a path"),
                 },
+                "--dry-run" => dry_run = true,
                 "-h" | "--help" | "help" => {
                     println!("{USAGE}");
                     return ExitCode::SUCCESS;
@@ -79,6 +84,9 @@ environment variables such as DATABASE_URL and LEPTOS_SITE_ADDR override it.";
                 println!("  cookies.secure       {}", config.cookies.secure);
                 ExitCode::SUCCESS
             }
+            "migrate-nodes" | "cleanup-orphans" | "upgrade-canvas-state" => {
+                admin(command.as_deref().unwrap_or_default(), config, dry_run).await
+            }
             other => usage_error(&format!("unknown command {other:?}")),
         }
     }
@@ -98,6 +106,34 @@ environment variables such as DATABASE_URL and LEPTOS_SITE_ADDR override it.";
             return Err(ExitCode::FAILURE);
         }
         Ok(pool)
+    }
+
+    async fn admin(command: &str, config: Config, dry_run: bool) -> ExitCode {
+        use impact_tree::server::admin;
+        let pool = match connect_and_migrate(&config).await {
+            Ok(pool) => pool,
+            Err(code) => return code,
+        };
+        let report = match command {
+            "migrate-nodes" => admin::migrate_nodes(&pool, &config.limits, dry_run).await,
+            "cleanup-orphans" => admin::cleanup_orphans(&pool, dry_run).await,
+            _ => admin::upgrade_canvas_state(&pool, dry_run).await,
+        };
+        pool.close().await;
+        match report {
+            Ok(report) => {
+                for line in &report.lines {
+                    println!("{line}");
+                }
+                let verb = if dry_run { "would change" } else { "changed" };
+                println!("{command}: {verb} {}", report.changed);
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("{command} failed: {err}");
+                ExitCode::FAILURE
+            }
+        }
     }
 
     async fn migrate_only(config: Config) -> ExitCode {

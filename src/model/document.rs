@@ -125,6 +125,12 @@ impl TreeDocument {
 
     /// Checks everything and returns every problem found, or the document ready to insert.
     pub fn check(&self, limits: &Limits) -> Result<CheckedDocument, Vec<Problem>> {
+        self.check_with(limits, true)
+    }
+
+    /// As [`TreeDocument::check`]; without `type_rules`, any type may sit under any other
+    /// (for trees of the original app, which had no rules, so that none of them is lost).
+    pub fn check_with(&self, limits: &Limits, type_rules: bool) -> Result<CheckedDocument, Vec<Problem>> {
         let mut problems = Vec::new();
         let name = clean_title(&self.name, limits.tree_name_max).unwrap_or_else(|m| {
             problems.push(problem("name", m));
@@ -235,7 +241,7 @@ impl TreeDocument {
             }
         }
 
-        for (i, parent) in parents.iter().enumerate() {
+        for (i, parent) in parents.iter().enumerate().filter(|_| type_rules) {
             if let (Some(child), parent_type) = (types[i], parent.map(|p| types[p])) {
                 if let Some(None) = parent_type {
                     continue; // the parent's own type is already reported

@@ -1,5 +1,6 @@
 //! Server-only code: configuration, state, the database, HTTP layers and all SQL.
 
+pub mod admin;
 pub mod auth;
 pub mod body_limit;
 pub mod config;

@@ -429,6 +429,26 @@ pub async fn import(
         },
     )
     .await?;
+    insert_document(&mut *conn, meta.id, doc).await?;
+    activity::record(
+        &mut *conn,
+        actor,
+        Some(meta.id),
+        "imported",
+        &format!("Imported tree: {}", meta.name),
+        serde_json::json!({ "source": source, "nodeCount": doc.nodes.len(), "connectionCount": doc.connections.len() }),
+    )
+    .await?;
+    Ok(meta)
+}
+
+/// Inserts a checked document's nodes (one statement) and connections (one statement) into
+/// `tree_id`, with fresh ids.
+pub async fn insert_document(
+    conn: &mut PgConnection,
+    tree_id: i32,
+    doc: &crate::model::document::CheckedDocument,
+) -> Result<(), sqlx::Error> {
     let ids: Vec<String> = (0..doc.nodes.len()).map(|_| uuid::Uuid::new_v4().to_string()).collect();
     let parents: Vec<Option<String>> = doc.nodes.iter().map(|n| n.parent.map(|p| ids[p].clone())).collect();
     let types: Vec<String> = doc.nodes.iter().map(|n| n.node_type.as_str().to_string()).collect();
@@ -446,7 +466,7 @@ pub async fn import(
          SELECT id, $1, parent_id, node_type, title, description, position, template_data, sort_order
          FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[], $9::int[])
               AS n(id, parent_id, node_type, title, description, position, template_data, sort_order)",
-        meta.id,
+        tree_id,
         &ids,
         &parents as &[Option<String>],
         &types,
@@ -463,20 +483,11 @@ pub async fn import(
     sqlx::query!(
         "INSERT INTO node_connections (tree_id, from_node_id, to_node_id)
          SELECT $1, f, t FROM unnest($2::text[], $3::text[]) AS c(f, t)",
-        meta.id,
+        tree_id,
         &from,
         &to
     )
     .execute(&mut *conn)
     .await?;
-    activity::record(
-        &mut *conn,
-        actor,
-        Some(meta.id),
-        "imported",
-        &format!("Imported tree: {}", meta.name),
-        serde_json::json!({ "source": source, "nodeCount": doc.nodes.len(), "connectionCount": doc.connections.len() }),
-    )
-    .await?;
-    Ok(meta)
+    Ok(())
 }
