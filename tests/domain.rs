@@ -616,3 +616,53 @@ async fn analytics_filters_outline_and_bulk_updates(pool: PgPool) {
         "the refused batch changed nothing"
     );
 }
+
+#[sqlx::test]
+async fn activity_feeds_page_newest_first(pool: PgPool) {
+    let app = app(pool);
+    let (mut pm, _) = signed_up(&app, "feed@example.com").await;
+    let t = create_tree(&mut pm, "Feed").await;
+    let root = add_ok(&mut pm, t, None, "objective", "Root").await;
+    for i in 0..4 {
+        add_ok(&mut pm, t, Some(&id(&root)), "outcome", &format!("Outcome {i}")).await;
+    }
+    let first = pm
+        .call("tree_activity", &[("tree_id", &t.to_string()), ("limit", "3")])
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let first = first.json();
+    let kinds: Vec<&str> = first["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["activity_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["node_added"; 3]);
+    assert_eq!(first["entries"][0]["description"], "Added outcome: Outcome 3");
+    let before = first["next_before"].as_i64().expect("more pages").to_string();
+    let second = pm
+        .call(
+            "tree_activity",
+            &[("tree_id", &t.to_string()), ("limit", "3"), ("before", &before)],
+        )
+        .await
+        .json();
+    let kinds: Vec<&str> = second["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["activity_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["node_added", "node_added", "tree_created"]);
+    // A full page may have been the last: the next one is empty and says so.
+    let before = second["next_before"].as_i64().unwrap().to_string();
+    let last = pm
+        .call(
+            "tree_activity",
+            &[("tree_id", &t.to_string()), ("limit", "3"), ("before", &before)],
+        )
+        .await
+        .json();
+    assert_eq!(last["entries"], json!([]));
+    assert_eq!(last["next_before"], Value::Null);
+}
