@@ -5,6 +5,7 @@ pub mod activity;
 pub mod analytics;
 pub mod canvas;
 pub mod document;
+pub mod layout;
 pub mod limits;
 pub mod node_type;
 pub mod status;
