@@ -6,6 +6,7 @@ use leptos_router::{path, SsrMode};
 use crate::ui::auth::{AccountPage, Auth, LoginPage, SignupPage};
 use crate::ui::home::{DashboardPage, StatusPage};
 use crate::ui::layout::{Footer, Header, NotFound};
+use crate::ui::tree_view::TreePage;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -71,6 +72,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/status") view=StatusPage ssr=SsrMode::Async />
+                    <Route path=path!("/trees/:id") view=TreePage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />

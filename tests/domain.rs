@@ -666,3 +666,43 @@ async fn activity_feeds_page_newest_first(pool: PgPool) {
     assert_eq!(last["entries"], json!([]));
     assert_eq!(last["next_before"], Value::Null);
 }
+
+#[sqlx::test]
+async fn the_tree_page_is_drawn_on_the_server(pool: PgPool) {
+    let app = app(pool);
+    let (mut pm, _) = signed_up(&app, "page@example.com").await;
+    let t = create_tree(&mut pm, "Page <tree>").await;
+    let root = add_ok(&mut pm, t, None, "objective", "Grow <script>alert(1)</script>").await;
+    let metric = pm
+        .call_json(
+            "add_node",
+            json!({ "tree_id": t, "parent_id": id(&root),
+                    "node": { "node_type": "metric", "title": "WAU", "template_data": { "current": 900, "target": 1100 } } }),
+        )
+        .await;
+    assert_eq!(metric.status, StatusCode::OK);
+    let state = json!({ "zoom": 0.5, "pan": { "x": 40, "y": 12 }, "orientation": "horizontal" });
+    pm.call_json("save_canvas_state", json!({ "tree_id": t, "state": state }))
+        .await;
+
+    let page = pm.get(&format!("/trees/{t}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Grow &lt;script&gt;alert(1)&lt;/script&gt;"),
+        "titles are escaped"
+    );
+    assert!(!page.body.contains("<script>alert(1)"));
+    assert!(page.body.contains("Page &lt;tree&gt;"));
+    assert!(page.body.contains("900 → 1100"), "metric badge");
+    assert!(
+        page.body.contains("translate(40.0px,12.0px) scale(0.500)"),
+        "saved viewport"
+    );
+    assert_eq!(page.body.matches("role=\"treeitem\"").count(), 2);
+    assert!(page.body.contains("class=\"edge\""));
+
+    let (mut other, _) = signed_up(&app, "other-page@example.com").await;
+    let page = other.get(&format!("/trees/{t}")).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(!page.body.contains("Grow"));
+}

@@ -57,6 +57,8 @@ pub async fn create_tree(
     let mut tx = caller.state.pool.begin().await?;
     let meta = repo::trees::create(&mut tx, &caller.actor(&user.0.id), input.as_new()).await?;
     tx.commit().await?;
+    // Straight to the new tree, from a plain form post and from the app alike.
+    leptos_axum::redirect(&format!("/trees/{}", meta.id));
     Ok(meta)
 }
 

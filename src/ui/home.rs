@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::trees::list_my_trees;
+use crate::api::trees::{list_my_trees, CreateTree};
+use crate::model::DiscoveryPhase;
 use crate::ui::auth::{use_auth, RequireUser};
 use crate::ui::status::StatusLine;
 
@@ -19,7 +20,12 @@ pub fn DashboardPage() -> impl IntoView {
 #[component]
 fn Dashboard() -> impl IntoView {
     let auth = use_auth();
-    let trees = Resource::new(|| (), |_| list_my_trees(None, None, None, None));
+    let create = ServerAction::<CreateTree>::new();
+    let trees = Resource::new(
+        move || create.version().get(),
+        |_| list_my_trees(None, None, None, None),
+    );
+    let create_error = move || create.value().get().and_then(|r| r.err()).map(|e| e.to_string());
     let name = move || {
         auth.user
             .get()
@@ -32,6 +38,17 @@ fn Dashboard() -> impl IntoView {
         <section class="page" data-testid="dashboard">
             <h1>"Your trees"</h1>
             <p class="lead">{move || format!("Welcome, {}.", name())}</p>
+            <ActionForm action=create attr:class="form inline-create" attr:data-testid="create-tree-form">
+                <label for="new-tree-name">"New tree"</label>
+                <div class="row">
+                    <input id="new-tree-name" name="name" required maxlength="200" placeholder="e.g. Grow weekly retention" />
+                    <select name="discovery_phase" aria-label="Discovery phase">
+                        {DiscoveryPhase::ALL.into_iter().map(|p| view! { <option value=p.as_str()>{p.as_str()}</option> }).collect_view()}
+                    </select>
+                    <button type="submit" disabled=move || create.pending().get()>"Create tree"</button>
+                </div>
+                {move || create_error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            </ActionForm>
             <Transition fallback=|| view! { <p class="muted">"Loading your trees…"</p> }>
                 {move || trees.get().map(|result| match result {
                     Ok(trees) if trees.is_empty() => view! {

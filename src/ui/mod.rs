@@ -4,3 +4,4 @@ pub mod auth;
 pub mod home;
 pub mod layout;
 pub mod status;
+pub mod tree_view;
