@@ -17,7 +17,7 @@ pub const SIBLING_GAP: f64 = 24.0;
 pub const LEVEL_GAP: f64 = 56.0;
 pub const NODE_MIN_WIDTH: f64 = 150.0;
 pub const NODE_MAX_WIDTH: f64 = 260.0;
-pub const NODE_HEIGHT: f64 = 72.0;
+pub const NODE_HEIGHT: f64 = 88.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Rect {
@@ -51,7 +51,7 @@ pub struct Layout {
 pub fn node_size(node: &TreeNode) -> (f64, f64) {
     let chars = node.title.chars().count().min(60) as f64;
     // Titles wrap onto two lines past the maximum width.
-    let width = (chars * 7.0 + 32.0).clamp(NODE_MIN_WIDTH, NODE_MAX_WIDTH);
+    let width = (chars * 8.0 + 36.0).clamp(NODE_MIN_WIDTH, NODE_MAX_WIDTH);
     (width, NODE_HEIGHT)
 }
 
