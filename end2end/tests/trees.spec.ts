@@ -56,3 +56,58 @@ test('create a tree from the dashboard and see its nodes drawn, also without Jav
   await expect(plain.getByText('Weekly actives +10%')).toBeVisible();
   await noScript.close();
 });
+
+test('zoom, pan and orientation survive a reload', async ({ page, baseURL }) => {
+  await signUp(page);
+  await page.getByLabel('New tree').fill('Viewport');
+  await page.getByRole('button', { name: 'Create tree' }).click();
+  await expect(page).toHaveURL(/\/trees\/\d+$/);
+  const treeId = Number(page.url().split('/').pop());
+  const headers = { Origin: baseURL! };
+  const root = await page.request.post('/api/add_node', {
+    headers,
+    data: { tree_id: treeId, parent_id: null, node: { node_type: 'objective', title: 'Root' } },
+  });
+  const rootId = (await root.json()).id;
+  for (const title of ['One', 'Two', 'Three']) {
+    await page.request.post('/api/add_node', {
+      headers,
+      data: { tree_id: treeId, parent_id: rootId, node: { node_type: 'outcome', title } },
+    });
+  }
+  await page.reload();
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page.getByTestId('zoom-level')).toHaveText('100%');
+
+  // Wheel zoom around the pointer, then a drag of the background.
+  const canvas = page.getByTestId('canvas');
+  const box = (await canvas.boundingBox())!;
+  await page.mouse.move(box.x + 300, box.y + 200);
+  let saved = page.waitForResponse((r) => r.url().endsWith('/api/save_canvas_state') && r.status() === 200);
+  await page.mouse.wheel(0, 300);
+  await saved;
+  const zoomed = await page.getByTestId('zoom-level').textContent();
+  expect(Number(zoomed!.replace('%', ''))).toBeLessThan(100);
+
+  saved = page.waitForResponse((r) => r.url().endsWith('/api/save_canvas_state') && r.status() === 200);
+  await page.mouse.move(box.x + 600, box.y + 300);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 650, box.y + 360, { steps: 5 });
+  await page.mouse.up();
+  await saved;
+  const transform = await page.getByTestId('canvas-content').getAttribute('style');
+
+  saved = page.waitForResponse((r) => r.url().endsWith('/api/save_canvas_state') && r.status() === 200);
+  await page.getByTestId('toggle-orientation').click();
+  await saved;
+  await expect(canvas).toHaveAttribute('data-orientation', 'horizontal');
+  const afterToggle = await page.getByTestId('canvas-content').getAttribute('style');
+  expect(afterToggle).not.toEqual(transform);
+
+  await page.reload();
+  await expect(canvas).toHaveAttribute('data-orientation', 'horizontal');
+  // The same transform, however the browser spells the style attribute.
+  const numbers = (style: string | null) => (style ?? '').match(/-?\d+(\.\d+)?/g);
+  expect(numbers(await page.getByTestId('canvas-content').getAttribute('style'))).toEqual(numbers(afterToggle));
+  await expect(page.getByTestId('tree-node')).toHaveCount(4);
+});

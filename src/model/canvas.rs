@@ -58,6 +58,35 @@ impl CanvasState {
     }
 }
 
+impl CanvasState {
+    /// Zooms by `factor` keeping the canvas point under (`px`, `py`) (viewport pixels) still.
+    pub fn zoom_at(self, factor: f64, px: f64, py: f64) -> Self {
+        let zoom = (self.zoom * factor).clamp(MIN_ZOOM, MAX_ZOOM);
+        let k = zoom / self.zoom;
+        CanvasState {
+            zoom,
+            pan: Pan {
+                x: px - (px - self.pan.x) * k,
+                y: py - (py - self.pan.y) * k,
+            },
+            ..self
+        }
+    }
+
+    /// The state that shows content of `content` size whole and centred in a viewport of
+    /// `view` size, never zoomed in past 1.
+    pub fn fit(self, content: (f64, f64), view: (f64, f64), margin: f64) -> Self {
+        let (cw, ch) = (content.0.max(1.0), content.1.max(1.0));
+        let (vw, vh) = ((view.0 - 2.0 * margin).max(1.0), (view.1 - 2.0 * margin).max(1.0));
+        let zoom = (vw / cw).min(vh / ch).clamp(MIN_ZOOM, 1.0);
+        let pan = Pan {
+            x: (view.0 - cw * zoom) / 2.0,
+            y: (view.1 - ch * zoom) / 2.0,
+        };
+        CanvasState { zoom, pan, ..self }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +105,32 @@ mod tests {
         let state: CanvasState = serde_json::from_str(r#"{"zoom": 2, "pan": {"x": 1, "y": -3}}"#).unwrap();
         assert_eq!(state.orientation, Orientation::Vertical);
         assert_eq!(state.zoom, 2.0);
+    }
+
+    #[test]
+    fn zooming_keeps_the_point_under_the_pointer() {
+        let s = CanvasState {
+            zoom: 1.0,
+            pan: Pan { x: 30.0, y: -10.0 },
+            ..Default::default()
+        };
+        let z = s.zoom_at(1.5, 200.0, 100.0);
+        // Canvas point under the pointer before and after.
+        let before = ((200.0 - s.pan.x) / s.zoom, (100.0 - s.pan.y) / s.zoom);
+        let after = ((200.0 - z.pan.x) / z.zoom, (100.0 - z.pan.y) / z.zoom);
+        assert!((before.0 - after.0).abs() < 1e-9 && (before.1 - after.1).abs() < 1e-9);
+        assert_eq!(s.zoom_at(1000.0, 0.0, 0.0).zoom, MAX_ZOOM);
+    }
+
+    #[test]
+    fn fit_shows_everything_centred() {
+        let s = CanvasState::default().fit((2000.0, 500.0), (1000.0, 600.0), 20.0);
+        assert!((s.zoom - 0.48).abs() < 1e-9);
+        assert!((s.pan.x - 20.0).abs() < 1e-9);
+        assert_eq!(
+            CanvasState::default().fit((100.0, 100.0), (1000.0, 600.0), 20.0).zoom,
+            1.0
+        );
     }
 
     #[test]

@@ -62,7 +62,7 @@ fn Dashboard() -> impl IntoView {
                             {trees.into_iter().map(|t| view! {
                                 <li>
                                     <a href=format!("/trees/{}", t.id)>{t.name}</a>
-                                    <span class="muted">{format!(" · {} · {} nodes · updated {}", t.discovery_phase, t.node_count, t.updated_at)}</span>
+                                    <span class="muted">{format!(" · {} · {} nodes · updated {}", t.discovery_phase, t.node_count, short_time(&t.updated_at))}</span>
                                 </li>
                             }).collect_view()}
                         </ul>
@@ -87,5 +87,13 @@ pub fn StatusPage() -> impl IntoView {
             </p>
             <StatusLine />
         </section>
+    }
+}
+
+/// "2026-11-25T10:34:35.62Z" as "2026-11-25 10:34 UTC".
+fn short_time(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(day), Some(time)) => format!("{day} {time} UTC"),
+        _ => rfc3339.to_string(),
     }
 }
