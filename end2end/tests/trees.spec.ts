@@ -111,3 +111,30 @@ test('zoom, pan and orientation survive a reload', async ({ page, baseURL }) => 
   expect(numbers(await page.getByTestId('canvas-content').getAttribute('style'))).toEqual(numbers(afterToggle));
   await expect(page.getByTestId('tree-node')).toHaveCount(4);
 });
+
+test('import an outline, see the overview charts, and delete a tree after confirming', async ({ page }) => {
+  await signUp(page);
+  await page.getByText('Import a Markdown outline').click();
+  await page.getByLabel(/Outline/).fill(
+    '# Imported plan\n\n- **Objective:** Grow\n  - **Outcome:** Retain more\n    - **Opportunity:** Setup is long\n  - **Metric:** D30\n',
+  );
+  await page.getByRole('button', { name: 'Import' }).click();
+  await expect(page).toHaveURL(/\/trees\/\d+$/);
+  await expect(page.getByTestId('tree-name')).toHaveText('Imported plan');
+  await expect(page.getByTestId('tree-node')).toHaveCount(4);
+
+  await page.goto('/');
+  await expect(page.getByTestId('analytics')).toContainText('1 trees · 4 nodes');
+  await expect(page.getByRole('img', { name: 'Nodes by type' })).toBeVisible();
+  await expect(page.getByTestId('recent-activity')).toContainText('Imported tree: Imported plan');
+
+  // A bad outline names the line and writes nothing.
+  await page.getByText('Import a Markdown outline').click();
+  await page.getByLabel(/Outline/).fill('# Broken\n- **Objective:** A\n  - **Wish:** B\n');
+  await page.getByRole('button', { name: 'Import' }).click();
+  await expect(page.getByTestId('import-problems')).toContainText('nodes[1].type');
+
+  await page.getByText('Delete…').click();
+  await page.getByTestId('confirm-delete').click();
+  await expect(page.getByTestId('no-trees')).toBeVisible();
+});

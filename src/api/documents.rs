@@ -53,6 +53,7 @@ mod server {
         let mut tx = caller.state.pool.begin().await?;
         let meta = repo::trees::import(&mut tx, &caller.actor(&user.0.id), &checked, source).await?;
         tx.commit().await?;
+        leptos_axum::redirect(&format!("/trees/{}", meta.id));
         Ok(meta)
     }
 }

@@ -1,9 +1,12 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::trees::{list_my_trees, CreateTree};
+use crate::api::activity::{my_activity, my_analytics};
+use crate::api::documents::ImportMarkdown;
+use crate::api::trees::{list_my_trees, CreateTree, DeleteTree};
 use crate::model::DiscoveryPhase;
 use crate::ui::auth::{use_auth, RequireUser};
+use crate::ui::charts::{BarChart, ColumnChart};
 use crate::ui::status::StatusLine;
 
 /// `/`: the logged-in user's dashboard.
@@ -21,10 +24,13 @@ pub fn DashboardPage() -> impl IntoView {
 fn Dashboard() -> impl IntoView {
     let auth = use_auth();
     let create = ServerAction::<CreateTree>::new();
-    let trees = Resource::new(
-        move || create.version().get(),
-        |_| list_my_trees(None, None, None, None),
-    );
+    let delete = ServerAction::<DeleteTree>::new();
+    let import = ServerAction::<ImportMarkdown>::new();
+    let changes = move || (create.version().get(), delete.version().get(), import.version().get());
+    let trees = Resource::new(changes, |_| list_my_trees(None, None, None, None));
+    let stats = Resource::new(changes, |_| my_analytics());
+    let recent = Resource::new(changes, |_| my_activity(None, Some(8)));
+    let import_error = move || import.value().get().and_then(|r| r.err());
     let create_error = move || create.value().get().and_then(|r| r.err()).map(|e| e.to_string());
     let name = move || {
         auth.user
@@ -61,13 +67,71 @@ fn Dashboard() -> impl IntoView {
                         <ul class="tree-list" data-testid="tree-list">
                             {trees.into_iter().map(|t| view! {
                                 <li>
-                                    <a href=format!("/trees/{}", t.id)>{t.name}</a>
+                                    <a href=format!("/trees/{}", t.id)>{t.name.clone()}</a>
                                     <span class="muted">{format!(" · {} · {} nodes · updated {}", t.discovery_phase, t.node_count, short_time(&t.updated_at))}</span>
+                                    <details class="danger">
+                                        <summary>"Delete…"</summary>
+                                        <ActionForm action=delete attr:class="inline-form">
+                                            <input type="hidden" name="tree_id" value=t.id.to_string() />
+                                            {format!("Delete “{}” and its {} nodes? This cannot be undone. ", t.name, t.node_count)}
+                                            <button type="submit" class="danger" data-testid="confirm-delete">"Delete tree"</button>
+                                        </ActionForm>
+                                    </details>
                                 </li>
                             }).collect_view()}
                         </ul>
                     }.into_any(),
                     Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
+                })}
+            </Transition>
+            <details class="import">
+                <summary>"Import a Markdown outline"</summary>
+                <ActionForm action=import attr:class="form" attr:data-testid="import-form">
+                    <label for="import-text">"Outline: a `# Name` line, then `- **Type:** title` items, indented for children"</label>
+                    <textarea id="import-text" name="text" rows="8" required></textarea>
+                    {move || import_error().map(|err| match err {
+                        crate::error::AppError::InvalidDocument { problems } => view! {
+                            <ul class="form-error" role="alert" data-testid="import-problems">
+                                {problems.into_iter().map(|p| view! { <li>{format!("{}: {}", p.path, p.message)}</li> }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        other => view! { <p class="form-error" role="alert">{other.to_string()}</p> }.into_any(),
+                    })}
+                    <button type="submit" disabled=move || import.pending().get()>"Import"</button>
+                </ActionForm>
+            </details>
+            <h2>"Overview"</h2>
+            <Transition fallback=|| ()>
+                {move || stats.get().map(|result| match result {
+                    Ok(s) => view! {
+                        <div class="analytics" data-testid="analytics">
+                            <p class="muted">
+                                {format!("{} trees · {} nodes · {} per tree on average", s.total_trees, s.total_nodes, s.avg_nodes_per_tree)}
+                            </p>
+                            <div class="charts">
+                                <BarChart title="Nodes by type" data=s.node_types.into_iter().collect() />
+                                <BarChart title="Trees by phase" data=s.phases.into_iter().collect() />
+                                <ColumnChart title="Activity" data=s.activity_per_day />
+                            </div>
+                        </div>
+                    }.into_any(),
+                    Err(err) => view! { <p class="form-error">{err.to_string()}</p> }.into_any(),
+                })}
+            </Transition>
+            <h2>"Recent activity"</h2>
+            <Transition fallback=|| ()>
+                {move || recent.get().map(|result| match result {
+                    Ok(page) => view! {
+                        <ul class="activity" data-testid="recent-activity">
+                            {page.entries.into_iter().map(|e| view! {
+                                <li>
+                                    <span>{e.description.unwrap_or(e.activity_type)}</span>
+                                    <span class="muted">{format!(" · {}", short_time(&e.created_at))}</span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(err) => view! { <p class="form-error">{err.to_string()}</p> }.into_any(),
                 })}
             </Transition>
         </section>

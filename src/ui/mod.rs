@@ -1,6 +1,7 @@
 //! Components and pages.
 
 pub mod auth;
+pub mod charts;
 pub mod home;
 pub mod layout;
 pub mod status;
