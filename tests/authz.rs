@@ -180,6 +180,16 @@ fn id_cases(ids: &Ids) -> Vec<(&'static str, Call)> {
     ]
 }
 
+async fn send_call(client: &mut Client, endpoint: &str, call: &Call) -> common::Answer {
+    match call {
+        Call::Form(fields) => {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            client.call(endpoint, &pairs).await
+        }
+        Call::Json(body) => client.call_json(endpoint, body.clone()).await,
+    }
+}
+
 fn registered_paths() -> BTreeSet<String> {
     leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _method)| path.to_string())
@@ -308,13 +318,7 @@ async fn functions_on_user_data_refuse_anonymous_callers(pool: PgPool) {
     };
     for (path, call) in id_cases(&ids) {
         let endpoint = path.trim_start_matches("/api/");
-        let answer = match &call {
-            Call::Form(fields) => {
-                let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                anonymous.call(endpoint, &pairs).await
-            }
-            Call::Json(body) => anonymous.call_json(endpoint, body.clone()).await,
-        };
+        let answer = send_call(&mut anonymous, endpoint, &call).await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{path}: {}", answer.body);
     }
     for (path, access) in MATRIX {
@@ -326,13 +330,7 @@ async fn functions_on_user_data_refuse_anonymous_callers(pool: PgPool) {
             .find(|(p, _)| p == path)
             .unwrap_or_else(|| panic!("{path}: add a call to own_data_calls()"));
         let endpoint = path.trim_start_matches("/api/");
-        let answer = match &call {
-            Call::Form(fields) => {
-                let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                anonymous.call(endpoint, &pairs).await
-            }
-            Call::Json(body) => anonymous.call_json(endpoint, body.clone()).await,
-        };
+        let answer = send_call(&mut anonymous, endpoint, &call).await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{path}: {}", answer.body);
         assert_eq!(answer.json()["kind"], "unauthorized");
     }
@@ -407,13 +405,7 @@ async fn user_b_cannot_reach_user_a_data(pool: PgPool) {
     };
     for (path, call) in id_cases(&ids) {
         let endpoint = path.trim_start_matches("/api/");
-        let answer = match &call {
-            Call::Form(fields) => {
-                let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                b.call(endpoint, &pairs).await
-            }
-            Call::Json(body) => b.call_json(endpoint, body.clone()).await,
-        };
+        let answer = send_call(&mut b, endpoint, &call).await;
         assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}: {}", answer.body);
         assert_eq!(answer.json()["kind"], "not_found", "{path}");
         assert!(!answer.body.contains("secret"), "{path} leaked: {}", answer.body);

@@ -182,15 +182,7 @@ mod server {
         let mut tx = caller.state.pool.begin().await?;
         let record = repo::users::insert(&mut *tx, &email, &display_name, &hash).await?;
         let actor = caller.actor(&record.id);
-        repo::activity::record(
-            &mut *tx,
-            &actor,
-            None,
-            "user_signed_up",
-            "Signed up",
-            serde_json::json!({}),
-        )
-        .await?;
+        repo::activity::record_account_event(&mut *tx, &actor, "user_signed_up", "Signed up").await?;
         tx.commit().await?;
         tracing::info!(user = %record.id, "account created");
 
@@ -232,15 +224,7 @@ mod server {
 
         start_session(&mut caller, &user).await?;
         let actor = caller.actor(&user.0.id);
-        repo::activity::record(
-            &caller.state.pool,
-            &actor,
-            None,
-            "user_logged_in",
-            "Logged in",
-            serde_json::json!({}),
-        )
-        .await?;
+        repo::activity::record_account_event(&caller.state.pool, &actor, "user_logged_in", "Logged in").await?;
         tracing::info!(user = %user.0.id, "logged in");
         leptos_axum::redirect(&safe_next(next.as_deref()));
         Ok(())
@@ -250,15 +234,7 @@ mod server {
         let mut caller = guard::caller().await?;
         if let Some(user) = caller.auth.user.clone() {
             let actor = caller.actor(&user.0.id);
-            repo::activity::record(
-                &caller.state.pool,
-                &actor,
-                None,
-                "user_logged_out",
-                "Logged out",
-                serde_json::json!({}),
-            )
-            .await?;
+            repo::activity::record_account_event(&caller.state.pool, &actor, "user_logged_out", "Logged out").await?;
         }
         // Deletes the session from the store, not just the cookie.
         caller.auth.logout().await.map_err(login_error)?;
@@ -277,15 +253,7 @@ mod server {
         let mut tx = caller.state.pool.begin().await?;
         repo::users::set_password_hash(&mut *tx, &user.0.id, &hash).await?;
         let actor = caller.actor(&user.0.id);
-        repo::activity::record(
-            &mut *tx,
-            &actor,
-            None,
-            "password_changed",
-            "Changed password",
-            serde_json::json!({}),
-        )
-        .await?;
+        repo::activity::record_account_event(&mut *tx, &actor, "password_changed", "Changed password").await?;
         tx.commit().await?;
 
         // Other sessions still hold the old password's hash and end at their next request;

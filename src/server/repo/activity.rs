@@ -38,6 +38,16 @@ pub async fn record(
     Ok(())
 }
 
+/// An account event (sign-up, log-in, password change): no tree, no data of its own.
+pub async fn record_account_event(
+    db: impl PgExecutor<'_>,
+    actor: &Actor,
+    activity_type: &str,
+    description: &str,
+) -> Result<(), sqlx::Error> {
+    record(db, actor, None, activity_type, description, serde_json::json!({})).await
+}
+
 struct EntryRow {
     id: i32,
     tree_id: Option<i32>,
