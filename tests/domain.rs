@@ -706,3 +706,42 @@ async fn the_tree_page_is_drawn_on_the_server(pool: PgPool) {
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(!page.body.contains("Grow"));
 }
+
+#[sqlx::test]
+async fn bulk_reorders_keep_sibling_order_dense(pool: PgPool) {
+    let app = app(pool.clone());
+    let (mut pm, _) = signed_up(&app, "bulk@example.com").await;
+    let t = create_tree(&mut pm, "Bulk").await;
+    let root = add_ok(&mut pm, t, None, "objective", "Root").await;
+    let a = add_ok(&mut pm, t, Some(&id(&root)), "outcome", "A").await;
+    let b = add_ok(&mut pm, t, Some(&id(&root)), "outcome", "B").await;
+    let c = add_ok(&mut pm, t, Some(&id(&root)), "outcome", "C").await;
+    let change = |n: &Value, order: i32| json!({ "node_id": id(n), "version": n["version"], "sort_order": order });
+
+    let gap = pm
+        .call_json("bulk_update_nodes", json!({ "tree_id": t, "changes": [change(&a, 5)] }))
+        .await;
+    assert_eq!(gap.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", gap.body);
+    assert_eq!(gap.json()["field"], "changes");
+    let negative = pm
+        .call_json(
+            "bulk_update_nodes",
+            json!({ "tree_id": t, "changes": [change(&a, -1)] }),
+        )
+        .await;
+    assert_eq!(negative.json()["field"], "changes[0].sort_order");
+    assert_eq!(
+        children(&tree(&mut pm, t).await, Some(&id(&root))),
+        vec!["A", "B", "C"],
+        "refused batches changed nothing"
+    );
+
+    let ok = pm
+        .call_json(
+            "bulk_update_nodes",
+            json!({ "tree_id": t, "changes": [change(&a, 2), change(&b, 0), change(&c, 1)] }),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(children(&tree(&mut pm, t).await, Some(&id(&root))), vec!["B", "C", "A"]);
+}

@@ -13,6 +13,8 @@ use sqlx::{Executor, PgPool};
 
 #[derive(Debug, Clone)]
 enum Op {
+    /// Export the tree as a document and import it as a new tree.
+    Import,
     Add {
         parent: Option<usize>,
         kind: usize,
@@ -35,6 +37,7 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (pick(), 0usize..8, position()).prop_map(|(parent, kind, position)| Op::Add { parent, kind, position }),
         3 => (0usize..64, pick(), position()).prop_map(|(node, parent, position)| Op::Move { node, parent, position }),
         1 => (0usize..64).prop_map(|node| Op::Delete { node }),
+        1 => Just(Op::Import),
     ]
 }
 
@@ -177,6 +180,11 @@ async fn apply(pool: &PgPool, actor: &Actor, tree: i32, op: &Op) -> Result<bool,
                 .await
                 .map(|_| ())
         }
+        Op::Import => {
+            drop(tx);
+            import_copy(pool, actor, tree).await?;
+            return Ok(false);
+        }
     };
     match result {
         Ok(()) => {
@@ -186,6 +194,47 @@ async fn apply(pool: &PgPool, actor: &Actor, tree: i32, op: &Op) -> Result<bool,
         Err(AppError::Validation { .. }) => Ok(false),
         Err(other) => Err(format!("{op:?} failed unexpectedly: {other:?}")),
     }
+}
+
+/// Exports `tree`, imports the document as a new tree, and checks the copy: same shape, sound,
+/// and two activity rows (created, imported).
+async fn import_copy(pool: &PgPool, actor: &Actor, tree: i32) -> Result<(), String> {
+    use impact_tree::model::document::TreeDocument;
+    let source = repo::trees::get_detail(pool, &actor.user_id, tree)
+        .await
+        .map_err(|e| e.to_string())?;
+    let document = TreeDocument::from_detail(&source);
+    let checked = document
+        .check(&Default::default())
+        .map_err(|p| format!("export does not re-import: {p:?}"))?;
+    let mut tx = pool.begin().await.unwrap();
+    let copy = repo::trees::import(&mut tx, actor, &checked, "json")
+        .await
+        .map_err(|e| e.to_string())?;
+    tx.commit().await.unwrap();
+    let again = repo::trees::get_detail(pool, &actor.user_id, copy.id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let shape = |d: &TreeDocument| {
+        let ids: std::collections::HashMap<&str, usize> =
+            d.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
+        d.nodes
+            .iter()
+            .map(|n| {
+                (
+                    n.node_type.clone(),
+                    n.title.clone(),
+                    n.parent_id.as_deref().map(|p| ids[p]),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    if shape(&TreeDocument::from_detail(&again)) != shape(&document) {
+        return Err("the imported copy differs from its source".into());
+    }
+    check_invariants(pool, copy.id, 1)
+        .await
+        .map_err(|e| format!("imported copy: {e}"))
 }
 
 #[test]

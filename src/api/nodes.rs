@@ -195,7 +195,7 @@ mod server {
     }
 }
 
-/// Positions and collapsed flags of many nodes at once, all or nothing.
+/// Positions, collapsed flags and sibling orders of many nodes at once, all or nothing.
 #[server(prefix = "/api", endpoint = "bulk_update_nodes", input = Json)]
 pub async fn bulk_update_nodes(tree_id: i32, changes: Vec<BulkNodeChange>) -> Result<Vec<TreeNode>, AppError> {
     use crate::server::{guard, repo};
@@ -214,11 +214,18 @@ pub async fn bulk_update_nodes(tree_id: i32, changes: Vec<BulkNodeChange>) -> Re
                 ));
             }
         }
+        if change.sort_order.is_some_and(|o| o < 0) {
+            return Err(AppError::validation(
+                format!("changes[{i}].sort_order"),
+                "must be 0 or more",
+            ));
+        }
         batch.push(repo::nodes::BulkChange {
             node_id: change.node_id,
             version: change.version,
             position: change.position,
             is_collapsed: change.is_collapsed,
+            sort_order: change.sort_order,
         });
     }
     let mut tx = caller.state.pool.begin().await?;
@@ -237,6 +244,8 @@ pub struct BulkNodeChange {
     pub position: Option<crate::model::Position>,
     #[serde(default)]
     pub is_collapsed: Option<bool>,
+    #[serde(default)]
+    pub sort_order: Option<i32>,
 }
 
 /// The tree as an outline: depth and path of every node reachable from a root.

@@ -444,6 +444,9 @@ pub struct BulkChange {
     pub version: i64,
     pub position: Option<Position>,
     pub is_collapsed: Option<bool>,
+    /// A new place among its siblings; a batch must leave every parent's children numbered
+    /// 0..n-1.
+    pub sort_order: Option<i32>,
 }
 
 /// The seed's `bulkUpdateNodes`, all or nothing: positions and collapsed flags of many nodes
@@ -460,14 +463,16 @@ pub async fn bulk_update(
         let row = sqlx::query_as!(
             NodeRow,
             "UPDATE tree_nodes
-             SET position = coalesce($4, position), is_collapsed = coalesce($5, is_collapsed), version = version + 1
+             SET position = coalesce($4, position), is_collapsed = coalesce($5, is_collapsed),
+                 sort_order = coalesce($6, sort_order), version = version + 1
              WHERE id = $1 AND tree_id = $2 AND version = $3
              RETURNING id, parent_id, node_type, title, description, position, is_collapsed, template_data, sort_order, version",
             change.node_id,
             tree_id,
             change.version,
             position,
-            change.is_collapsed
+            change.is_collapsed,
+            change.sort_order
         )
         .fetch_optional(&mut *conn)
         .await?;
@@ -480,6 +485,36 @@ pub async fn bulk_update(
                     &current,
                 ));
             }
+        }
+    }
+    let reordered: Vec<&TreeNode> = updated
+        .iter()
+        .zip(changes)
+        .filter(|(_, c)| c.sort_order.is_some())
+        .map(|(n, _)| n)
+        .collect();
+    if !reordered.is_empty() {
+        let parents: Vec<String> = reordered.iter().filter_map(|n| n.parent_id.clone()).collect();
+        let roots = reordered.iter().any(|n| n.parent_id.is_none());
+        let broken = sqlx::query_scalar!(
+            r#"SELECT count(*) AS "count!" FROM (
+                 SELECT count(*) AS n, count(DISTINCT sort_order) AS d, min(sort_order) AS lo, max(sort_order) AS hi
+                 FROM tree_nodes
+                 WHERE tree_id = $1 AND (parent_id = ANY($2) OR ($3 AND parent_id IS NULL))
+                 GROUP BY parent_id
+               ) siblings
+               WHERE d <> n OR lo <> 0 OR hi <> n - 1"#,
+            tree_id,
+            &parents,
+            roots
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        if broken > 0 {
+            return Err(AppError::validation(
+                "changes",
+                "the new sibling orders must number each parent's children 0, 1, 2, … without gaps or repeats",
+            ));
         }
     }
     touch(conn, tree_id).await?;
