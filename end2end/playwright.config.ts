@@ -48,6 +48,8 @@ export default defineConfig({
       IMPACT_TREE_PUBLIC_ORIGIN: origin,
       // Plain http on loopback: the browser would drop Secure cookies.
       IMPACT_TREE_COOKIE_SECURE: 'false',
+      // Every test signs up a fresh person, all from loopback.
+      IMPACT_TREE_RATE_LIMIT_SIGNUP_PER_IP: '1000',
       RUST_LOG: process.env.RUST_LOG ?? 'info',
     },
   },

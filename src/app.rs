@@ -4,9 +4,9 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::ui::auth::{AccountPage, Auth, LoginPage, SignupPage};
+use crate::ui::editor::TreePage;
 use crate::ui::home::{DashboardPage, StatusPage};
 use crate::ui::layout::{Footer, Header, NotFound};
-use crate::ui::tree_view::TreePage;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

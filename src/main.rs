@@ -1,9 +1,19 @@
-//! The Impact Tree server: `impact-tree [--config Leptos.toml] [serve|migrate|check-config]`.
+//! The Impact Tree server: `impact-tree [--config Leptos.toml] [serve|migrate|check-config|...]`; see `--help`.
 
 #[cfg(feature = "ssr")]
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    cli::run().await
+fn main() -> std::process::ExitCode {
+    // Rendering a big page nests deeply; unoptimised builds need more than tokio's 2 MiB.
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(8 * 1024 * 1024)
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(cli::run()),
+        Err(err) => {
+            eprintln!("error: could not start the runtime: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
 
 #[cfg(not(feature = "ssr"))]
@@ -19,7 +29,8 @@ mod cli {
     use std::time::Duration;
 
     use impact_tree::server::{
-        auth::session, config::redact_url, db, demo, repo, router, shutdown::Shutdown, telemetry, AppState, Config,
+        admin, auth::session, config::redact_url, db, demo, repo, router, shutdown::Shutdown, telemetry, AppState,
+        Config,
     };
     use tower_sessions::ExpiredDeletion;
 
@@ -33,6 +44,11 @@ commands:
   migrate-nodes          legacy JSONB nodes of the original app into rows   [--dry-run]
   cleanup-orphans        re-root nodes that no root reaches                   [--dry-run]
   upgrade-canvas-state   bring stored viewports to the current format         [--dry-run]
+  seed-demo              demo accounts with generated trees, for benchmarks   [--users U] [--trees N]
+                         [--nodes M] [--seed S] [--email-prefix P] (defaults 1, 1, 1000, 1, bench):
+                         U accounts P-<i>@impact-tree.test, password bench-impact-tree, each with
+                         N trees of exactly M nodes; the same seed gives the same trees, and a
+                         second run keeps what is there
 
 The configuration is read from PATH (default: Leptos.toml in the working directory);
 environment variables such as DATABASE_URL and LEPTOS_SITE_ADDR override it.";
@@ -41,6 +57,8 @@ environment variables such as DATABASE_URL and LEPTOS_SITE_ADDR override it.";
         let mut config_path = PathBuf::from("Leptos.toml");
         let mut command = None;
         let mut dry_run = false;
+        let mut seed = admin::SeedOptions::default();
+        let mut seed_flag = None;
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             match arg.as_str() {
@@ -49,6 +67,25 @@ environment variables such as DATABASE_URL and LEPTOS_SITE_ADDR override it.";
                     None => return usage_error("--config needs a path"),
                 },
                 "--dry-run" => dry_run = true,
+                "--users" | "--trees" | "--nodes" | "--seed" | "--email-prefix" => {
+                    let Some(value) = args.next() else {
+                        return usage_error(&format!("{arg} needs a value"));
+                    };
+                    let parsed = match arg.as_str() {
+                        "--users" => value.parse().map(|n| seed.users = n).is_ok(),
+                        "--trees" => value.parse().map(|n| seed.trees = n).is_ok(),
+                        "--nodes" => value.parse().map(|n| seed.nodes = n).is_ok(),
+                        "--seed" => value.parse().map(|n| seed.seed = n).is_ok(),
+                        _ => {
+                            seed.email_prefix = value.clone();
+                            true
+                        }
+                    };
+                    if !parsed {
+                        return usage_error(&format!("{arg} needs a whole number, not {value:?}"));
+                    }
+                    seed_flag = Some(arg);
+                }
                 "-h" | "--help" | "help" => {
                     println!("{USAGE}");
                     return ExitCode::SUCCESS;
@@ -56,6 +93,14 @@ environment variables such as DATABASE_URL and LEPTOS_SITE_ADDR override it.";
                 other if command.is_none() && !other.starts_with('-') => command = Some(other.to_string()),
                 other => return usage_error(&format!("unexpected argument {other:?}")),
             }
+        }
+
+        let seeding = command.as_deref() == Some("seed-demo");
+        if let (false, Some(flag)) = (seeding, &seed_flag) {
+            return usage_error(&format!("{flag} goes with seed-demo only"));
+        }
+        if seeding && dry_run {
+            return usage_error("seed-demo has no --dry-run");
         }
 
         let config = match Config::load(&config_path) {
@@ -87,6 +132,7 @@ environment variables such as DATABASE_URL and LEPTOS_SITE_ADDR override it.";
             "migrate-nodes" | "cleanup-orphans" | "upgrade-canvas-state" => {
                 admin(command.as_deref().unwrap_or_default(), config, dry_run).await
             }
+            "seed-demo" => seed_demo(config, seed).await,
             other => usage_error(&format!("unknown command {other:?}")),
         }
     }
@@ -109,7 +155,6 @@ environment variables such as DATABASE_URL and LEPTOS_SITE_ADDR override it.";
     }
 
     async fn admin(command: &str, config: Config, dry_run: bool) -> ExitCode {
-        use impact_tree::server::admin;
         let pool = match connect_and_migrate(&config).await {
             Ok(pool) => pool,
             Err(code) => return code,
@@ -131,6 +176,25 @@ environment variables such as DATABASE_URL and LEPTOS_SITE_ADDR override it.";
             }
             Err(err) => {
                 eprintln!("{command} failed: {err}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+
+    async fn seed_demo(config: Config, options: admin::SeedOptions) -> ExitCode {
+        if let Err(message) = options.check(&config.limits) {
+            return usage_error(&message);
+        }
+        let pool = match connect_and_migrate(&config).await {
+            Ok(pool) => pool,
+            Err(code) => return code,
+        };
+        let result = admin::seed_demo(&pool, &config.limits, &options, |line| println!("{line}")).await;
+        pool.close().await;
+        match result {
+            Ok(_) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("seed-demo failed: {err}");
                 ExitCode::FAILURE
             }
         }

@@ -1,8 +1,9 @@
 //! The admin commands (the seed's DataMigration) on a database the original app made.
 #![cfg(feature = "ssr")]
 
-use impact_tree::model::Limits;
-use impact_tree::server::{admin, db::MIGRATOR};
+use impact_tree::model::document::{outline_order, TreeDocument};
+use impact_tree::model::{demo_data, type_rules, Limits};
+use impact_tree::server::{admin, auth::password, db::MIGRATOR, repo};
 use sqlx::PgPool;
 
 async fn original_database(pool: &PgPool) {
@@ -151,4 +152,128 @@ async fn upgrade_canvas_state_adds_the_orientation(pool: PgPool) {
         serde_json::json!({ "zoom": 2.0, "pan": { "x": 5.0, "y": 1.0 }, "orientation": "vertical" })
     );
     assert_eq!(admin::upgrade_canvas_state(&pool, false).await.unwrap().changed, 0);
+}
+
+#[sqlx::test]
+async fn seed_demo_makes_accounts_with_valid_trees_once(pool: PgPool) {
+    let limits = Limits::default();
+    let options = admin::SeedOptions {
+        users: 2,
+        trees: 3,
+        nodes: 250,
+        seed: 7,
+        email_prefix: "bench-test".into(),
+    };
+    let mut printed = Vec::new();
+    let report = admin::seed_demo(&pool, &limits, &options, |line| printed.push(line.to_string()))
+        .await
+        .unwrap();
+    assert_eq!(report.changed, 6, "{:?}", report.lines);
+    assert_eq!(printed, report.lines, "every line is shown as it comes");
+    assert!(
+        report.lines.iter().any(|l| l.contains("trees 1-3 of 3: created 3")),
+        "{:?}",
+        report.lines
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM users WHERE email LIKE 'bench-test-%@impact-tree.test'"
+        )
+        .await,
+        2
+    );
+    assert_eq!(count(&pool, "SELECT count(*) FROM impact_trees").await, 6);
+    assert_eq!(count(&pool, "SELECT count(*) FROM tree_nodes").await, 6 * 250);
+
+    let mut seen_titles = Vec::new();
+    for user in 1..=2 {
+        let account = repo::users::find_by_email(&pool, &options.email(user))
+            .await
+            .unwrap()
+            .expect("the account exists");
+        assert!(
+            password::verify(admin::SEED_PASSWORD.into(), account.password_hash.clone())
+                .await
+                .unwrap(),
+            "the known password logs in"
+        );
+        let trees: Vec<(i32, String)> =
+            sqlx::query_as("SELECT id, name FROM impact_trees WHERE user_id = $1 ORDER BY id")
+                .bind(&account.id)
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(trees.len(), 3);
+        for (k, (tree_id, name)) in trees.iter().enumerate() {
+            assert_eq!(name, &options.tree_name(user, k + 1));
+            let detail = repo::trees::get_detail(&pool, &account.id, *tree_id).await.unwrap();
+            assert_eq!(detail.nodes.len(), 250);
+            assert!(!detail.connections.is_empty());
+            // The stored tree passes every check an import makes, type rules included.
+            let checked = TreeDocument::from_detail(&detail)
+                .check(&limits)
+                .unwrap_or_else(|p| panic!("{p:?}"));
+            assert_eq!(checked.nodes.len(), 250);
+            assert_eq!(checked.connections.len(), detail.connections.len());
+            for node in &checked.nodes {
+                let parent = node.parent.map(|p| checked.nodes[p].node_type);
+                assert!(type_rules::is_allowed(parent, node.node_type));
+            }
+            let depth = outline_order(&detail).iter().map(|&(_, d)| d + 1).max().unwrap();
+            assert!(
+                (demo_data::MIN_DEPTH..=demo_data::MAX_DEPTH).contains(&depth),
+                "{depth}"
+            );
+            // Siblings numbered 0..n-1 under every parent.
+            let mut orders = std::collections::HashMap::<Option<String>, Vec<i32>>::new();
+            for node in &detail.nodes {
+                orders.entry(node.parent_id.clone()).or_default().push(node.sort_order);
+            }
+            for list in orders.values_mut() {
+                list.sort_unstable();
+                assert!(list.iter().copied().eq(0..list.len() as i32), "{list:?}");
+            }
+            // What is stored is what the generator makes for this seed.
+            let generated = demo_data::generate(options.tree_seed(user, k + 1), 250, "");
+            let mut stored: Vec<_> = detail
+                .nodes
+                .iter()
+                .map(|n| (n.node_type, n.title.clone(), n.sort_order))
+                .collect();
+            let mut expected: Vec<_> = generated
+                .document
+                .nodes
+                .iter()
+                .map(|n| (n.node_type, n.title.clone(), n.sort_order))
+                .collect();
+            stored.sort_by(|a, b| (a.0.as_str(), &a.1, a.2).cmp(&(b.0.as_str(), &b.1, b.2)));
+            expected.sort_by(|a, b| (a.0.as_str(), &a.1, a.2).cmp(&(b.0.as_str(), &b.1, b.2)));
+            assert_eq!(stored, expected);
+            seen_titles.push(name.clone());
+        }
+    }
+    seen_titles.sort();
+    seen_titles.dedup();
+    assert_eq!(seen_titles.len(), 6, "every tree has a name of its own");
+
+    // Running it again finds the accounts and the trees and adds nothing.
+    let again = admin::seed_demo(&pool, &limits, &options, |_| {}).await.unwrap();
+    assert_eq!(again.changed, 0, "{:?}", again.lines);
+    assert!(
+        again.lines.iter().any(|l| l.contains("already there")),
+        "{:?}",
+        again.lines
+    );
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM users WHERE email LIKE 'bench-test-%'").await,
+        2
+    );
+    assert_eq!(count(&pool, "SELECT count(*) FROM tree_nodes").await, 6 * 250);
+
+    // One more tree per account with a larger budget only adds the new ones.
+    let more = admin::SeedOptions { trees: 4, ..options };
+    let report = admin::seed_demo(&pool, &limits, &more, |_| {}).await.unwrap();
+    assert_eq!(report.changed, 2, "{:?}", report.lines);
+    assert_eq!(count(&pool, "SELECT count(*) FROM tree_nodes").await, 8 * 250);
 }

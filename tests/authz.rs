@@ -43,6 +43,7 @@ const MATRIX: &[(&str, Access)] = &[
     ("/api/update_node", Access::ById),
     ("/api/move_node", Access::ById),
     ("/api/delete_node", Access::ById),
+    ("/api/restore_nodes", Access::ById),
     ("/api/add_connection", Access::ById),
     ("/api/remove_connection", Access::ById),
     ("/api/export_tree", Access::ById),
@@ -162,6 +163,14 @@ fn id_cases(ids: &Ids) -> Vec<(&'static str, Call)> {
             Call::Json(json!({ "tree_id": ids.b_tree, "node_id": ids.a_child, "version": 1 })),
         ),
         (
+            "/api/restore_nodes",
+            Call::Json(json!({ "tree_id": t, "parent_id": ids.a_node, "subtree": restored(&ids.a_node) })),
+        ),
+        (
+            "/api/restore_nodes",
+            Call::Json(json!({ "tree_id": ids.b_tree, "parent_id": ids.a_node, "subtree": restored(&ids.a_node) })),
+        ),
+        (
             "/api/add_connection",
             Call::Json(json!({ "tree_id": t, "from_node_id": ids.a_child, "to_node_id": ids.a_node })),
         ),
@@ -178,6 +187,18 @@ fn id_cases(ids: &Ids) -> Vec<(&'static str, Call)> {
             Call::Json(json!({ "tree_id": ids.b_tree, "connection_id": ids.a_link })),
         ),
     ]
+}
+
+/// A one-node subtree to put back under another user's node.
+fn restored(parent: &str) -> Value {
+    json!({
+        "nodes": [{
+            "id": "7d1f3a52-0b7e-4c55-9a43-5a0d7e1c2b11", "parent_id": parent, "node_type": "opportunity",
+            "title": "Sneaked in", "description": null, "position": { "x": 0, "y": 0 }, "is_collapsed": false,
+            "template_data": {}, "sort_order": 0, "version": 1
+        }],
+        "connections": []
+    })
 }
 
 async fn send_call(client: &mut Client, endpoint: &str, call: &Call) -> common::Answer {

@@ -745,3 +745,107 @@ async fn bulk_reorders_keep_sibling_order_dense(pool: PgPool) {
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
     assert_eq!(children(&tree(&mut pm, t).await, Some(&id(&root))), vec!["B", "C", "A"]);
 }
+
+#[sqlx::test]
+async fn a_deleted_subtree_comes_back_with_its_ids_order_and_links(pool: PgPool) {
+    let app = app(pool.clone());
+    let (mut pm, _) = signed_up(&app, "undo@example.com").await;
+    let t = create_tree(&mut pm, "T").await;
+    let root = add_ok(&mut pm, t, None, "outcome", "Root").await;
+    let a = add_ok(&mut pm, t, Some(&id(&root)), "opportunity", "A").await;
+    let a1 = add_ok(&mut pm, t, Some(&id(&a)), "opportunity", "A1").await;
+    let a2 = add_ok(&mut pm, t, Some(&id(&a)), "solution", "A2").await;
+    let b = add_ok(&mut pm, t, Some(&id(&root)), "opportunity", "B").await;
+    let link = pm
+        .call_json(
+            "add_connection",
+            json!({ "tree_id": t, "from_node_id": id(&b), "to_node_id": id(&a2) }),
+        )
+        .await
+        .json();
+    let before = tree(&mut pm, t).await;
+    let node_of = |n: &Value| {
+        before["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == n["id"])
+            .unwrap()
+            .clone()
+    };
+    let subtree = json!({
+        "nodes": [node_of(&a), node_of(&a1), node_of(&a2)],
+        "connections": [link],
+    });
+
+    let removed = pm
+        .call_json(
+            "delete_node",
+            json!({ "tree_id": t, "node_id": id(&a), "version": a["version"] }),
+        )
+        .await;
+    assert_eq!(removed.json(), 3);
+    assert_eq!(children(&tree(&mut pm, t).await, Some(&id(&root))), vec!["B"]);
+
+    // A parent listed after its child, or a type the parent does not take: refused, nothing written.
+    let shuffled = json!({ "nodes": [node_of(&a1), node_of(&a)], "connections": [] });
+    let bad = pm
+        .call_json(
+            "restore_nodes",
+            json!({ "tree_id": t, "parent_id": id(&root), "position": 0, "subtree": shuffled }),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    let wrong_type = pm
+        .call_json(
+            "restore_nodes",
+            json!({ "tree_id": t, "parent_id": null, "position": 0, "subtree": { "nodes": [node_of(&a2)], "connections": [] } }),
+        )
+        .await;
+    assert_eq!(
+        wrong_type.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        wrong_type.body
+    );
+    assert_eq!(tree(&mut pm, t).await["nodes"].as_array().unwrap().len(), 2);
+
+    let back = pm
+        .call_json(
+            "restore_nodes",
+            json!({ "tree_id": t, "parent_id": id(&root), "position": 0, "subtree": subtree }),
+        )
+        .await;
+    assert_eq!(back.status, StatusCode::OK, "{}", back.body);
+    assert_eq!(back.json()["nodes"].as_array().unwrap().len(), 3);
+    assert_eq!(back.json()["connections"].as_array().unwrap().len(), 1);
+    let after = tree(&mut pm, t).await;
+    assert_eq!(children(&after, Some(&id(&root))), vec!["A", "B"]);
+    assert_eq!(children(&after, Some(&id(&a))), vec!["A1", "A2"]);
+    let strip = |detail: &Value| {
+        let mut nodes: Vec<Value> = detail["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| json!([n["id"], n["parent_id"], n["title"], n["node_type"], n["sort_order"]]))
+            .collect();
+        nodes.sort_by_key(|n| n.to_string());
+        (nodes, detail["connections"].clone())
+    };
+    assert_eq!(
+        strip(&after),
+        strip(&before),
+        "the same ids, places and links as before the delete"
+    );
+    assert!(activity_types(&pool, t).await.contains(&"node_restored".to_string()));
+
+    // Putting it back twice is a conflict, and changes nothing.
+    let again = pm
+        .call_json(
+            "restore_nodes",
+            json!({ "tree_id": t, "parent_id": id(&root), "position": 0, "subtree": subtree }),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert_eq!(strip(&tree(&mut pm, t).await), strip(&before));
+}

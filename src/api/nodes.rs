@@ -6,7 +6,7 @@ use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::model::{Connection, NodeType, TreeNode};
+use crate::model::{Connection, NodeType, Subtree, TreeNode};
 
 /// A node's content as the editor sends it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -117,6 +117,45 @@ pub async fn delete_node(tree_id: i32, node_id: String, version: i64) -> Result<
     Ok(removed)
 }
 
+/// Puts back a subtree with its own ids under `parent_id` at `position` (none: last): the
+/// editor's undo of a delete and redo of an add. `subtree.nodes` lists parents before their
+/// children and siblings in order; the first is the subtree's root.
+#[server(prefix = "/api", endpoint = "restore_nodes", input = Json)]
+pub async fn restore_nodes(
+    tree_id: i32,
+    parent_id: Option<String>,
+    position: Option<i32>,
+    subtree: Subtree,
+) -> Result<Subtree, AppError> {
+    use crate::server::{guard, repo};
+    let (caller, user) = guard::require_user().await?;
+    let parent_id = parent_id.as_deref().map(server::node_id).transpose()?;
+    let max = caller.state.config.limits.nodes_per_tree_max;
+    if subtree.nodes.len() > max {
+        return Err(AppError::validation(
+            "nodes",
+            format!("a tree holds at most {max} nodes"),
+        ));
+    }
+    let checked = server::checked_subtree(&caller, &subtree)?;
+    let nodes = checked.nodes(&subtree);
+    let mut tx = caller.state.pool.begin().await?;
+    repo::trees::lock_owned(&mut tx, &user.0.id, tree_id).await?;
+    let restored = repo::nodes::restore(
+        &mut tx,
+        &caller.actor(&user.0.id),
+        tree_id,
+        parent_id,
+        position,
+        &nodes,
+        &subtree.connections,
+        max,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(restored)
+}
+
 #[server(prefix = "/api", endpoint = "add_connection", input = Json)]
 pub async fn add_connection(tree_id: i32, from_node_id: String, to_node_id: String) -> Result<Connection, AppError> {
     use crate::server::{guard, repo};
@@ -147,9 +186,10 @@ mod server {
     use super::NodeInput;
     use crate::error::AppError;
     use crate::model::limits::{clean_description, clean_title};
+    use crate::model::Subtree;
     use crate::model::{template_data, NodeType};
     use crate::server::guard::Caller;
-    use crate::server::repo::nodes::NodeContent;
+    use crate::server::repo::nodes::{NodeContent, RestoredNode};
 
     /// Node ids are UUIDs made by the server: anything else cannot exist, so it is NotFound
     /// (no probing of other users' ids by shape).
@@ -192,6 +232,73 @@ mod server {
                 template_data: &self.template_data,
             }
         }
+    }
+
+    /// A subtree to restore, each node's content checked and each parent found earlier in the
+    /// list.
+    pub struct CheckedSubtree {
+        contents: Vec<Content>,
+        parents: Vec<Option<usize>>,
+    }
+
+    impl CheckedSubtree {
+        pub fn nodes<'a>(&'a self, subtree: &'a Subtree) -> Vec<RestoredNode<'a>> {
+            subtree
+                .nodes
+                .iter()
+                .zip(&self.contents)
+                .zip(&self.parents)
+                .map(|((node, content), parent)| RestoredNode {
+                    id: &node.id,
+                    parent: *parent,
+                    content: content.as_content(),
+                    position: node.position,
+                })
+                .collect()
+        }
+    }
+
+    pub fn checked_subtree(caller: &Caller, subtree: &Subtree) -> Result<CheckedSubtree, AppError> {
+        let mut seen = std::collections::HashMap::new();
+        let mut contents = Vec::with_capacity(subtree.nodes.len());
+        let mut parents = Vec::with_capacity(subtree.nodes.len());
+        for (i, node) in subtree.nodes.iter().enumerate() {
+            let at = |field: &str| format!("nodes[{i}].{field}");
+            uuid::Uuid::parse_str(&node.id).map_err(|_| AppError::validation(at("id"), "must be a UUID"))?;
+            if !node.position.x.is_finite() || !node.position.y.is_finite() {
+                return Err(AppError::validation(at("position"), "must be finite numbers"));
+            }
+            let parent =
+                if i == 0 {
+                    None
+                } else {
+                    let found = node.parent_id.as_deref().and_then(|p| seen.get(p).copied());
+                    Some(found.ok_or_else(|| {
+                        AppError::validation(at("parent_id"), "must name an earlier node of the subtree")
+                    })?)
+                };
+            if seen.insert(node.id.as_str(), i).is_some() {
+                return Err(AppError::validation(at("id"), "appears twice"));
+            }
+            let input = NodeInput {
+                node_type: node.node_type,
+                title: node.title.clone(),
+                description: node.description.clone(),
+                is_collapsed: node.is_collapsed,
+                template_data: node.template_data.clone(),
+            };
+            let content = Content::check(caller, input).map_err(|err| match err {
+                AppError::Validation { field, message } => AppError::validation(at(&field), message),
+                other => other,
+            })?;
+            contents.push(content);
+            parents.push(parent);
+        }
+        for (i, link) in subtree.connections.iter().enumerate() {
+            uuid::Uuid::parse_str(&link.id)
+                .map_err(|_| AppError::validation(format!("connections[{i}].id"), "must be a UUID"))?;
+        }
+        Ok(CheckedSubtree { contents, parents })
     }
 }
 

@@ -92,6 +92,14 @@ pub struct Connection {
     pub to_node_id: String,
 }
 
+/// A node with everything beneath it, parents before children and siblings in order, plus
+/// the cross-links touching it: what the editor keeps to undo a delete or redo an add.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Subtree {
+    pub nodes: Vec<TreeNode>,
+    pub connections: Vec<Connection>,
+}
+
 /// A whole tree: what the editor loads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TreeDetail {

@@ -1,9 +1,16 @@
 //! The seed's DataMigration utilities as admin commands of the server binary. Each prints what
 //! it changed (or, with `--dry-run`, what it would change) and is safe to run again.
 
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
 use sqlx::PgPool;
 
+use super::auth::password;
 use super::repo;
+use super::repo::activity::Actor;
+use crate::error::AppError;
+use crate::model::demo_data;
 use crate::model::document::TreeDocument;
 use crate::model::{CanvasState, Limits};
 
@@ -234,10 +241,288 @@ fn upgrade_state(stored: &serde_json::Value) -> serde_json::Value {
     current
 }
 
+/// The password of every account `seed-demo` creates.
+pub const SEED_PASSWORD: &str = "bench-impact-tree";
+pub const SEED_EMAIL_DOMAIN: &str = "impact-tree.test";
+
+/// What `seed-demo` makes: `users` accounts `<email_prefix>-<i>@impact-tree.test`, each with
+/// `trees` trees of `nodes` nodes, all drawn from `seed`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedOptions {
+    pub users: usize,
+    pub trees: usize,
+    pub nodes: usize,
+    pub seed: u64,
+    pub email_prefix: String,
+}
+
+impl Default for SeedOptions {
+    fn default() -> Self {
+        SeedOptions {
+            users: 1,
+            trees: 1,
+            nodes: 1000,
+            seed: 1,
+            email_prefix: "bench".into(),
+        }
+    }
+}
+
+impl SeedOptions {
+    /// The address of user `user` (counted from 1).
+    pub fn email(&self, user: usize) -> String {
+        format!("{}-{user}@{SEED_EMAIL_DOMAIN}", self.email_prefix)
+    }
+
+    /// The name of tree `tree` (counted from 1) of user `user`: the generated objective, then
+    /// the seed and the tree's number, which is how a second run finds it.
+    pub fn tree_name(&self, user: usize, tree: usize) -> String {
+        demo_data::tree_name(self.tree_seed(user, tree), &self.name_suffix(tree))
+    }
+
+    pub fn tree_seed(&self, user: usize, tree: usize) -> u64 {
+        demo_data::tree_seed(self.seed, user as u64, tree as u64)
+    }
+
+    fn name_suffix(&self, tree: usize) -> String {
+        format!(" · demo s{} #{tree}", self.seed)
+    }
+
+    /// `Err` naming the option that is out of range.
+    pub fn check(&self, limits: &Limits) -> Result<(), String> {
+        if !(1..=100_000).contains(&self.users) {
+            return Err("--users must be between 1 and 100000".into());
+        }
+        if self.trees > 100_000 {
+            return Err("--trees must be at most 100000".into());
+        }
+        if !(1..=limits.nodes_per_tree_max).contains(&self.nodes) {
+            return Err(format!(
+                "--nodes must be between 1 and {} (limits.nodes_per_tree_max)",
+                limits.nodes_per_tree_max
+            ));
+        }
+        let prefix_ok = !self.email_prefix.is_empty()
+            && self.email_prefix.len() <= 64
+            && self
+                .email_prefix
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+        if !prefix_ok {
+            return Err("--email-prefix must be 1 to 64 of a-z, 0-9, '.', '_' and '-'".into());
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("{0}")]
+    App(#[from] AppError),
+}
+
+/// Creates (or finds, by address) the demo users and gives each its trees, one transaction
+/// per tree; a tree whose name is already among the user's trees is kept as it is, so running
+/// the same command again adds nothing. Each line of the report is also passed to `progress`
+/// as soon as it is known. `changed` counts the trees created.
+pub async fn seed_demo(
+    pool: &PgPool,
+    limits: &Limits,
+    options: &SeedOptions,
+    mut progress: impl FnMut(&str),
+) -> Result<Report, SeedError> {
+    options.check(limits).map_err(SeedError::Invalid)?;
+    let mut report = Report::default();
+    let mut say = |report: &mut Report, line: String| {
+        progress(&line);
+        report.say(line);
+    };
+    let started = Instant::now();
+    // One argon2 hash for every new account: hashing is slow on purpose.
+    let mut hash: Option<String> = None;
+    let (mut users_created, mut trees_kept, mut nodes_created) = (0usize, 0usize, 0usize);
+    // Trees per report line: about 200,000 nodes' worth, so big trees report often.
+    let batch = (200_000 / options.nodes).clamp(1, 100);
+
+    for user in 1..=options.users {
+        let email = options.email(user);
+        let (user_id, created) = match repo::users::find_by_email(pool, &email).await? {
+            Some(found) => (found.id, false),
+            None => {
+                if hash.is_none() {
+                    hash = Some(password::hash(SEED_PASSWORD.to_string()).await?);
+                }
+                let display_name = format!("Bench user {user}");
+                match repo::users::insert(pool, &email, &display_name, hash.as_deref().unwrap_or_default()).await {
+                    Ok(inserted) => (inserted.id, true),
+                    // Another run made it at the same moment.
+                    Err(sqlx::Error::Database(db)) if db.constraint() == Some("users_email_key") => {
+                        let found = repo::users::find_by_email(pool, &email).await?;
+                        (found.ok_or(sqlx::Error::RowNotFound)?.id, false)
+                    }
+                    Err(err) => return Err(err.into()),
+                }
+            }
+        };
+        users_created += usize::from(created);
+        say(
+            &mut report,
+            format!(
+                "user {email} ({user_id}): {}, password {SEED_PASSWORD}",
+                if created { "created" } else { "already there" }
+            ),
+        );
+        let existing: HashSet<String> = sqlx::query_scalar("SELECT name FROM impact_trees WHERE user_id = $1")
+            .bind(&user_id)
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .collect();
+        let actor = Actor {
+            user_id: user_id.clone(),
+            session_id: None,
+            user_agent: Some("impact-tree seed-demo".into()),
+            ip_address: None,
+        };
+
+        let mut first = 1;
+        while first <= options.trees {
+            let last = (first + batch - 1).min(options.trees);
+            let (mut generating, mut inserting) = (Duration::ZERO, Duration::ZERO);
+            let (mut ids, mut kept, mut nodes, mut links) = (Vec::new(), 0usize, 0usize, 0usize);
+            let (mut shallowest, mut deepest) = (usize::MAX, 0usize);
+            for tree in first..=last {
+                if existing.contains(&options.tree_name(user, tree)) {
+                    kept += 1;
+                    continue;
+                }
+                let at = Instant::now();
+                let generated =
+                    demo_data::generate(options.tree_seed(user, tree), options.nodes, &options.name_suffix(tree));
+                generating += at.elapsed();
+
+                let at = Instant::now();
+                let doc = &generated.document;
+                let mut tx = pool.begin().await?;
+                // A tree at the node limit may take longer than the server's statement timeout.
+                sqlx::query("SET LOCAL statement_timeout = 0").execute(&mut *tx).await?;
+                let meta = repo::trees::create(
+                    &mut tx,
+                    &actor,
+                    repo::trees::NewTree {
+                        name: &doc.name,
+                        description: doc.description.as_deref(),
+                        discovery_phase: generated.discovery_phase,
+                        is_template: false,
+                    },
+                )
+                .await?;
+                repo::trees::insert_document(&mut tx, meta.id, doc).await?;
+                tx.commit().await?;
+                inserting += at.elapsed();
+
+                ids.push(meta.id);
+                nodes += doc.nodes.len();
+                links += doc.connections.len();
+                shallowest = shallowest.min(generated.depth);
+                deepest = deepest.max(generated.depth);
+            }
+            let mut line = format!("{email}: trees {first}-{last} of {}: ", options.trees);
+            if ids.is_empty() {
+                line.push_str("none created");
+            } else {
+                let seconds = (generating + inserting).as_secs_f64();
+                line.push_str(&format!(
+                    "created {} (ids {}), {nodes} nodes, {links} links, depth {shallowest}-{deepest}; \
+                     generate {:.2}s, insert {:.2}s, {:.0} nodes/s",
+                    ids.len(),
+                    id_ranges(&ids),
+                    generating.as_secs_f64(),
+                    inserting.as_secs_f64(),
+                    nodes as f64 / seconds.max(1e-9)
+                ));
+            }
+            if kept > 0 {
+                line.push_str(&format!("; {kept} already there, kept"));
+            }
+            say(&mut report, line);
+            report.changed += ids.len();
+            trees_kept += kept;
+            nodes_created += nodes;
+            first = last + 1;
+        }
+    }
+    let trees_created = report.changed;
+    say(
+        &mut report,
+        format!(
+            "seed-demo: {} users ({users_created} new), {trees_created} trees created ({trees_kept} already there), \
+             {nodes_created} nodes, in {:.1}s",
+            options.users,
+            started.elapsed().as_secs_f64()
+        ),
+    );
+    Ok(report)
+}
+
+/// `[3, 4, 5, 9]` as `3-5, 9`.
+fn id_ranges(ids: &[i32]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < ids.len() {
+        let mut j = i;
+        while j + 1 < ids.len() && ids[j + 1] == ids[j] + 1 {
+            j += 1;
+        }
+        parts.push(if i == j {
+            ids[i].to_string()
+        } else {
+            format!("{}-{}", ids[i], ids[j])
+        });
+        i = j + 1;
+    }
+    parts.join(", ")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::upgrade_state;
+    use super::{id_ranges, upgrade_state, SeedOptions};
+    use crate::model::Limits;
     use serde_json::json;
+
+    #[test]
+    fn seed_options_name_users_and_trees_and_refuse_bad_values() {
+        let options = SeedOptions::default();
+        assert_eq!(options.email(3), "bench-3@impact-tree.test");
+        assert!(options.tree_name(1, 7).ends_with(" · demo s1 #7"));
+        assert_eq!(options.tree_name(1, 7), options.tree_name(1, 7));
+        assert!(options.check(&Limits::default()).is_ok());
+        for bad in [
+            SeedOptions {
+                nodes: 0,
+                ..SeedOptions::default()
+            },
+            SeedOptions {
+                nodes: 100_001,
+                ..SeedOptions::default()
+            },
+            SeedOptions {
+                users: 0,
+                ..SeedOptions::default()
+            },
+            SeedOptions {
+                email_prefix: "Bench@x".into(),
+                ..SeedOptions::default()
+            },
+        ] {
+            assert!(bad.check(&Limits::default()).is_err(), "{bad:?}");
+        }
+        assert_eq!(id_ranges(&[3, 4, 5, 9, 11, 12]), "3-5, 9, 11-12");
+    }
 
     #[test]
     fn old_states_gain_an_orientation_and_keep_their_view() {

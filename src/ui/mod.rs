@@ -2,7 +2,7 @@
 
 pub mod auth;
 pub mod charts;
+pub mod editor;
 pub mod home;
 pub mod layout;
 pub mod status;
-pub mod tree_view;

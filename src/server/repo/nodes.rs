@@ -7,7 +7,7 @@ use sqlx::PgConnection;
 use super::activity::{self, Actor};
 use super::trees::{conflict, touch};
 use crate::error::AppError;
-use crate::model::{type_rules, NodeType, Position, TreeNode};
+use crate::model::{type_rules, NodeType, Position, Subtree, TreeNode};
 
 /// What a node holds besides its place in the tree (already validated).
 pub struct NodeContent<'a> {
@@ -528,4 +528,160 @@ pub async fn bulk_update(
     )
     .await?;
     Ok(updated)
+}
+
+/// One node of a subtree being put back, already validated; `parent` indexes an earlier node
+/// of the same subtree (None for the subtree's root).
+pub struct RestoredNode<'a> {
+    pub id: &'a str,
+    pub parent: Option<usize>,
+    pub content: NodeContent<'a>,
+    pub position: Position,
+}
+
+/// Puts a subtree back with its own ids under `parent_id` at `position` (undo of a delete,
+/// redo of an add). Children keep the order they are listed in; cross-links come back where
+/// both ends exist. Ids still in use make it a Conflict: the subtree was already put back.
+#[allow(clippy::too_many_arguments)]
+pub async fn restore(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    tree_id: i32,
+    parent_id: Option<&str>,
+    position: Option<i32>,
+    nodes: &[RestoredNode<'_>],
+    connections: &[crate::model::Connection],
+    max_nodes: usize,
+) -> Result<Subtree, AppError> {
+    let Some(root) = nodes.first() else {
+        return Err(AppError::validation("nodes", "nothing to restore"));
+    };
+    let parent_type = node_type_of(conn, tree_id, parent_id).await?;
+    type_error("node_type", parent_type, root.content.node_type)?;
+    for (i, node) in nodes.iter().enumerate().skip(1) {
+        let parent = node.parent.map(|p| nodes[p].content.node_type);
+        type_rules::check(parent, node.content.node_type)
+            .map_err(|message| AppError::validation(format!("nodes[{i}].node_type"), message))?;
+    }
+    let ids: Vec<String> = nodes.iter().map(|n| n.id.to_string()).collect();
+    let in_use = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM tree_nodes WHERE id = ANY($1)"#,
+        &ids
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if in_use > 0 {
+        return Err(AppError::Conflict {
+            message: "these nodes are already in the tree".to_string(),
+            current: None,
+        });
+    }
+    let count = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM tree_nodes WHERE tree_id = $1"#,
+        tree_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if count as usize + nodes.len() > max_nodes {
+        return Err(AppError::validation(
+            "tree",
+            format!("a tree holds at most {max_nodes} nodes"),
+        ));
+    }
+    let siblings = sibling_count(conn, tree_id, parent_id).await?;
+    let at = position.unwrap_or(siblings).clamp(0, siblings);
+    shift_siblings(conn, tree_id, parent_id, at, 1, None).await?;
+
+    // Sibling order within the subtree is the order of the list.
+    let mut next_order = vec![0i32; nodes.len()];
+    let mut orders = Vec::with_capacity(nodes.len());
+    let mut parents: Vec<Option<String>> = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        match node.parent {
+            None => {
+                orders.push(at);
+                parents.push(parent_id.map(str::to_string));
+            }
+            Some(p) => {
+                orders.push(next_order[p]);
+                next_order[p] += 1;
+                parents.push(Some(nodes[p].id.to_string()));
+            }
+        }
+    }
+    let types: Vec<String> = nodes.iter().map(|n| n.content.node_type.as_str().to_string()).collect();
+    let titles: Vec<String> = nodes.iter().map(|n| n.content.title.to_string()).collect();
+    let descriptions: Vec<Option<String>> = nodes
+        .iter()
+        .map(|n| n.content.description.map(str::to_string))
+        .collect();
+    let collapsed: Vec<bool> = nodes.iter().map(|n| n.content.is_collapsed).collect();
+    let data: Vec<serde_json::Value> = nodes.iter().map(|n| n.content.template_data.clone()).collect();
+    let positions: Vec<serde_json::Value> = nodes
+        .iter()
+        .map(|n| serde_json::json!({ "x": n.position.x, "y": n.position.y }))
+        .collect();
+    let rows = sqlx::query_as!(
+        NodeRow,
+        "INSERT INTO tree_nodes (id, tree_id, parent_id, node_type, title, description, is_collapsed, template_data, position, sort_order)
+         SELECT id, $1, parent_id, node_type, title, description, is_collapsed, template_data, position, sort_order
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::jsonb[], $9::jsonb[], $10::int[])
+              AS n(id, parent_id, node_type, title, description, is_collapsed, template_data, position, sort_order)
+         RETURNING id, parent_id, node_type, title, description, position, is_collapsed, template_data, sort_order, version",
+        tree_id,
+        &ids,
+        &parents as &[Option<String>],
+        &types,
+        &titles,
+        &descriptions as &[Option<String>],
+        &collapsed,
+        &data,
+        &positions,
+        &orders
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let link_ids: Vec<uuid::Uuid> = connections
+        .iter()
+        .map(|c| uuid::Uuid::parse_str(&c.id).unwrap_or_else(|_| uuid::Uuid::new_v4()))
+        .collect();
+    let from: Vec<String> = connections.iter().map(|c| c.from_node_id.clone()).collect();
+    let to: Vec<String> = connections.iter().map(|c| c.to_node_id.clone()).collect();
+    let links = sqlx::query!(
+        r#"INSERT INTO node_connections (id, tree_id, from_node_id, to_node_id)
+         SELECT c.id, $1, c.f, c.t FROM unnest($2::uuid[], $3::text[], $4::text[]) AS c(id, f, t)
+         WHERE c.f <> c.t
+           AND EXISTS (SELECT 1 FROM tree_nodes n WHERE n.id = c.f AND n.tree_id = $1)
+           AND EXISTS (SELECT 1 FROM tree_nodes n WHERE n.id = c.t AND n.tree_id = $1)
+         ON CONFLICT DO NOTHING
+         RETURNING id::text AS "id!", from_node_id, to_node_id"#,
+        tree_id,
+        &link_ids,
+        &from,
+        &to
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| crate::model::Connection {
+        id: r.id,
+        from_node_id: r.from_node_id,
+        to_node_id: r.to_node_id,
+    })
+    .collect::<Vec<_>>();
+    let restored: Vec<TreeNode> = rows.into_iter().map(TreeNode::from).collect();
+    touch(conn, tree_id).await?;
+    activity::record(
+        &mut *conn,
+        actor,
+        Some(tree_id),
+        "node_restored",
+        &format!("Restored {}: {}", root.content.node_type, root.content.title),
+        serde_json::json!({ "nodeId": root.id, "parentId": parent_id, "position": at, "restoredCount": nodes.len() }),
+    )
+    .await?;
+    Ok(Subtree {
+        nodes: restored,
+        connections: links,
+    })
 }

@@ -1,0 +1,565 @@
+//! The editor's working copy of a tree, kept in step with the server without reloading: the
+//! same sibling shifts the server makes, keyboard navigation, search, and what a drop may do.
+//! Pure functions, so they run (and are tested) natively and in the browser alike.
+
+use std::collections::HashMap;
+
+use super::{type_rules, Connection, NodeType, Orientation, Subtree, TreeNode};
+
+/// Parent and children (in sibling order) of every node, by index into the node list.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TreeIndex {
+    pub by_id: HashMap<String, usize>,
+    pub parent: Vec<Option<usize>>,
+    pub children: Vec<Vec<usize>>,
+    pub roots: Vec<usize>,
+}
+
+impl TreeIndex {
+    pub fn new(nodes: &[TreeNode]) -> Self {
+        let by_id: HashMap<String, usize> = nodes.iter().enumerate().map(|(i, n)| (n.id.clone(), i)).collect();
+        let mut parent = vec![None; nodes.len()];
+        let mut children: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+        let mut roots = Vec::new();
+        for (i, n) in nodes.iter().enumerate() {
+            match n.parent_id.as_deref().and_then(|p| by_id.get(p)) {
+                Some(&p) if p != i => {
+                    parent[i] = Some(p);
+                    children[p].push(i);
+                }
+                _ => roots.push(i),
+            }
+        }
+        let order =
+            |a: &usize, b: &usize| (nodes[*a].sort_order, &nodes[*a].id).cmp(&(nodes[*b].sort_order, &nodes[*b].id));
+        roots.sort_by(order);
+        for list in children.iter_mut() {
+            list.sort_by(order);
+        }
+        TreeIndex {
+            by_id,
+            parent,
+            children,
+            roots,
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    /// The list `i` sits in: its parent's children, or the roots.
+    pub fn siblings(&self, i: usize) -> &[usize] {
+        match self.parent[i] {
+            Some(p) => &self.children[p],
+            None => &self.roots,
+        }
+    }
+
+    /// Every node in outline order (parents first, siblings in order) with its depth.
+    pub fn outline(&self) -> Vec<(usize, usize)> {
+        let mut out = Vec::with_capacity(self.parent.len());
+        let mut seen = vec![false; self.parent.len()];
+        let mut stack: Vec<(usize, usize)> = self.roots.iter().rev().map(|&i| (i, 0)).collect();
+        while let Some((i, depth)) = stack.pop() {
+            if std::mem::replace(&mut seen[i], true) {
+                continue;
+            }
+            out.push((i, depth));
+            stack.extend(self.children[i].iter().rev().map(|&c| (c, depth + 1)));
+        }
+        out
+    }
+
+    /// `i` and everything beneath it, in outline order.
+    pub fn subtree(&self, i: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut stack = vec![i];
+        while let Some(n) = stack.pop() {
+            out.push(n);
+            stack.extend(self.children[n].iter().rev());
+        }
+        out
+    }
+
+    /// True when `candidate` is `i` or lies beneath it. Walks up from the candidate.
+    pub fn is_self_or_descendant(&self, i: usize, candidate: usize) -> bool {
+        let mut at = Some(candidate);
+        let mut steps = 0;
+        while let Some(n) = at {
+            if n == i {
+                return true;
+            }
+            steps += 1;
+            if steps > self.parent.len() {
+                return false;
+            }
+            at = self.parent[n];
+        }
+        false
+    }
+
+    /// Ancestors of `i`, nearest first.
+    pub fn ancestors(&self, i: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut at = self.parent[i];
+        while let Some(p) = at {
+            if out.len() > self.parent.len() {
+                break;
+            }
+            out.push(p);
+            at = self.parent[p];
+        }
+        out
+    }
+}
+
+fn same_parent(node: &TreeNode, parent: Option<&str>) -> bool {
+    node.parent_id.as_deref() == parent
+}
+
+/// Moves siblings under `parent` at `from` and after by `delta`, as the server does.
+fn shift(nodes: &mut [TreeNode], parent: Option<&str>, from: i32, delta: i32, except: Option<&str>) {
+    for n in nodes.iter_mut() {
+        if same_parent(n, parent) && n.sort_order >= from && Some(n.id.as_str()) != except {
+            n.sort_order += delta;
+        }
+    }
+}
+
+/// A node the server added (its `sort_order` is where it went).
+pub fn apply_added(nodes: &mut Vec<TreeNode>, node: TreeNode) {
+    shift(nodes, node.parent_id.as_deref(), node.sort_order, 1, None);
+    nodes.push(node);
+}
+
+/// A node the server changed in place (content, collapse).
+pub fn apply_updated(nodes: &mut [TreeNode], node: TreeNode) {
+    if let Some(slot) = nodes.iter_mut().find(|n| n.id == node.id) {
+        *slot = node;
+    }
+}
+
+/// A node the server moved: the gap it left closes, the list it joins opens.
+pub fn apply_moved(nodes: &mut [TreeNode], moved: TreeNode) {
+    let Some(old) = nodes.iter().find(|n| n.id == moved.id).cloned() else {
+        return;
+    };
+    shift(nodes, old.parent_id.as_deref(), old.sort_order + 1, -1, Some(&moved.id));
+    shift(nodes, moved.parent_id.as_deref(), moved.sort_order, 1, Some(&moved.id));
+    apply_updated(nodes, moved);
+}
+
+/// Removes a node with its subtree and the links touching it, as the server's delete does, and
+/// returns what went (to put back on undo).
+pub fn apply_deleted(nodes: &mut Vec<TreeNode>, connections: &mut Vec<Connection>, id: &str) -> Subtree {
+    let index = TreeIndex::new(nodes);
+    let Some(root) = index.get(id) else {
+        return Subtree::default();
+    };
+    let doomed = index.subtree(root);
+    let removed: Vec<TreeNode> = doomed.iter().map(|&i| nodes[i].clone()).collect();
+    let gone: std::collections::HashSet<&str> = removed.iter().map(|n| n.id.as_str()).collect();
+    let (kept_links, lost_links): (Vec<Connection>, Vec<Connection>) = connections
+        .drain(..)
+        .partition(|c| !gone.contains(c.from_node_id.as_str()) && !gone.contains(c.to_node_id.as_str()));
+    *connections = kept_links;
+    nodes.retain(|n| !gone.contains(n.id.as_str()));
+    let root_node = &removed[0];
+    shift(
+        nodes,
+        root_node.parent_id.as_deref(),
+        root_node.sort_order + 1,
+        -1,
+        None,
+    );
+    Subtree {
+        nodes: removed,
+        connections: lost_links,
+    }
+}
+
+/// A subtree the server put back (its root's `sort_order` is where it went).
+pub fn apply_restored(nodes: &mut Vec<TreeNode>, connections: &mut Vec<Connection>, restored: Subtree) {
+    let Some(root) = restored.nodes.first() else {
+        return;
+    };
+    shift(nodes, root.parent_id.as_deref(), root.sort_order, 1, None);
+    nodes.extend(restored.nodes);
+    for link in restored.connections {
+        if !connections.iter().any(|c| c.id == link.id) {
+            connections.push(link);
+        }
+    }
+}
+
+/// A selection step, named by its meaning in the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Parent,
+    FirstChild,
+    PreviousSibling,
+    NextSibling,
+}
+
+/// Arrow keys follow the drawing: in a vertical tree children are below and siblings side by
+/// side; in a horizontal one children are to the right and siblings stacked.
+pub fn step_for_arrow(key: &str, orientation: Orientation) -> Option<Step> {
+    use Orientation::*;
+    Some(match (key, orientation) {
+        ("ArrowUp", Vertical) | ("ArrowLeft", Horizontal) => Step::Parent,
+        ("ArrowDown", Vertical) | ("ArrowRight", Horizontal) => Step::FirstChild,
+        ("ArrowLeft", Vertical) | ("ArrowUp", Horizontal) => Step::PreviousSibling,
+        ("ArrowRight", Vertical) | ("ArrowDown", Horizontal) => Step::NextSibling,
+        _ => return None,
+    })
+}
+
+/// Where a step from `from` lands (None: nowhere to go). Children of a collapsed node are
+/// hidden, so they cannot be stepped into. With nothing selected, any step selects the first
+/// root.
+pub fn step(index: &TreeIndex, nodes: &[TreeNode], from: Option<usize>, step: Step) -> Option<usize> {
+    let Some(i) = from else {
+        return index.roots.first().copied();
+    };
+    match step {
+        Step::Parent => index.parent[i],
+        Step::FirstChild if nodes[i].is_collapsed => None,
+        Step::FirstChild => index.children[i].first().copied(),
+        Step::PreviousSibling | Step::NextSibling => {
+            let list = index.siblings(i);
+            let at = list.iter().position(|&n| n == i)?;
+            let next = if step == Step::NextSibling {
+                at.checked_add(1)
+            } else {
+                at.checked_sub(1)
+            };
+            next.and_then(|n| list.get(n)).copied()
+        }
+    }
+}
+
+/// Nodes whose title or description contains `query` (case-insensitive), in outline order.
+pub fn search(index: &TreeIndex, nodes: &[TreeNode], query: &str) -> Vec<usize> {
+    let query = query.trim().to_lowercase();
+    if query.is_empty() {
+        return Vec::new();
+    }
+    index
+        .outline()
+        .into_iter()
+        .map(|(i, _)| i)
+        .filter(|&i| {
+            let n = &nodes[i];
+            n.title.to_lowercase().contains(&query)
+                || n.description
+                    .as_deref()
+                    .is_some_and(|d| d.to_lowercase().contains(&query))
+        })
+        .collect()
+}
+
+/// Collapsed ancestors of `i`: the nodes to open so that `i` shows.
+pub fn collapsed_ancestors(index: &TreeIndex, nodes: &[TreeNode], i: usize) -> Vec<usize> {
+    index
+        .ancestors(i)
+        .into_iter()
+        .filter(|&a| nodes[a].is_collapsed)
+        .collect()
+}
+
+/// Where on a target node a dragged node is dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DropZone {
+    /// Before the target, among its siblings.
+    Before,
+    /// Under the target, as its last child.
+    Onto,
+    /// After the target, among its siblings.
+    After,
+}
+
+/// What a drop does: the move to send (`parent_id`, `position` as the server reads it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DropPlan {
+    pub parent_id: Option<String>,
+    pub position: i32,
+}
+
+/// What dropping `dragged` on `target` in `zone` would do, or why it is refused.
+pub fn plan_drop(
+    index: &TreeIndex,
+    nodes: &[TreeNode],
+    dragged: usize,
+    target: usize,
+    zone: DropZone,
+) -> Result<Option<DropPlan>, String> {
+    if index.is_self_or_descendant(dragged, target) {
+        return Err("a node cannot go under itself or its own descendants".to_string());
+    }
+    let node_type = nodes[dragged].node_type;
+    let (parent, position) = match zone {
+        DropZone::Onto => {
+            let last = index.children[target].len() as i32;
+            let already_there = index.parent[dragged] == Some(target);
+            (Some(target), if already_there { last - 1 } else { last })
+        }
+        DropZone::Before | DropZone::After => {
+            let parent = index.parent[target];
+            let list = index.siblings(target);
+            let t = list.iter().position(|&n| n == target).unwrap_or(0) as i32;
+            let mut at = if zone == DropZone::Before { t } else { t + 1 };
+            if let Some(s) = list.iter().position(|&n| n == dragged) {
+                // The server takes the node out first, so places after it move up by one.
+                if (s as i32) < at {
+                    at -= 1;
+                }
+            }
+            (parent, at)
+        }
+    };
+    let parent_type: Option<NodeType> = parent.map(|p| nodes[p].node_type);
+    type_rules::check(parent_type, node_type)?;
+    let parent_id = parent.map(|p| nodes[p].id.clone());
+    let unchanged = index.parent[dragged] == parent
+        && index.siblings(dragged).iter().position(|&n| n == dragged) == Some(position as usize);
+    Ok((!unchanged).then_some(DropPlan { parent_id, position }))
+}
+
+/// The type a new child of `parent` gets: the type of its last child if it has one (people add
+/// runs of alike nodes), else the first allowed type.
+pub fn child_type(index: &TreeIndex, nodes: &[TreeNode], parent: Option<usize>) -> Option<NodeType> {
+    let allowed = type_rules::allowed_under(parent.map(|p| nodes[p].node_type));
+    let list = match parent {
+        Some(p) => &index.children[p],
+        None => &index.roots,
+    };
+    list.last()
+        .map(|&c| nodes[c].node_type)
+        .filter(|t| allowed.contains(t))
+        .or_else(|| allowed.first().copied())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Position;
+
+    fn node(id: &str, parent: Option<&str>, t: NodeType, order: i32) -> TreeNode {
+        TreeNode {
+            id: id.to_string(),
+            parent_id: parent.map(str::to_string),
+            node_type: t,
+            title: format!("Title {id}"),
+            description: None,
+            position: Position::default(),
+            is_collapsed: false,
+            template_data: serde_json::json!({}),
+            sort_order: order,
+            version: 1,
+        }
+    }
+
+    /// o ─ a ─ a1, a2 ; b ─ b1
+    fn sample() -> Vec<TreeNode> {
+        use NodeType::*;
+        vec![
+            node("o", None, Objective, 0),
+            node("b", Some("o"), Outcome, 1),
+            node("a", Some("o"), Outcome, 0),
+            node("a2", Some("a"), Opportunity, 1),
+            node("a1", Some("a"), Opportunity, 0),
+            node("b1", Some("b"), Opportunity, 0),
+        ]
+    }
+
+    fn id_of(nodes: &[TreeNode], i: Option<usize>) -> Option<&str> {
+        i.map(|i| nodes[i].id.as_str())
+    }
+
+    fn orders(nodes: &[TreeNode], parent: &str) -> Vec<(String, i32)> {
+        let mut list: Vec<_> = nodes
+            .iter()
+            .filter(|n| n.parent_id.as_deref() == Some(parent))
+            .map(|n| (n.id.clone(), n.sort_order))
+            .collect();
+        list.sort_by_key(|(_, o)| *o);
+        list
+    }
+
+    #[test]
+    fn index_orders_children_and_walks_the_outline() {
+        let nodes = sample();
+        let index = TreeIndex::new(&nodes);
+        let outline: Vec<_> = index
+            .outline()
+            .into_iter()
+            .map(|(i, d)| (nodes[i].id.as_str(), d))
+            .collect();
+        assert_eq!(outline, [("o", 0), ("a", 1), ("a1", 2), ("a2", 2), ("b", 1), ("b1", 2)]);
+        let a = index.get("a").unwrap();
+        assert!(index.is_self_or_descendant(a, index.get("a2").unwrap()));
+        assert!(!index.is_self_or_descendant(a, index.get("b1").unwrap()));
+    }
+
+    #[test]
+    fn arrows_follow_the_drawing_in_both_orientations() {
+        let nodes = sample();
+        let index = TreeIndex::new(&nodes);
+        let at = |id: &str| index.get(id);
+        let go = |from: &str, key: &str, o: Orientation| {
+            id_of(&nodes, step(&index, &nodes, at(from), step_for_arrow(key, o).unwrap())).map(str::to_string)
+        };
+        let v = Orientation::Vertical;
+        let h = Orientation::Horizontal;
+        assert_eq!(go("o", "ArrowDown", v).as_deref(), Some("a"));
+        assert_eq!(go("a", "ArrowRight", v).as_deref(), Some("b"));
+        assert_eq!(go("b", "ArrowRight", v), None);
+        assert_eq!(go("b", "ArrowLeft", v).as_deref(), Some("a"));
+        assert_eq!(go("a1", "ArrowUp", v).as_deref(), Some("a"));
+        assert_eq!(go("o", "ArrowUp", v), None);
+        assert_eq!(go("o", "ArrowRight", h).as_deref(), Some("a"));
+        assert_eq!(go("a", "ArrowDown", h).as_deref(), Some("b"));
+        assert_eq!(go("a2", "ArrowLeft", h).as_deref(), Some("a"));
+        assert_eq!(step_for_arrow("Enter", v), None);
+        // Nothing selected: any step starts at the first root.
+        assert_eq!(id_of(&nodes, step(&index, &nodes, None, Step::NextSibling)), Some("o"));
+    }
+
+    #[test]
+    fn collapsed_nodes_are_not_stepped_into() {
+        let mut nodes = sample();
+        nodes.iter_mut().find(|n| n.id == "a").unwrap().is_collapsed = true;
+        let index = TreeIndex::new(&nodes);
+        assert_eq!(step(&index, &nodes, index.get("a"), Step::FirstChild), None);
+        assert_eq!(
+            collapsed_ancestors(&index, &nodes, index.get("a2").unwrap()),
+            vec![index.get("a").unwrap()]
+        );
+    }
+
+    #[test]
+    fn local_changes_shift_siblings_like_the_server() {
+        let mut nodes = sample();
+        let mut links = vec![Connection {
+            id: "l".into(),
+            from_node_id: "a1".into(),
+            to_node_id: "b1".into(),
+        }];
+        apply_added(&mut nodes, node("new", Some("a"), NodeType::Opportunity, 1));
+        assert_eq!(
+            orders(&nodes, "a"),
+            [("a1".into(), 0), ("new".into(), 1), ("a2".into(), 2)]
+        );
+
+        // a1 moves under b at 0: a closes its gap, b opens one.
+        let mut moved = nodes.iter().find(|n| n.id == "a1").unwrap().clone();
+        moved.parent_id = Some("b".into());
+        moved.sort_order = 0;
+        apply_moved(&mut nodes, moved);
+        assert_eq!(orders(&nodes, "a"), [("new".into(), 0), ("a2".into(), 1)]);
+        assert_eq!(orders(&nodes, "b"), [("a1".into(), 0), ("b1".into(), 1)]);
+
+        // Reordering within one list.
+        let mut moved = nodes.iter().find(|n| n.id == "a2").unwrap().clone();
+        moved.sort_order = 0;
+        apply_moved(&mut nodes, moved);
+        assert_eq!(orders(&nodes, "a"), [("a2".into(), 0), ("new".into(), 1)]);
+
+        // Deleting b takes a1, b1 and the link; undoing puts all back.
+        let before = nodes.clone();
+        let gone = apply_deleted(&mut nodes, &mut links, "b");
+        assert_eq!(
+            gone.nodes.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(),
+            ["b", "a1", "b1"]
+        );
+        assert_eq!(gone.connections.len(), 1);
+        assert!(links.is_empty());
+        assert_eq!(nodes.len(), before.len() - 3);
+        apply_restored(&mut nodes, &mut links, gone);
+        let mut a = nodes.clone();
+        let mut b = before.clone();
+        a.sort_by(|x, y| x.id.cmp(&y.id));
+        b.sort_by(|x, y| x.id.cmp(&y.id));
+        assert_eq!(a, b);
+        assert_eq!(links.len(), 1);
+    }
+
+    #[test]
+    fn deleting_a_middle_sibling_closes_the_gap() {
+        let mut nodes = sample();
+        nodes.push(node("a3", Some("a"), NodeType::Opportunity, 2));
+        apply_deleted(&mut nodes, &mut Vec::new(), "a2");
+        assert_eq!(orders(&nodes, "a"), [("a1".into(), 0), ("a3".into(), 1)]);
+    }
+
+    #[test]
+    fn drops_are_planned_as_the_server_reads_positions() {
+        let mut nodes = sample();
+        nodes.push(node("a3", Some("a"), NodeType::Opportunity, 2));
+        let index = TreeIndex::new(&nodes);
+        let at = |id: &str| index.get(id).unwrap();
+        let plan = |d: &str, t: &str, z: DropZone| plan_drop(&index, &nodes, at(d), at(t), z);
+        // a1 after a3: a1 leaves first, so a3 is at 1 and "after" is 2.
+        assert_eq!(
+            plan("a1", "a3", DropZone::After),
+            Ok(Some(DropPlan {
+                parent_id: Some("a".into()),
+                position: 2
+            }))
+        );
+        assert_eq!(
+            plan("a3", "a1", DropZone::Before),
+            Ok(Some(DropPlan {
+                parent_id: Some("a".into()),
+                position: 0
+            }))
+        );
+        // Dropping where it already is changes nothing.
+        assert_eq!(plan("a1", "a2", DropZone::Before), Ok(None));
+        assert_eq!(plan("a3", "a", DropZone::Onto), Ok(None));
+        // Re-parent onto b.
+        assert_eq!(
+            plan("a1", "b", DropZone::Onto),
+            Ok(Some(DropPlan {
+                parent_id: Some("b".into()),
+                position: 1
+            }))
+        );
+        // Refused: own descendant, and a type the target does not take.
+        assert!(plan("a", "a1", DropZone::Onto).unwrap_err().contains("descendants"));
+        assert!(plan("a", "a", DropZone::Onto).is_err());
+        assert!(plan("a1", "o", DropZone::Onto).unwrap_err().contains("cannot go under"));
+        assert!(plan("b", "a1", DropZone::After).is_err());
+    }
+
+    #[test]
+    fn search_matches_in_outline_order_ignoring_case() {
+        let mut nodes = sample();
+        nodes[5].description = Some("About CHURN".into());
+        nodes[3].title = "Churn risk".into();
+        let index = TreeIndex::new(&nodes);
+        let found: Vec<_> = search(&index, &nodes, "churn")
+            .into_iter()
+            .map(|i| nodes[i].id.as_str())
+            .collect();
+        assert_eq!(found, ["a2", "b1"]);
+        assert!(search(&index, &nodes, "  ").is_empty());
+    }
+
+    #[test]
+    fn new_children_follow_their_siblings_type() {
+        let nodes = sample();
+        let index = TreeIndex::new(&nodes);
+        assert_eq!(child_type(&index, &nodes, None), Some(NodeType::Objective));
+        assert_eq!(child_type(&index, &nodes, index.get("a")), Some(NodeType::Opportunity));
+        assert_eq!(child_type(&index, &nodes, index.get("a1")), Some(NodeType::Opportunity));
+        let mut metric = node("m", Some("a1"), NodeType::Metric, 0);
+        metric.node_type = NodeType::Metric;
+        let mut with_metric = nodes.clone();
+        with_metric.push(metric);
+        let index = TreeIndex::new(&with_metric);
+        let m = index.get("m");
+        assert_eq!(child_type(&index, &with_metric, m), None);
+    }
+}

@@ -1,0 +1,261 @@
+//! What the canvas draws: node boxes, parent edges and cross-links from the shared layout,
+//! and which of them fall inside the region around the viewport (only those are rendered).
+
+use std::sync::Arc;
+
+use crate::model::editor::TreeIndex;
+use crate::model::layout::{layout, Layout, Rect};
+use crate::model::{CanvasState, Connection, NodeType, Orientation, TreeNode};
+
+/// A value shared by reference between memos; equal only to itself, so a recompute always
+/// notifies (it only happens when its inputs changed) and nothing is compared deeply.
+#[derive(Debug, Default)]
+pub struct Shared<T>(pub Arc<T>);
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(Arc::clone(&self.0))
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+pub fn type_class(t: NodeType) -> &'static str {
+    match t {
+        NodeType::Objective => "node objective",
+        NodeType::Outcome => "node outcome",
+        NodeType::Opportunity => "node opportunity",
+        NodeType::Solution => "node solution",
+        NodeType::Assumption => "node assumption",
+        NodeType::Metric => "node metric",
+        NodeType::Research => "node research",
+    }
+}
+
+/// The small facts a node shows under its title.
+pub fn badges(node: &TreeNode, hidden: usize) -> Vec<String> {
+    let data = &node.template_data;
+    let mut out = Vec::new();
+    let number = |key: &str| data.get(key).and_then(|v| v.as_f64());
+    match node.node_type {
+        NodeType::Metric => {
+            let unit = data.get("unit").and_then(|u| u.as_str()).unwrap_or("");
+            match (number("current"), number("target")) {
+                (Some(c), Some(t)) => out.push(format!("{c}{unit} → {t}{unit}")),
+                (None, Some(t)) => out.push(format!("target {t}{unit}")),
+                (Some(c), None) => out.push(format!("now {c}{unit}")),
+                (None, None) => {}
+            }
+        }
+        NodeType::Solution => {
+            if let Some(status) = data.get("status").and_then(|s| s.as_str()) {
+                out.push(status.replace('_', " "));
+            }
+        }
+        NodeType::Opportunity => {
+            if let Some(n) = data.get("evidence_count").and_then(|v| v.as_i64()) {
+                out.push(format!("{n} evidence"));
+            }
+        }
+        NodeType::Assumption => {
+            if let Some(risk) = data.get("risk").and_then(|s| s.as_str()) {
+                out.push(format!("{risk} risk"));
+            }
+        }
+        _ => {}
+    }
+    if hidden > 0 {
+        out.push(format!("+{hidden} hidden"));
+    }
+    out
+}
+
+/// An edge from the parent's far side to the child's near side, as a smooth curve.
+fn edge_path(parent: &Rect, child: &Rect, orientation: Orientation) -> String {
+    match orientation {
+        Orientation::Vertical => {
+            let (x1, y1) = (parent.x + parent.w / 2.0, parent.y + parent.h);
+            let (x2, y2) = (child.x + child.w / 2.0, child.y);
+            let mid = (y1 + y2) / 2.0;
+            format!("M{x1:.1} {y1:.1}C{x1:.1} {mid:.1} {x2:.1} {mid:.1} {x2:.1} {y2:.1}")
+        }
+        Orientation::Horizontal => {
+            let (x1, y1) = (parent.x + parent.w, parent.y + parent.h / 2.0);
+            let (x2, y2) = (child.x, child.y + child.h / 2.0);
+            let mid = (x1 + x2) / 2.0;
+            format!("M{x1:.1} {y1:.1}C{mid:.1} {y1:.1} {mid:.1} {y2:.1} {x2:.1} {y2:.1}")
+        }
+    }
+}
+
+fn centre(r: &Rect) -> (f64, f64) {
+    (r.x + r.w / 2.0, r.y + r.h / 2.0)
+}
+
+/// The layout of one state of the tree, with what the nodes need to draw.
+#[derive(Debug)]
+pub struct Drawing {
+    pub orientation: Orientation,
+    pub layout: Layout,
+    pub index: TreeIndex,
+    /// Depth + 1 of each node, for `aria-level`.
+    pub levels: Vec<usize>,
+    /// Cross-links by node index.
+    pub links: Vec<(usize, usize)>,
+}
+
+pub fn draw(nodes: &[TreeNode], connections: &[Connection], orientation: Orientation) -> Drawing {
+    let index = TreeIndex::new(nodes);
+    let placed = layout(nodes, orientation);
+    let mut levels = vec![1usize; nodes.len()];
+    for (i, depth) in index.outline() {
+        levels[i] = depth + 1;
+    }
+    let links = connections
+        .iter()
+        .filter_map(|c| Some((index.get(&c.from_node_id)?, index.get(&c.to_node_id)?)))
+        .collect();
+    Drawing {
+        orientation,
+        layout: placed,
+        index,
+        levels,
+        links,
+    }
+}
+
+/// Layout coordinates shown by a viewport of `view` pixels at this pan and zoom.
+pub fn viewport_rect(state: &CanvasState, view: (f64, f64)) -> Rect {
+    Rect {
+        x: -state.pan.x / state.zoom,
+        y: -state.pan.y / state.zoom,
+        w: view.0 / state.zoom,
+        h: view.1 / state.zoom,
+    }
+}
+
+/// The region rendered around a viewport: one viewport more on every side, so panning moves
+/// only the canvas transform until the view leaves it.
+pub fn region_around(view: Rect) -> Rect {
+    Rect {
+        x: view.x - view.w,
+        y: view.y - view.h,
+        w: view.w * 3.0,
+        h: view.h * 3.0,
+    }
+}
+
+fn contains(outer: &Rect, inner: &Rect) -> bool {
+    inner.x >= outer.x
+        && inner.y >= outer.y
+        && inner.x + inner.w <= outer.x + outer.w
+        && inner.y + inner.h <= outer.y + outer.h
+}
+
+/// Whether the rendered region still serves this viewport: it must cover it, and not be so
+/// much larger (after zooming in) that far too many nodes stay rendered.
+pub fn region_serves(region: &Rect, view: &Rect) -> bool {
+    contains(region, view) && region.w * region.h <= view.w * view.h * 16.0
+}
+
+pub fn intersects(a: &Rect, b: &Rect) -> bool {
+    a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h
+}
+
+/// One drawn node: everything that decides its markup, so an unchanged node keeps its DOM.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeItem {
+    pub index: usize,
+    pub id: String,
+    pub node_type: NodeType,
+    pub title: String,
+    pub badges: Vec<String>,
+    pub rect: Rect,
+    pub level: usize,
+    pub has_children: bool,
+    pub collapsed: bool,
+}
+
+impl NodeItem {
+    pub fn key(&self) -> (String, u64) {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.title.hash(&mut h);
+        self.badges.hash(&mut h);
+        self.node_type.hash(&mut h);
+        for v in [self.rect.x, self.rect.y, self.rect.w, self.rect.h] {
+            v.to_bits().hash(&mut h);
+        }
+        (self.level, self.has_children, self.collapsed).hash(&mut h);
+        (self.id.clone(), h.finish())
+    }
+}
+
+/// The nodes inside `region`, in outline order (so keyboard and screen-reader order follows
+/// the tree).
+pub fn visible_nodes(nodes: &[TreeNode], d: &Drawing, region: &Rect) -> Vec<NodeItem> {
+    d.index
+        .outline()
+        .into_iter()
+        .filter_map(|(i, _)| {
+            let rect = d.layout.rects.get(i).copied().flatten()?;
+            if !intersects(&rect, region) {
+                return None;
+            }
+            let node = &nodes[i];
+            let hidden = d.layout.hidden_descendants[i];
+            Some(NodeItem {
+                index: i,
+                id: node.id.clone(),
+                node_type: node.node_type,
+                title: node.title.clone(),
+                badges: badges(node, hidden),
+                rect,
+                level: d.levels[i],
+                has_children: !d.index.children[i].is_empty(),
+                collapsed: node.is_collapsed,
+            })
+        })
+        .collect()
+}
+
+/// A straight line: x1, y1, x2, y2.
+pub type Line = (f64, f64, f64, f64);
+
+/// Parent edges and cross-links with at least one end inside `region`.
+pub fn visible_edges(d: &Drawing, region: &Rect) -> (Vec<String>, Vec<Line>) {
+    let rect = |i: usize| d.layout.rects.get(i).copied().flatten();
+    let near = |r: &Rect| intersects(r, region);
+    let mut edges = Vec::new();
+    for (child, parent) in d.index.parent.iter().enumerate() {
+        let (Some(p), Some(c)) = (parent.and_then(rect), rect(child)) else {
+            continue;
+        };
+        if near(&p) || near(&c) {
+            edges.push(edge_path(&p, &c, d.orientation));
+        }
+    }
+    let links = d
+        .links
+        .iter()
+        .filter_map(|&(a, b)| {
+            let (ra, rb) = (rect(a)?, rect(b)?);
+            (near(&ra) || near(&rb)).then(|| {
+                let ((x1, y1), (x2, y2)) = (centre(&ra), centre(&rb));
+                (x1, y1, x2, y2)
+            })
+        })
+        .collect();
+    (edges, links)
+}

@@ -1,0 +1,917 @@
+//! `/trees/:id`: the tree editor. The server draws the tree with the shared layout at its saved
+//! zoom, pan and orientation, so it reads before (and without) the WebAssembly app; once
+//! hydrated every edit goes through the node server functions and can be undone.
+//!
+//! Only nodes near the viewport are in the DOM; panning and zooming change one transform and
+//! re-render only when the view leaves the rendered region.
+
+mod draw;
+mod panel;
+mod state;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::trees::get_tree;
+use crate::model::editor::{self as tree_ops, DropPlan, DropZone};
+use crate::model::layout::Rect;
+use crate::model::{CanvasState, NodeType, Orientation, TreeDetail};
+use crate::ui::auth::RequireUser;
+use draw::{region_around, region_serves, viewport_rect, visible_edges, visible_nodes, NodeItem};
+use panel::SidePanel;
+pub use state::{Command, Editor, Notice};
+
+#[component]
+pub fn TreePage() -> impl IntoView {
+    view! {
+        <RequireUser>
+            <TreeLoader />
+        </RequireUser>
+    }
+}
+
+#[component]
+fn TreeLoader() -> impl IntoView {
+    let params = use_params_map();
+    let tree_id = move || params.read().get("id").and_then(|id| id.parse::<i32>().ok());
+    let tree = Resource::new(tree_id, |id| async move {
+        match id {
+            Some(id) => get_tree(id).await,
+            None => Err(crate::error::AppError::NotFound),
+        }
+    });
+    view! {
+        <Transition fallback=|| view! { <p class="page muted">"Loading the tree…"</p> }>
+            {move || tree.get().map(|result| match result {
+                Ok(tree) => view! { <TreeEditor tree /> }.into_any(),
+                Err(crate::error::AppError::NotFound) => view! { <crate::ui::layout::NotFound /> }.into_any(),
+                Err(err) => view! { <p class="page form-error" role="alert">{err.to_string()}</p> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+const ZOOM_STEP: f64 = 1.25;
+/// The viewport the server assumes when it picks which nodes to draw; the browser corrects it.
+const ASSUMED_VIEW: (f64, f64) = (1600.0, 1000.0);
+/// Below this zoom titles are unreadable: nodes are drawn as plain coloured boxes.
+const FAR_ZOOM: f64 = 0.45;
+/// Deleting more nodes than this at once asks first.
+const CONFIRM_DELETE_OVER: usize = 5;
+
+/// A press on the canvas: panning the background or pressing (maybe dragging) a node.
+#[derive(Clone)]
+enum Press {
+    Pan {
+        x0: f64,
+        y0: f64,
+        start: CanvasState,
+        moved: bool,
+    },
+    Node {
+        id: String,
+        x0: f64,
+        y0: f64,
+        dragging: bool,
+    },
+}
+
+/// A node being dragged: where the pointer is (layout coordinates) and what a drop would do.
+#[derive(Clone, PartialEq)]
+struct DragView {
+    id: String,
+    title: String,
+    x: f64,
+    y: f64,
+    target: Option<(String, DropZone)>,
+    plan: Option<Result<Option<DropPlan>, String>>,
+}
+
+#[component]
+fn TreeEditor(tree: TreeDetail) -> impl IntoView {
+    let ed = Editor::new(tree);
+    let name = Memo::new(move |_| ed.meta.with(|m| m.name.clone()));
+    let orientation = Memo::new(move |_| ed.view.with(|v| v.orientation));
+    let canvas_ref = NodeRef::<leptos::html::Div>::new();
+
+    // --- Viewport, the rendered region, and saving the view ---------------------------------
+    let viewport_size = RwSignal::new(ASSUMED_VIEW);
+    let region = RwSignal::new(region_around(viewport_rect(&ed.view.get_untracked(), ASSUMED_VIEW)));
+    let measure = move || {
+        if let Some(el) = canvas_ref.get_untracked() {
+            let size = (el.client_width() as f64, el.client_height() as f64);
+            if size.0 > 0.0 && size != viewport_size.get_untracked() {
+                viewport_size.set(size);
+            }
+        }
+    };
+    Effect::new(move |_| {
+        canvas_ref.track();
+        measure();
+    });
+    #[cfg(feature = "hydrate")]
+    {
+        let resize = window_event_listener(leptos::ev::resize, move |_| measure());
+        on_cleanup(move || resize.remove());
+    }
+    Effect::new(move |_| {
+        let view = viewport_rect(&ed.view.get(), viewport_size.get());
+        if !region_serves(&region.get_untracked(), &view) {
+            region.set(region_around(view));
+        }
+    });
+
+    let pending_save = StoredValue::new(None::<leptos::prelude::TimeoutHandle>);
+    let save_view_soon = move || {
+        if let Some(handle) = pending_save.get_value() {
+            handle.clear();
+        }
+        let handle = set_timeout_with_handle(
+            move || {
+                let state = ed.view.get_untracked();
+                leptos::task::spawn_local(async move {
+                    if let Err(err) = crate::api::trees::save_canvas_state(ed.tree_id, state).await {
+                        leptos::logging::warn!("could not save the view: {err}");
+                    }
+                });
+            },
+            std::time::Duration::from_millis(400),
+        )
+        .ok();
+        pending_save.set_value(handle);
+    };
+    let zoom_by = move |factor: f64| {
+        let (w, h) = viewport_size.get_untracked();
+        ed.view.update(|s| *s = s.zoom_at(factor, w / 2.0, h / 2.0));
+        save_view_soon();
+    };
+    let fit = move || {
+        let bounds = ed.drawing.with_untracked(|d| d.layout.bounds);
+        ed.view
+            .update(|s| *s = s.fit((bounds.w, bounds.h), viewport_size.get_untracked(), 24.0));
+        save_view_soon();
+    };
+    let toggle_orientation = move || {
+        ed.view.update(|s| {
+            s.orientation = match s.orientation {
+                Orientation::Vertical => Orientation::Horizontal,
+                Orientation::Horizontal => Orientation::Vertical,
+            }
+        });
+        fit();
+    };
+    let rect_of = move |id: &str| -> Option<Rect> {
+        ed.drawing
+            .with_untracked(|d| d.index.get(id).and_then(|i| d.layout.rects[i]))
+    };
+    // Brings a node into view (centred) unless it is already fully visible.
+    let reveal = move |id: &str, always_centre: bool| {
+        let Some(r) = rect_of(id) else { return };
+        let (w, h) = viewport_size.get_untracked();
+        let view = viewport_rect(&ed.view.get_untracked(), (w, h));
+        let inside = r.x >= view.x && r.y >= view.y && r.x + r.w <= view.x + view.w && r.y + r.h <= view.y + view.h;
+        if inside && !always_centre {
+            return;
+        }
+        ed.view.update(|s| {
+            s.pan.x = w / 2.0 - (r.x + r.w / 2.0) * s.zoom;
+            s.pan.y = h / 2.0 - (r.y + r.h / 2.0) * s.zoom;
+        });
+        save_view_soon();
+    };
+    // A node to centre once it has a place (after its collapsed ancestors open).
+    let centre_on = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        ed.drawing.track();
+        if let Some(id) = centre_on.get() {
+            if rect_of(&id).is_some() {
+                reveal(&id, true);
+                centre_on.set(None);
+            }
+        }
+    });
+    // The selection always shows.
+    Effect::new(move |_| {
+        ed.drawing.track();
+        if let Some(id) = ed.selected.get() {
+            reveal(&id, false);
+        }
+    });
+
+    // --- What is drawn -------------------------------------------------------------------
+    let items = Memo::new(move |_| {
+        let d = ed.drawing.get();
+        let r = region.get();
+        ed.nodes.with(|nodes| visible_nodes(nodes, &d, &r))
+    });
+    let edges = Memo::new(move |_| {
+        let d = ed.drawing.get();
+        visible_edges(&d, &region.get())
+    });
+    let far = Memo::new(move |_| ed.view.with(|v| v.zoom < FAR_ZOOM));
+    let bounds = Memo::new(move |_| ed.drawing.with(|d| d.layout.bounds));
+
+    // --- Search ----------------------------------------------------------------------------
+    let search_open = RwSignal::new(false);
+    let query = RwSignal::new(String::new());
+    let search_ref = NodeRef::<leptos::html::Input>::new();
+    let matches = Memo::new(move |_| {
+        let q = query.get();
+        let d = ed.drawing.get();
+        ed.nodes.with(|nodes| {
+            tree_ops::search(&d.index, nodes, &q)
+                .into_iter()
+                .map(|i| nodes[i].id.clone())
+                .collect::<Vec<_>>()
+        })
+    });
+    let match_set = Memo::new(move |_| matches.with(|m| m.iter().cloned().collect::<std::collections::HashSet<_>>()));
+    let current_match = RwSignal::new(None::<usize>);
+    Effect::new(move |_| {
+        query.track();
+        current_match.set(None);
+    });
+    let go_to_match = move |forward: bool| {
+        let found = matches.get_untracked();
+        if found.is_empty() {
+            return;
+        }
+        let next = match current_match.get_untracked() {
+            None => 0,
+            Some(i) if forward => (i + 1) % found.len(),
+            Some(i) => (i + found.len() - 1) % found.len(),
+        };
+        current_match.set(Some(next));
+        let id = found[next].clone();
+        let closed: Vec<String> = ed.drawing.with_untracked(|d| {
+            ed.nodes.with_untracked(|nodes| {
+                d.index
+                    .get(&id)
+                    .map(|i| {
+                        tree_ops::collapsed_ancestors(&d.index, nodes, i)
+                            .into_iter()
+                            .map(|a| nodes[a].id.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            })
+        });
+        if !closed.is_empty() {
+            ed.run(Command::Expand { ids: closed });
+        }
+        ed.selected.set(Some(id.clone()));
+        centre_on.set(Some(id));
+    };
+    let open_search = move || {
+        search_open.set(true);
+        request_animation_frame(move || {
+            if let Some(el) = search_ref.get_untracked() {
+                let _ = el.focus();
+                el.select();
+            }
+        });
+    };
+
+    // --- Deleting, with a question for big subtrees --------------------------------------------
+    let confirm_delete = RwSignal::new(None::<(String, String, usize)>);
+    let request_delete = move || {
+        let Some(node) = ed.selected_node() else { return };
+        let size = ed.subtree_size(&node.id);
+        if size > CONFIRM_DELETE_OVER {
+            confirm_delete.set(Some((node.id, node.title, size)));
+        } else {
+            ed.run(Command::Delete { id: node.id });
+        }
+    };
+    let help_open = RwSignal::new(false);
+
+    // --- Keys ------------------------------------------------------------------------------
+    let select_step = move |key: &str| -> bool {
+        let Some(step) = tree_ops::step_for_arrow(key, orientation.get_untracked()) else {
+            return false;
+        };
+        let target = ed.drawing.with_untracked(|d| {
+            ed.nodes.with_untracked(|nodes| {
+                let from = ed.selected.get_untracked().and_then(|id| d.index.get(&id));
+                tree_ops::step(&d.index, nodes, from, step).map(|i| nodes[i].id.clone())
+            })
+        });
+        if let Some(id) = target {
+            ed.selected.set(Some(id));
+        }
+        true
+    };
+    let on_canvas_key = move |ev: leptos::ev::KeyboardEvent| {
+        let key = ev.key();
+        let command = ev.ctrl_key() || ev.meta_key();
+        let handled = if command {
+            match key.to_lowercase().as_str() {
+                "z" if ev.shift_key() => {
+                    ed.redo_later();
+                    true
+                }
+                "z" => {
+                    ed.undo_later();
+                    true
+                }
+                "y" => {
+                    ed.redo_later();
+                    true
+                }
+                "f" => {
+                    open_search();
+                    true
+                }
+                _ => false,
+            }
+        } else if ev.alt_key() {
+            false
+        } else {
+            match key.as_str() {
+                "ArrowUp" | "ArrowDown" | "ArrowLeft" | "ArrowRight" => select_step(&key),
+                "Tab" if !ev.shift_key() => {
+                    ed.add_child();
+                    true
+                }
+                "Enter" => {
+                    ed.add_sibling();
+                    true
+                }
+                "F2" => {
+                    ed.edit_selected();
+                    true
+                }
+                "Delete" | "Backspace" => {
+                    request_delete();
+                    true
+                }
+                " " => {
+                    ed.toggle_selected();
+                    true
+                }
+                "Escape" => {
+                    ed.selected.set(None);
+                    true
+                }
+                "+" | "=" => {
+                    zoom_by(ZOOM_STEP);
+                    true
+                }
+                "-" => {
+                    zoom_by(1.0 / ZOOM_STEP);
+                    true
+                }
+                "0" => {
+                    fit();
+                    true
+                }
+                "?" => {
+                    help_open.set(true);
+                    true
+                }
+                _ => false,
+            }
+        };
+        if handled {
+            ev.prevent_default();
+            ev.stop_propagation();
+        }
+    };
+    // Outside the canvas (not while typing): undo/redo, search and help still answer.
+    #[cfg(feature = "hydrate")]
+    {
+        let keys = window_event_listener(leptos::ev::keydown, move |ev| {
+            let typing = ev
+                .target()
+                .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+                .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+            let command = ev.ctrl_key() || ev.meta_key();
+            let key = ev.key().to_lowercase();
+            if command && key == "f" {
+                ev.prevent_default();
+                open_search();
+            } else if typing {
+            } else if command && key == "z" {
+                ev.prevent_default();
+                if ev.shift_key() {
+                    ed.redo_later()
+                } else {
+                    ed.undo_later()
+                }
+            } else if command && key == "y" {
+                ev.prevent_default();
+                ed.redo_later();
+            } else if key == "?" {
+                help_open.set(true);
+            } else if key == "escape" {
+                help_open.set(false);
+            }
+        });
+        on_cleanup(move || keys.remove());
+    }
+
+    // --- Pointer: pan the background, select and drag nodes -----------------------------------
+    let press = StoredValue::new(None::<Press>);
+    let drag = RwSignal::new(None::<DragView>);
+    let to_layout = move |client_x: f64, client_y: f64| -> (f64, f64) {
+        let Some(el) = canvas_ref.get_untracked() else {
+            return (0.0, 0.0);
+        };
+        let rect = el.get_bounding_client_rect();
+        let s = ed.view.get_untracked();
+        (
+            (client_x - rect.left() - s.pan.x) / s.zoom,
+            (client_y - rect.top() - s.pan.y) / s.zoom,
+        )
+    };
+    let on_wheel = move |ev: leptos::ev::WheelEvent| {
+        ev.prevent_default();
+        let Some(el) = canvas_ref.get_untracked() else { return };
+        let rect = el.get_bounding_client_rect();
+        let (px, py) = (ev.client_x() as f64 - rect.left(), ev.client_y() as f64 - rect.top());
+        let factor = (-ev.delta_y() * 0.0015).exp();
+        ed.view.update(|s| *s = s.zoom_at(factor, px, py));
+        save_view_soon();
+    };
+    let on_pointer_down = move |ev: leptos::ev::PointerEvent| {
+        if ev.button() != 0 {
+            return;
+        }
+        let target = ev
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok());
+        if target
+            .as_ref()
+            .and_then(|t| t.closest("button").ok().flatten())
+            .is_some()
+        {
+            return;
+        }
+        let node_id = target
+            .and_then(|t| t.closest("[data-node-id]").ok().flatten())
+            .and_then(|el| el.get_attribute("data-node-id"));
+        if let Some(el) = canvas_ref.get_untracked() {
+            let _ = el.set_pointer_capture(ev.pointer_id());
+        }
+        let (x0, y0) = (ev.client_x() as f64, ev.client_y() as f64);
+        press.set_value(Some(match node_id {
+            Some(id) => {
+                ed.selected.set(Some(id.clone()));
+                Press::Node {
+                    id,
+                    x0,
+                    y0,
+                    dragging: false,
+                }
+            }
+            None => Press::Pan {
+                x0,
+                y0,
+                start: ed.view.get_untracked(),
+                moved: false,
+            },
+        }));
+    };
+    let on_pointer_move = move |ev: leptos::ev::PointerEvent| {
+        let Some(current) = press.get_value() else { return };
+        let (cx, cy) = (ev.client_x() as f64, ev.client_y() as f64);
+        match current {
+            Press::Pan { x0, y0, start, .. } => {
+                let (dx, dy) = (cx - x0, cy - y0);
+                ed.view.update(|s| {
+                    s.pan.x = start.pan.x + dx;
+                    s.pan.y = start.pan.y + dy;
+                });
+                if dx.abs() + dy.abs() > 3.0 {
+                    press.set_value(Some(Press::Pan {
+                        x0,
+                        y0,
+                        start,
+                        moved: true,
+                    }));
+                }
+            }
+            Press::Node { id, x0, y0, dragging } => {
+                if !dragging && (cx - x0).abs() + (cy - y0).abs() < 6.0 {
+                    return;
+                }
+                if !dragging {
+                    press.set_value(Some(Press::Node {
+                        id: id.clone(),
+                        x0,
+                        y0,
+                        dragging: true,
+                    }));
+                }
+                let (x, y) = to_layout(cx, cy);
+                let o = orientation.get_untracked();
+                let hit = items.with_untracked(|items| {
+                    items
+                        .iter()
+                        .find(|it| {
+                            it.id != id
+                                && x >= it.rect.x
+                                && x <= it.rect.x + it.rect.w
+                                && y >= it.rect.y
+                                && y <= it.rect.y + it.rect.h
+                        })
+                        .map(|it| {
+                            let along = match o {
+                                Orientation::Vertical => (x - it.rect.x) / it.rect.w,
+                                Orientation::Horizontal => (y - it.rect.y) / it.rect.h,
+                            };
+                            let zone = if along < 0.25 {
+                                DropZone::Before
+                            } else if along > 0.75 {
+                                DropZone::After
+                            } else {
+                                DropZone::Onto
+                            };
+                            (it.id.clone(), zone)
+                        })
+                });
+                let plan = hit.as_ref().and_then(|(target, zone)| {
+                    ed.drawing.with_untracked(|d| {
+                        ed.nodes.with_untracked(|nodes| {
+                            let (a, b) = (d.index.get(&id)?, d.index.get(target)?);
+                            Some(tree_ops::plan_drop(&d.index, nodes, a, b, *zone))
+                        })
+                    })
+                });
+                let title = ed.node(&id).map(|n| n.title).unwrap_or_default();
+                drag.set(Some(DragView {
+                    id,
+                    title,
+                    x,
+                    y,
+                    target: hit,
+                    plan,
+                }));
+            }
+        }
+    };
+    let on_pointer_up = move |_ev: leptos::ev::PointerEvent| {
+        let Some(done) = press.get_value() else { return };
+        press.set_value(None);
+        match done {
+            Press::Pan { moved: true, .. } => save_view_soon(),
+            Press::Pan { moved: false, .. } => ed.selected.set(None),
+            Press::Node { dragging: true, id, .. } => {
+                if let Some(view) = drag.get_untracked() {
+                    match view.plan {
+                        Some(Ok(Some(plan))) => ed.run(Command::Move {
+                            id,
+                            parent: plan.parent_id,
+                            position: plan.position,
+                        }),
+                        Some(Err(why)) => ed.notice.set(Some(Notice::Info(format!("Cannot drop there: {why}.")))),
+                        _ => {}
+                    }
+                }
+                drag.set(None);
+            }
+            Press::Node { .. } => {}
+        }
+    };
+    let drop_state = Memo::new(move |_| {
+        drag.with(|d| {
+            d.as_ref().and_then(|d| {
+                let (target, zone) = d.target.clone()?;
+                let ok = matches!(d.plan, Some(Ok(_)));
+                Some((target, zone, ok))
+            })
+        })
+    });
+
+    // --- Markup ----------------------------------------------------------------------------
+    let transform = move || {
+        let s = ed.view.get();
+        format!(
+            "transform:translate({:.1}px,{:.1}px) scale({:.3})",
+            s.pan.x, s.pan.y, s.zoom
+        )
+    };
+    let orientation_name = move || match orientation.get() {
+        Orientation::Vertical => "vertical",
+        Orientation::Horizontal => "horizontal",
+    };
+    let dragged_id = Memo::new(move |_| drag.with(|d| d.as_ref().map(|d| d.id.clone())));
+    let node_view = move |item: NodeItem| {
+        let id = item.id.clone();
+        let base = draw::type_class(item.node_type);
+        // One class string per node, from the few states that can change without a re-render.
+        let class = {
+            let id = id.clone();
+            move || {
+                let mut class = String::from(base);
+                if ed.selected.with(|s| s.as_deref() == Some(id.as_str())) {
+                    class.push_str(" selected");
+                }
+                if match_set.with(|m| m.contains(&id)) {
+                    class.push_str(" match");
+                    let cur = current_match.get();
+                    if matches.with(|m| cur.and_then(|i| m.get(i)).is_some_and(|c| *c == id)) {
+                        class.push_str(" current-match");
+                    }
+                }
+                if dragged_id.with(|d| d.as_deref() == Some(id.as_str())) {
+                    class.push_str(" dragging");
+                }
+                drop_state.with(|d| {
+                    if let Some((t, zone, ok)) = d {
+                        if *t == id {
+                            class.push_str(match (zone, ok) {
+                                (_, false) => " drop-refused",
+                                (DropZone::Before, true) => " drop-before",
+                                (DropZone::After, true) => " drop-after",
+                                (DropZone::Onto, true) => " drop-onto",
+                            });
+                        }
+                    }
+                });
+                class
+            }
+        };
+        let aria_selected = move || {
+            if ed.selected.with(|s| s.as_deref() == Some(id.as_str())) {
+                "true"
+            } else {
+                "false"
+            }
+        };
+        let toggle_id = item.id.clone();
+        let r = item.rect;
+        let style = format!(
+            "left:{:.1}px;top:{:.1}px;width:{:.1}px;height:{:.1}px",
+            r.x, r.y, r.w, r.h
+        );
+        let expanded = item
+            .has_children
+            .then_some(if item.collapsed { "false" } else { "true" });
+        let collapsed = item.collapsed;
+        let level = item.level.to_string();
+        view! {
+            <div id=format!("node-{}", item.id) class=class style=style role="treeitem"
+                aria-expanded=expanded aria-selected=aria_selected
+                data-node-id=item.id.clone() data-testid="tree-node"
+                on:dblclick=move |_| ed.edit_selected()>
+                <span class="node-type">{item.node_type.label()}</span>
+                <span class="node-title">{item.title.clone()}</span>
+                {(!item.badges.is_empty()).then(|| view! {
+                    <span class="node-badges">
+                        {item.badges.into_iter().map(|b| view! { <span class="badge">{b}</span> }).collect_view()}
+                    </span>
+                })}
+                {item.has_children.then(|| view! {
+                    <button type="button" class="node-toggle" tabindex="-1" data-testid="toggle-collapse"
+                        aria-label=if collapsed { "Expand" } else { "Collapse" }
+                        on:click=move |ev| { ev.stop_propagation(); ed.run(Command::ToggleCollapse { id: toggle_id.clone() }); }>
+                        {if collapsed { "+" } else { "−" }}
+                    </button>
+                })}
+            </div>
+        }
+        // aria-level is not among the view macro's known ARIA attributes.
+        .add_any_attr(leptos::attr::custom::custom_attribute("aria-level", level))
+        .into_any()
+    };
+    let edges_view = move || {
+        let b = bounds.get();
+        let (w, h) = (b.w.max(1.0), b.h.max(1.0));
+        let (paths, links) = edges.get();
+        view! {
+            <svg class="edges" width=format!("{w:.0}") height=format!("{h:.0}") viewBox=format!("0 0 {w:.0} {h:.0}") aria-hidden="true">
+                {paths.into_iter().map(|path| view! { <path class="edge" d=path /> }).collect_view()}
+                {links.into_iter().map(|(x1, y1, x2, y2)| view! {
+                    <line class="cross-link" x1=format!("{x1:.1}") y1=format!("{y1:.1}") x2=format!("{x2:.1}") y2=format!("{y2:.1}") />
+                }).collect_view()}
+            </svg>
+        }
+    };
+    let count = move || ed.nodes.with(|n| n.len());
+    let phase = move || ed.meta.with(|m| m.discovery_phase.as_str());
+    let active_descendant = move || ed.selected.get().map(|id| format!("node-{id}"));
+    let has_selection = move || ed.selected.with(|s| s.is_some());
+    let add_first = move |_| {
+        ed.run(Command::Add {
+            parent: None,
+            position: None,
+            input: crate::api::nodes::NodeInput {
+                node_type: NodeType::Objective,
+                title: "New objective".to_string(),
+                description: None,
+                is_collapsed: false,
+                template_data: serde_json::json!({}),
+            },
+        })
+    };
+
+    // Parts are type-erased: one nested view type this large overflows the stack when
+    // rendered on the server in unoptimised builds.
+    let header = view! {
+        <header class="tree-header">
+            <h1 data-testid="tree-name">{move || name.get()}</h1>
+            <span class="muted">{move || format!("{} · {} nodes · {}", phase(), count(), orientation_name())}</span>
+            <div class="canvas-tools" role="toolbar" aria-label="Edit">
+                <button type="button" class="secondary" data-testid="add-child" title="Add a child (Tab)" on:click=move |_| ed.add_child()>"+ Child"</button>
+                <button type="button" class="secondary" data-testid="add-sibling" title="Add a sibling (Enter)" disabled=move || !has_selection()
+                    on:click=move |_| ed.add_sibling()>"+ Sibling"</button>
+                <button type="button" class="secondary" data-testid="delete-node" title="Delete (Delete)" disabled=move || !has_selection()
+                    on:click=move |_| request_delete()>"Delete"</button>
+                <button type="button" class="secondary" data-testid="undo" title="Undo (Ctrl+Z)" aria-label="Undo"
+                    disabled=move || !ed.can_undo.get() on:click=move |_| ed.undo_later()>"↶"</button>
+                <button type="button" class="secondary" data-testid="redo" title="Redo (Shift+Ctrl+Z)" aria-label="Redo"
+                    disabled=move || !ed.can_redo.get() on:click=move |_| ed.redo_later()>"↷"</button>
+                <button type="button" class="secondary" data-testid="open-search" title="Search (Ctrl+F)" aria-label="Search"
+                    on:click=move |_| open_search()>"Search"</button>
+            </div>
+            <div class="canvas-tools" role="toolbar" aria-label="View">
+                <button type="button" class="secondary" title="Zoom out (-)" aria-label="Zoom out" on:click=move |_| zoom_by(1.0 / ZOOM_STEP)>"−"</button>
+                <span class="zoom-level" data-testid="zoom-level">{move || format!("{:.0}%", ed.view.get().zoom * 100.0)}</span>
+                <button type="button" class="secondary" title="Zoom in (+)" aria-label="Zoom in" on:click=move |_| zoom_by(ZOOM_STEP)>"+"</button>
+                <button type="button" class="secondary" title="Fit to screen (0)" on:click=move |_| fit()>"Fit"</button>
+                <button type="button" class="secondary" data-testid="toggle-orientation" on:click=move |_| toggle_orientation()>
+                    {move || if orientation.get() == Orientation::Vertical { "Horizontal" } else { "Vertical" }}
+                </button>
+                <button type="button" class="secondary" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" on:click=move |_| help_open.set(true)>"?"</button>
+            </div>
+        </header>
+    }
+    .into_any();
+    let search_bar = view! {
+        <Show when=move || search_open.get()>
+            <div class="search-bar" role="search">
+                <input node_ref=search_ref type="search" aria-label="Search nodes" placeholder="Search titles and descriptions"
+                    data-testid="search-input" prop:value=query
+                    on:input=move |ev| query.set(event_target_value(&ev))
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+                        "Enter" => { ev.prevent_default(); go_to_match(!ev.shift_key()); }
+                        "Escape" => { ev.prevent_default(); search_open.set(false); query.set(String::new()); panel::focus_canvas(); }
+                        _ => {}
+                    } />
+                <span class="muted" data-testid="search-count" aria-live="polite">{move || {
+                    let n = matches.with(|m| m.len());
+                    match (query.with(|q| q.trim().is_empty()), current_match.get()) {
+                        (true, _) => String::new(),
+                        (false, Some(i)) => format!("{} of {n}", i + 1),
+                        (false, None) => format!("{n} found"),
+                    }
+                }}</span>
+                <button type="button" class="secondary" on:click=move |_| go_to_match(true)>"Next"</button>
+                <button type="button" class="secondary" on:click=move |_| { search_open.set(false); query.set(String::new()); }>"Close"</button>
+            </div>
+        </Show>
+    }
+    .into_any();
+    let notice = move || {
+        ed.notice.get().map(|notice| {
+            let (class, text) = match notice {
+                Notice::Info(t) => ("notice info", t),
+                Notice::Error(t) => ("notice error", t),
+                Notice::Conflict(t) => ("notice conflict", t),
+            };
+            view! {
+                <div class=class role="alert" data-testid="notice">
+                    <span>{text}</span>
+                    <button type="button" class="secondary" aria-label="Dismiss" on:click=move |_| ed.notice.set(None)>"×"</button>
+                </div>
+            }
+        })
+    };
+    let drag_ghost = move || {
+        drag.get().map(|d| {
+            let state = match &d.plan {
+                Some(Ok(_)) => "drag-ghost ok",
+                Some(Err(_)) => "drag-ghost refused",
+                None => "drag-ghost",
+            };
+            view! {
+                <div class=state style=format!("left:{:.1}px;top:{:.1}px", d.x + 8.0, d.y + 8.0) aria-hidden="true">
+                    {d.title}
+                </div>
+            }
+        })
+    };
+    let canvas = view! {
+        <div class="canvas" id="tree-canvas" node_ref=canvas_ref tabindex="0" role="tree" aria-label=move || name.get()
+            aria-activedescendant=active_descendant aria-busy=move || if ed.busy.get() { "true" } else { "false" }
+            data-orientation=orientation_name data-testid="canvas"
+            class:far=move || far.get() class:dragging-node=move || drag.with(|d| d.is_some())
+            on:keydown=on_canvas_key
+            on:wheel=on_wheel on:pointerdown=on_pointer_down on:pointermove=on_pointer_move
+            on:pointerup=on_pointer_up on:pointercancel=on_pointer_up>
+            <Show when=move || count() == 0>
+                <div class="empty-canvas" data-testid="empty-tree">
+                    <p>"This tree has no nodes yet."</p>
+                    <button type="button" on:click=add_first>"Add the objective"</button>
+                </div>
+            </Show>
+            <div class="canvas-content" style=transform data-testid="canvas-content">
+                {edges_view}
+                <div class="nodes">
+                    <For each=move || items.get() key=|item| item.key() children=node_view />
+                </div>
+                {drag_ghost}
+            </div>
+        </div>
+    }
+    .into_any();
+    let dialogs = view! {
+        <Show when=move || help_open.get()>
+            <KeyHelp on_close=move || help_open.set(false) />
+        </Show>
+        {move || confirm_delete.get().map(|(id, title, size)| view! {
+            <ConfirmDelete title size
+                on_confirm=move || { confirm_delete.set(None); ed.run(Command::Delete { id: id.clone() }); panel::focus_canvas(); }
+                on_cancel=move || { confirm_delete.set(None); panel::focus_canvas(); } />
+        })}
+    }
+    .into_any();
+
+    view! {
+        <Title text=move || name.try_get().unwrap_or_default() />
+        <section class="tree-page">
+            {header}
+            {search_bar}
+            {notice}
+            <div class="editor-body">
+                {canvas}
+                <SidePanel ed />
+            </div>
+            {dialogs}
+        </section>
+    }
+}
+
+#[component]
+fn KeyHelp(on_close: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+    let close_ref = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(el) = close_ref.get() {
+            let _ = el.focus();
+        }
+    });
+    let keys: &[(&str, &str)] = &[
+        (
+            "Arrow keys",
+            "Move the selection: to the parent, first child, or a sibling (following the drawing)",
+        ),
+        ("Tab", "Add a child to the selected node"),
+        ("Enter", "Add a sibling after the selected node"),
+        ("F2 or double click", "Edit the selected node's title"),
+        ("Ctrl/⌘ + Enter", "Save the panel"),
+        ("Delete / Backspace", "Delete the selected node and its subtree"),
+        ("Space", "Collapse or expand the selected node"),
+        ("Ctrl/⌘ + Z", "Undo"),
+        ("Shift + Ctrl/⌘ + Z, Ctrl + Y", "Redo"),
+        ("Ctrl/⌘ + F", "Search; Enter and Shift + Enter go through the matches"),
+        ("+ / − / 0", "Zoom in, zoom out, fit to screen"),
+        ("Escape", "Clear the selection; from the panel, back to the canvas"),
+        ("?", "This list"),
+    ];
+    let close = on_close.clone();
+    let close_button = on_close.clone();
+    view! {
+        <div class="overlay" on:click=move |_| close()>
+            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="key-help-title" data-testid="key-help"
+                on:click=|ev| ev.stop_propagation()
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { on_close() }>
+                <h2 id="key-help-title">"Keyboard shortcuts"</h2>
+                <dl class="keys">
+                    {keys.iter().map(|(k, what)| view! { <dt><kbd>{*k}</kbd></dt><dd>{*what}</dd> }).collect_view()}
+                </dl>
+                <button type="button" node_ref=close_ref on:click=move |_| { close_button(); panel::focus_canvas(); }>"Close"</button>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn ConfirmDelete(
+    title: String,
+    size: usize,
+    on_confirm: impl Fn() + Send + Sync + 'static,
+    on_cancel: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let confirm_ref = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(el) = confirm_ref.get() {
+            let _ = el.focus();
+        }
+    });
+    let cancel = on_cancel.clone();
+    view! {
+        <div class="overlay">
+            <div class="dialog" role="alertdialog" aria-modal="true" aria-labelledby="confirm-delete-title"
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { cancel() }>
+                <h2 id="confirm-delete-title">"Delete “"{title}"”?"</h2>
+                <p>{format!("This deletes {size} nodes: the node and everything beneath it. You can undo it.")}</p>
+                <div class="form-actions">
+                    <button type="button" class="danger" node_ref=confirm_ref data-testid="confirm-delete-node" on:click=move |_| on_confirm()>"Delete"</button>
+                    <button type="button" class="secondary" on:click=move |_| on_cancel()>"Cancel"</button>
+                </div>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,545 @@
+//! The editor's state and every change it makes. Changes run one at a time, in the order they
+//! were asked for (a child added under a node that is itself still being added needs that
+//! node's id), each through its server function, and are applied to the working copy with
+//! the same sibling shifts the server made, so nothing is reloaded after an edit.
+
+use std::collections::VecDeque;
+
+use leptos::prelude::*;
+
+use super::draw::{draw, Drawing, Shared};
+use crate::api::nodes::NodeInput;
+use crate::error::AppError;
+use crate::model::editor;
+use crate::model::{CanvasState, Connection, Subtree, TreeDetail, TreeMeta, TreeNode};
+
+/// One undoable change, with what is needed to make it and to take it back.
+#[derive(Debug, Clone)]
+pub enum Change {
+    Added(Subtree),
+    Deleted(Subtree),
+    Edited {
+        id: String,
+        before: NodeInput,
+        after: NodeInput,
+    },
+    Moved {
+        id: String,
+        from: (Option<String>, i32),
+        to: (Option<String>, i32),
+    },
+}
+
+/// What the editor is asked to do.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// A new node under `parent` (None: a root) at `position` (None: last), then selected for
+    /// typing its title.
+    Add {
+        parent: Option<String>,
+        position: Option<i32>,
+        input: NodeInput,
+    },
+    Save {
+        id: String,
+        input: NodeInput,
+    },
+    Delete {
+        id: String,
+    },
+    Move {
+        id: String,
+        parent: Option<String>,
+        position: i32,
+    },
+    ToggleCollapse {
+        id: String,
+    },
+    /// Opens collapsed nodes (to show a search match); not an undoable change of its own.
+    Expand {
+        ids: Vec<String>,
+    },
+    Undo,
+    Redo,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Notice {
+    Info(String),
+    Error(String),
+    /// A write refused as stale: the fresh tree is loaded, unsaved text stays in the panel.
+    Conflict(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meta {
+    pub name: String,
+    pub description: Option<String>,
+    pub discovery_phase: crate::model::DiscoveryPhase,
+    pub is_template: bool,
+    pub version: i64,
+}
+
+impl Meta {
+    fn of(tree: &TreeDetail) -> Self {
+        Meta {
+            name: tree.name.clone(),
+            description: tree.description.clone(),
+            discovery_phase: tree.discovery_phase,
+            is_template: tree.is_template,
+            version: tree.version,
+        }
+    }
+
+    pub fn from_saved(meta: &TreeMeta) -> Self {
+        Meta {
+            name: meta.name.clone(),
+            description: meta.description.clone(),
+            discovery_phase: meta.discovery_phase,
+            is_template: meta.is_template,
+            version: meta.version,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct History {
+    undo: Vec<Change>,
+    redo: Vec<Change>,
+}
+
+/// Everything the editor's parts share; all handles, so it is `Copy`.
+#[derive(Clone, Copy)]
+pub struct Editor {
+    pub tree_id: i32,
+    pub meta: RwSignal<Meta>,
+    pub nodes: RwSignal<Vec<TreeNode>>,
+    pub links: RwSignal<Vec<Connection>>,
+    pub view: RwSignal<CanvasState>,
+    pub drawing: Memo<Shared<Drawing>>,
+    pub selected: RwSignal<Option<String>>,
+    pub notice: RwSignal<Option<Notice>>,
+    /// A save refused as stale: the text the person typed, for the panel to put back once the
+    /// fresh tree is loaded.
+    pub unsaved: RwSignal<Option<(String, NodeInput)>>,
+    /// The last refused node save, for the panel to show beside its field.
+    pub field_error: RwSignal<Option<AppError>>,
+    /// Bumped after every saved change (the activity feed refetches on it).
+    pub revision: RwSignal<u64>,
+    /// A node whose title the panel should focus (F2, a double click, a node just added).
+    pub edit_request: RwSignal<Option<String>>,
+    pub can_undo: RwSignal<bool>,
+    pub can_redo: RwSignal<bool>,
+    pub busy: RwSignal<bool>,
+    queue: StoredValue<VecDeque<Command>>,
+    history: StoredValue<History>,
+}
+
+pub fn input_of(node: &TreeNode) -> NodeInput {
+    NodeInput {
+        node_type: node.node_type,
+        title: node.title.clone(),
+        description: node.description.clone(),
+        is_collapsed: node.is_collapsed,
+        template_data: node.template_data.clone(),
+    }
+}
+
+impl Editor {
+    pub fn new(tree: TreeDetail) -> Self {
+        let view = RwSignal::new(tree.canvas_state);
+        let nodes = RwSignal::new(tree.nodes.clone());
+        let links = RwSignal::new(tree.connections.clone());
+        let orientation = Memo::new(move |_| view.with(|v| v.orientation));
+        let drawing = Memo::new(move |_| {
+            let o = orientation.get();
+            nodes.with(|n| links.with(|l| Shared(std::sync::Arc::new(draw(n, l, o)))))
+        });
+        Editor {
+            tree_id: tree.id,
+            meta: RwSignal::new(Meta::of(&tree)),
+            nodes,
+            links,
+            view,
+            drawing,
+            selected: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            field_error: RwSignal::new(None),
+            unsaved: RwSignal::new(None),
+            revision: RwSignal::new(0),
+            edit_request: RwSignal::new(None),
+            can_undo: RwSignal::new(false),
+            can_redo: RwSignal::new(false),
+            busy: RwSignal::new(false),
+            queue: StoredValue::new(VecDeque::new()),
+            history: StoredValue::new(History::default()),
+        }
+    }
+
+    pub fn node(&self, id: &str) -> Option<TreeNode> {
+        self.nodes
+            .with_untracked(|nodes| nodes.iter().find(|n| n.id == id).cloned())
+    }
+
+    pub fn selected_node(&self) -> Option<TreeNode> {
+        self.selected.get_untracked().and_then(|id| self.node(&id))
+    }
+
+    pub fn index(&self) -> Shared<Drawing> {
+        self.drawing.get_untracked()
+    }
+
+    /// Queues a command; they run one after another.
+    pub fn run(&self, command: Command) {
+        self.queue.update_value(|q| q.push_back(command));
+        if self.busy.get_untracked() {
+            return;
+        }
+        self.busy.set(true);
+        let ed = *self;
+        leptos::task::spawn_local(async move {
+            while let Some(command) = ed.queue.try_update_value(|q| q.pop_front()).flatten() {
+                ed.execute(command).await;
+            }
+            ed.busy.set(false);
+        });
+    }
+
+    fn record(&self, change: Change) {
+        self.history.update_value(|h| {
+            h.undo.push(change);
+            h.redo.clear();
+            // A long session should not grow without bound.
+            if h.undo.len() > 500 {
+                h.undo.remove(0);
+            }
+        });
+        self.sync_history();
+    }
+
+    fn sync_history(&self) {
+        let (u, r) = self.history.with_value(|h| (!h.undo.is_empty(), !h.redo.is_empty()));
+        self.can_undo.set(u);
+        self.can_redo.set(r);
+    }
+
+    async fn execute(&self, command: Command) {
+        let unsaved = match &command {
+            Command::Save { id, input } => Some((id.clone(), input.clone())),
+            _ => None,
+        };
+        let result = match command {
+            Command::Add {
+                parent,
+                position,
+                input,
+            } => self.add(parent, position, input).await,
+            Command::Save { id, input } => self.save(id, input).await,
+            Command::Delete { id } => self.delete(&id).await.map(|gone| {
+                if let Some(gone) = gone {
+                    self.record(Change::Deleted(gone));
+                }
+            }),
+            Command::Move { id, parent, position } => self.move_node(id, parent, position, true).await,
+            Command::ToggleCollapse { id } => match self.node(&id) {
+                Some(node) => {
+                    let mut input = input_of(&node);
+                    input.is_collapsed = !input.is_collapsed;
+                    self.save(id, input).await
+                }
+                None => Ok(()),
+            },
+            Command::Expand { ids } => {
+                let mut result = Ok(());
+                for id in ids {
+                    if let Some(node) = self.node(&id) {
+                        let mut input = input_of(&node);
+                        input.is_collapsed = false;
+                        if let Err(err) = self.write_node(&id, input).await {
+                            result = Err(err);
+                            break;
+                        }
+                    }
+                }
+                result
+            }
+            Command::Undo => self.undo().await,
+            Command::Redo => self.redo().await,
+        };
+        match result {
+            Ok(()) => self.revision.update(|r| *r += 1),
+            Err(err) => {
+                if matches!(err, AppError::Conflict { .. }) {
+                    self.unsaved.set(unsaved);
+                }
+                self.failed(err).await
+            }
+        }
+    }
+
+    /// A refused change: say why; when it was stale, load the tree as it now is.
+    async fn failed(&self, err: AppError) {
+        match err {
+            AppError::Conflict { .. } | AppError::NotFound => {
+                self.notice.set(Some(Notice::Conflict(
+                    "This tree was changed in another tab or by someone else. The latest version is loaded; \
+                     anything you had not saved is still in the panel."
+                        .to_string(),
+                )));
+                self.reload().await;
+            }
+            AppError::Validation { ref field, ref message } => {
+                self.notice
+                    .set(Some(Notice::Error(format!("Not saved — {field}: {message}"))));
+                self.field_error.set(Some(err));
+            }
+            other => self.notice.set(Some(Notice::Error(other.to_string()))),
+        }
+    }
+
+    pub async fn reload(&self) {
+        match crate::api::trees::get_tree(self.tree_id).await {
+            Ok(tree) => {
+                self.meta.set(Meta::of(&tree));
+                self.links.set(tree.connections);
+                self.nodes.set(tree.nodes);
+                if let Some(id) = self.selected.get_untracked() {
+                    if self.node(&id).is_none() {
+                        self.selected.set(None);
+                    }
+                }
+                // The history refers to versions and places that may no longer hold.
+                self.history.update_value(|h| *h = History::default());
+                self.sync_history();
+                self.revision.update(|r| *r += 1);
+            }
+            Err(err) => self.notice.set(Some(Notice::Error(err.to_string()))),
+        }
+    }
+
+    async fn add(&self, parent: Option<String>, position: Option<i32>, input: NodeInput) -> Result<(), AppError> {
+        let added = crate::api::nodes::add_node(self.tree_id, parent, position, input).await?;
+        let id = added.id.clone();
+        self.nodes.update(|nodes| editor::apply_added(nodes, added.clone()));
+        self.record(Change::Added(Subtree {
+            nodes: vec![added],
+            connections: Vec::new(),
+        }));
+        self.selected.set(Some(id.clone()));
+        self.edit_request.set(Some(id));
+        Ok(())
+    }
+
+    async fn write_node(&self, id: &str, input: NodeInput) -> Result<TreeNode, AppError> {
+        let version = self.node(id).map(|n| n.version).ok_or(AppError::NotFound)?;
+        let saved = crate::api::nodes::update_node(self.tree_id, id.to_string(), version, input).await?;
+        self.nodes.update(|nodes| editor::apply_updated(nodes, saved.clone()));
+        Ok(saved)
+    }
+
+    async fn save(&self, id: String, input: NodeInput) -> Result<(), AppError> {
+        let Some(before) = self.node(&id).map(|n| input_of(&n)) else {
+            return Err(AppError::NotFound);
+        };
+        if before == input {
+            return Ok(());
+        }
+        self.write_node(&id, input.clone()).await?;
+        self.record(Change::Edited {
+            id,
+            before,
+            after: input,
+        });
+        Ok(())
+    }
+
+    async fn delete(&self, id: &str) -> Result<Option<Subtree>, AppError> {
+        let Some(version) = self.node(id).map(|n| n.version) else {
+            return Ok(None);
+        };
+        crate::api::nodes::delete_node(self.tree_id, id.to_string(), version).await?;
+        let mut links = self.links.get_untracked();
+        let mut gone = None;
+        self.nodes
+            .update(|nodes| gone = Some(editor::apply_deleted(nodes, &mut links, id)));
+        self.links.set(links);
+        if self.selected.get_untracked().as_deref() == Some(id) {
+            self.selected.set(None);
+        }
+        Ok(gone)
+    }
+
+    async fn restore(&self, subtree: Subtree) -> Result<(), AppError> {
+        let Some(root) = subtree.nodes.first() else {
+            return Ok(());
+        };
+        let parent = root.parent_id.clone();
+        let position = Some(root.sort_order);
+        let root_id = root.id.clone();
+        let restored = crate::api::nodes::restore_nodes(self.tree_id, parent, position, subtree).await?;
+        let mut links = self.links.get_untracked();
+        self.nodes
+            .update(|nodes| editor::apply_restored(nodes, &mut links, restored));
+        self.links.set(links);
+        self.selected.set(Some(root_id));
+        Ok(())
+    }
+
+    async fn move_node(&self, id: String, parent: Option<String>, position: i32, record: bool) -> Result<(), AppError> {
+        let Some(node) = self.node(&id) else {
+            return Err(AppError::NotFound);
+        };
+        let from = (node.parent_id.clone(), node.sort_order);
+        let moved =
+            crate::api::nodes::move_node(self.tree_id, id.clone(), node.version, parent, Some(position)).await?;
+        let to = (moved.parent_id.clone(), moved.sort_order);
+        self.nodes.update(|nodes| editor::apply_moved(nodes, moved));
+        if record {
+            self.record(Change::Moved { id, from, to });
+        }
+        Ok(())
+    }
+
+    async fn undo(&self) -> Result<(), AppError> {
+        let Some(change) = self.history.try_update_value(|h| h.undo.pop()).flatten() else {
+            return Ok(());
+        };
+        let redo = match change {
+            Change::Added(subtree) => {
+                let id = subtree.nodes.first().map(|n| n.id.clone()).unwrap_or_default();
+                // Keep what the node holds now, so redo brings back the latest text.
+                let gone = self.delete(&id).await?;
+                Change::Added(gone.unwrap_or(subtree))
+            }
+            Change::Deleted(subtree) => {
+                self.restore(subtree.clone()).await?;
+                Change::Deleted(subtree)
+            }
+            Change::Edited { id, before, after } => {
+                self.write_node(&id, before.clone()).await?;
+                self.selected.set(Some(id.clone()));
+                Change::Edited { id, before, after }
+            }
+            Change::Moved { id, from, to } => {
+                self.move_node(id.clone(), from.0.clone(), from.1, false).await?;
+                self.selected.set(Some(id.clone()));
+                Change::Moved { id, from, to }
+            }
+        };
+        self.history.update_value(|h| h.redo.push(redo));
+        self.sync_history();
+        Ok(())
+    }
+
+    async fn redo(&self) -> Result<(), AppError> {
+        let Some(change) = self.history.try_update_value(|h| h.redo.pop()).flatten() else {
+            return Ok(());
+        };
+        let undo = match change {
+            Change::Added(subtree) => {
+                self.restore(subtree.clone()).await?;
+                Change::Added(subtree)
+            }
+            Change::Deleted(subtree) => {
+                let id = subtree.nodes.first().map(|n| n.id.clone()).unwrap_or_default();
+                let gone = self.delete(&id).await?;
+                Change::Deleted(gone.unwrap_or(subtree))
+            }
+            Change::Edited { id, before, after } => {
+                self.write_node(&id, after.clone()).await?;
+                self.selected.set(Some(id.clone()));
+                Change::Edited { id, before, after }
+            }
+            Change::Moved { id, from, to } => {
+                self.move_node(id.clone(), to.0.clone(), to.1, false).await?;
+                self.selected.set(Some(id.clone()));
+                Change::Moved { id, from, to }
+            }
+        };
+        self.history.update_value(|h| h.undo.push(undo));
+        self.sync_history();
+        Ok(())
+    }
+
+    // --- What the keys and buttons ask for -------------------------------------------------
+
+    fn new_input(node_type: crate::model::NodeType) -> NodeInput {
+        NodeInput {
+            node_type,
+            title: format!("New {}", node_type.label().to_lowercase()),
+            description: None,
+            is_collapsed: false,
+            template_data: serde_json::json!({}),
+        }
+    }
+
+    /// A child of the selected node (or a root when nothing is selected), if its type takes
+    /// any. A collapsed parent is opened first so the new node shows.
+    pub fn add_child(&self) {
+        let d = self.index();
+        let nodes = self.nodes.get_untracked();
+        let parent = self.selected.get_untracked().and_then(|id| d.index.get(&id));
+        let Some(node_type) = editor::child_type(&d.index, &nodes, parent) else {
+            let name = parent.map(|p| nodes[p].node_type.label()).unwrap_or("node");
+            self.notice
+                .set(Some(Notice::Info(format!("A {name} cannot have children."))));
+            return;
+        };
+        if let Some(p) = parent.filter(|&p| nodes[p].is_collapsed) {
+            self.run(Command::ToggleCollapse {
+                id: nodes[p].id.clone(),
+            });
+        }
+        self.run(Command::Add {
+            parent: parent.map(|p| nodes[p].id.clone()),
+            position: None,
+            input: Self::new_input(node_type),
+        });
+    }
+
+    /// A sibling right after the selected node, of the same type.
+    pub fn add_sibling(&self) {
+        let Some(node) = self.selected_node() else {
+            self.add_child();
+            return;
+        };
+        self.run(Command::Add {
+            parent: node.parent_id.clone(),
+            position: Some(node.sort_order + 1),
+            input: Self::new_input(node.node_type),
+        });
+    }
+
+    pub fn toggle_selected(&self) {
+        if let Some(node) = self.selected_node() {
+            let has_children = self
+                .index()
+                .index
+                .get(&node.id)
+                .is_some_and(|i| !self.index().index.children[i].is_empty());
+            if has_children || node.is_collapsed {
+                self.run(Command::ToggleCollapse { id: node.id });
+            }
+        }
+    }
+
+    pub fn subtree_size(&self, id: &str) -> usize {
+        let d = self.index();
+        d.index.get(id).map(|i| d.index.subtree(i).len()).unwrap_or(0)
+    }
+
+    /// Puts the selected node's title under the cursor.
+    pub fn edit_selected(&self) {
+        if let Some(id) = self.selected.get_untracked() {
+            self.edit_request.set(Some(id));
+        }
+    }
+
+    pub fn undo_later(&self) {
+        self.run(Command::Undo);
+    }
+
+    pub fn redo_later(&self) {
+        self.run(Command::Redo);
+    }
+}
