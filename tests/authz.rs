@@ -31,7 +31,7 @@ const MATRIX: &[(&str, Access)] = &[
     ("/api/log_out", Access::Public),
     ("/api/change_password", Access::OwnData),
     ("/api/list_trees", Access::OwnData),
-    ("/api/create_tree", Access::OwnData),
+    ("/api/create_tree", Access::ById),
     ("/api/my_activity", Access::OwnData),
     ("/api/get_tree", Access::ById),
     ("/api/update_tree", Access::ById),
@@ -54,6 +54,10 @@ const MATRIX: &[(&str, Access)] = &[
     ("/api/bulk_update_nodes", Access::ById),
     ("/api/tree_outline", Access::ById),
 ];
+
+/// Optional arguments that carry ids: the decoder never reports them missing, so discovery
+/// cannot find them; they are listed here instead.
+const OPTIONAL_ID_ARGS: &[(&str, &str)] = &[("/api/create_tree", "template_id")];
 
 enum Call {
     Form(Vec<(&'static str, String)>),
@@ -95,6 +99,10 @@ fn id_cases(ids: &Ids) -> Vec<(&'static str, Call)> {
     let t = ids.a_tree;
     let node = json!({ "node_type": "outcome", "title": "Taken over" });
     vec![
+        (
+            "/api/create_tree",
+            Call::Form(vec![("name", "Copied".into()), ("template_id", t.to_string())]),
+        ),
         ("/api/get_tree", Call::Form(vec![("tree_id", t.to_string())])),
         (
             "/api/update_tree",
@@ -307,7 +315,13 @@ async fn every_server_function_has_a_decision(pool: PgPool) {
     };
     let with_cases: BTreeSet<&str> = id_cases(&ids).iter().map(|(p, _)| *p).collect();
     for path in &registered {
-        let args = argument_names(&mut client, path).await;
+        let mut args = argument_names(&mut client, path).await;
+        args.extend(
+            OPTIONAL_ID_ARGS
+                .iter()
+                .filter(|(p, _)| p == path)
+                .map(|(_, name)| name.to_string()),
+        );
         let access = MATRIX.iter().find(|(p, _)| p == path).map(|(_, a)| *a);
         if args.iter().any(|a| is_id(a)) {
             assert_eq!(access, Some(Access::ById), "{path} takes ids {args:?}: mark it ById");
@@ -366,6 +380,20 @@ async fn user_b_cannot_reach_user_a_data(pool: PgPool) {
     let a_tree = a.call("create_tree", &[("name", "A's secret plan")]).await.json()["id"]
         .as_i64()
         .unwrap();
+    // A's tree is a template, so only ownership stands between B and a copy of it.
+    let marked = a
+        .call(
+            "update_tree",
+            &[
+                ("tree_id", &a_tree.to_string()),
+                ("version", "1"),
+                ("name", "A's secret plan"),
+                ("discovery_phase", "strategy"),
+                ("is_template", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(marked.status, StatusCode::OK, "{}", marked.body);
     let add = |parent: Option<String>, kind: &str| json!({ "tree_id": a_tree, "parent_id": parent, "node": { "node_type": kind, "title": "A's node" } });
     let root = a.call_json("add_node", add(None, "outcome")).await.json()["id"]
         .as_str()

@@ -849,3 +849,62 @@ async fn a_deleted_subtree_comes_back_with_its_ids_order_and_links(pool: PgPool)
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
     assert_eq!(strip(&tree(&mut pm, t).await), strip(&before));
 }
+
+#[sqlx::test]
+async fn new_trees_start_blank_from_a_starter_or_from_a_template(pool: PgPool) {
+    let app = app(pool.clone());
+    let (mut pm, _) = signed_up(&app, "templates@example.com").await;
+    let starter = pm
+        .call(
+            "create_tree",
+            &[("name", "From the starter"), ("template_id", "builtin:impact-tree")],
+        )
+        .await;
+    assert_eq!(starter.status, StatusCode::OK, "{}", starter.body);
+    let starter_id = starter.json()["id"].as_i64().unwrap();
+    let detail = tree(&mut pm, starter_id).await;
+    assert_eq!(detail["name"], "From the starter");
+    assert_eq!(detail["nodes"].as_array().unwrap().len(), 8);
+
+    // Only trees marked as templates are offered and accepted.
+    let plain = pm
+        .call(
+            "create_tree",
+            &[("name", "Copy?"), ("template_id", &starter_id.to_string())],
+        )
+        .await;
+    assert_eq!(plain.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", plain.body);
+    let marked = pm
+        .call(
+            "update_tree",
+            &[
+                ("tree_id", &starter_id.to_string()),
+                ("version", &detail["version"].to_string()),
+                ("name", "Our template"),
+                ("discovery_phase", "discovery"),
+                ("is_template", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(marked.status, StatusCode::OK, "{}", marked.body);
+    let copy = pm
+        .call(
+            "create_tree",
+            &[("name", "From our template"), ("template_id", &starter_id.to_string())],
+        )
+        .await;
+    assert_eq!(copy.status, StatusCode::OK, "{}", copy.body);
+    let copied = tree(&mut pm, copy.json()["id"].as_i64().unwrap()).await;
+    assert_eq!(copied["is_template"], false);
+    assert_eq!(copied["nodes"].as_array().unwrap().len(), 8);
+    assert_eq!(children(&copied, None), children(&detail, None));
+
+    for bad in ["builtin:nothing", "not-a-number", "999999"] {
+        let answer = pm.call("create_tree", &[("name", "Nope"), ("template_id", bad)]).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{bad}: {}", answer.body);
+    }
+    let blank = pm.call("create_tree", &[("name", "Blank"), ("template_id", "")]).await;
+    assert_eq!(blank.status, StatusCode::OK, "{}", blank.body);
+    let listed = pm.call("list_trees", &[]).await.json();
+    assert_eq!(listed.as_array().unwrap().len(), 3, "{listed}");
+}

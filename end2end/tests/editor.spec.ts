@@ -458,3 +458,28 @@ test('tree details: rename, describe, phase and the activity feed', async ({ pag
   await expect(page.getByTestId('tree-name')).toHaveText('Details, renamed');
   await expect(page.getByTestId('tree-form').getByLabel('Discovery phase')).toHaveValue('delivery');
 });
+
+test('create a tree from a starter, mark it as a template, and start another from it', async ({ page }) => {
+  await signUp(page);
+  await page.getByLabel('New tree').fill('Q3 bets');
+  await page.getByTestId('start-from').selectOption({ label: 'Starter: impact tree' });
+  await page.getByRole('button', { name: 'Create tree' }).click();
+  await expect(page).toHaveURL(/\/trees\/\d+$/);
+  await expect(page.getByTestId('tree-name')).toHaveText('Q3 bets');
+  await expect(page.getByTestId('tree-node').first()).toBeVisible();
+  await expect(page.locator('.muted', { hasText: '8 nodes' })).toBeVisible();
+
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  const form = page.getByTestId('tree-form');
+  await form.getByLabel('Use as a template').check();
+  await form.getByRole('button', { name: 'Save tree' }).click();
+  await expect(form.getByText('Saved')).toBeVisible();
+
+  await page.goto('/');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await page.getByLabel('New tree').fill('Q4 bets');
+  await page.getByTestId('start-from').selectOption({ label: 'Template: Q3 bets' });
+  await page.getByRole('button', { name: 'Create tree' }).click();
+  await expect(page.getByTestId('tree-name')).toHaveText('Q4 bets');
+  await expect(page.locator('.muted', { hasText: '8 nodes' })).toBeVisible();
+});

@@ -38,12 +38,14 @@ pub async fn get_tree(tree_id: i32) -> Result<TreeDetail, AppError> {
     repo::trees::get_detail(&caller.state.pool, &user.0.id, tree_id).await
 }
 
-/// A new, empty tree.
+/// A new tree: empty, or with the nodes of `template_id` — one of the caller's trees marked
+/// as a template, or a built-in starter (`builtin:…`, see `model::starter`).
 #[server(prefix = "/api", endpoint = "create_tree")]
 pub async fn create_tree(
     name: String,
     description: Option<String>,
     discovery_phase: Option<String>,
+    template_id: Option<String>,
 ) -> Result<TreeMeta, AppError> {
     use crate::server::{guard, repo};
     let (caller, user) = guard::require_user().await?;
@@ -54,8 +56,36 @@ pub async fn create_tree(
         discovery_phase.as_deref(),
         false,
     )?;
+    let template = template_id.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let starter = match template.filter(|t| t.starts_with("builtin:")) {
+        Some(key) => {
+            let doc = crate::model::starter::document(key, input.as_new().name).ok_or(AppError::NotFound)?;
+            Some(
+                doc.check(&caller.state.config.limits)
+                    .map_err(|problems| AppError::InvalidDocument { problems })?,
+            )
+        }
+        None => None,
+    };
     let mut tx = caller.state.pool.begin().await?;
+    let source = match template.filter(|t| !t.starts_with("builtin:")) {
+        Some(id) => {
+            let id: i32 = id.parse().map_err(|_| AppError::NotFound)?;
+            let source = repo::trees::get_meta(&mut *tx, &user.0.id, id).await?;
+            if !source.is_template {
+                return Err(AppError::validation("template_id", "is not marked as a template"));
+            }
+            Some(source.id)
+        }
+        None => None,
+    };
     let meta = repo::trees::create(&mut tx, &caller.actor(&user.0.id), input.as_new()).await?;
+    if let Some(source) = source {
+        repo::trees::copy_nodes(&mut tx, source, meta.id).await?;
+    }
+    if let Some(doc) = &starter {
+        repo::trees::insert_document(&mut tx, meta.id, doc).await?;
+    }
     tx.commit().await?;
     // Straight to the new tree, from a plain form post and from the app alike.
     leptos_axum::redirect(&format!("/trees/{}", meta.id));

@@ -28,6 +28,7 @@ fn Dashboard() -> impl IntoView {
     let import = ServerAction::<ImportMarkdown>::new();
     let changes = move || (create.version().get(), delete.version().get(), import.version().get());
     let trees = Resource::new(changes, |_| list_my_trees(None, None, None, None));
+    let templates = Resource::new(changes, |_| list_my_trees(None, None, None, Some(true)));
     let stats = Resource::new(changes, |_| my_analytics());
     let recent = Resource::new(changes, |_| my_activity(None, Some(8)));
     let import_error = move || import.value().get().and_then(|r| r.err());
@@ -50,6 +51,15 @@ fn Dashboard() -> impl IntoView {
                     <input id="new-tree-name" name="name" required maxlength="200" placeholder="e.g. Grow weekly retention" />
                     <select name="discovery_phase" aria-label="Discovery phase">
                         {DiscoveryPhase::ALL.into_iter().map(|p| view! { <option value=p.as_str()>{p.as_str()}</option> }).collect_view()}
+                    </select>
+                    <select name="template_id" aria-label="Start from" data-testid="start-from">
+                        <option value="">"Blank"</option>
+                        {crate::model::starter::STARTERS.iter().map(|(key, label)| view! { <option value=*key>{*label}</option> }).collect_view()}
+                        <Transition fallback=|| ()>
+                            {move || templates.get().and_then(|r| r.ok()).unwrap_or_default().into_iter().map(|t| view! {
+                                <option value=t.id.to_string()>{format!("Template: {}", t.name)}</option>
+                            }).collect_view()}
+                        </Transition>
                     </select>
                     <button type="submit" disabled=move || create.pending().get()>"Create tree"</button>
                 </div>
