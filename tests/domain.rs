@@ -808,6 +808,16 @@ async fn a_deleted_subtree_comes_back_with_its_ids_order_and_links(pool: PgPool)
         "{}",
         wrong_type.body
     );
+    // An id spelled another way than the server makes them is refused.
+    let mut shouted = node_of(&a);
+    shouted["id"] = json!(id(&a).to_uppercase());
+    let loud = pm
+        .call_json(
+            "restore_nodes",
+            json!({ "tree_id": t, "parent_id": id(&root), "subtree": { "nodes": [shouted], "connections": [] } }),
+        )
+        .await;
+    assert_eq!(loud.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", loud.body);
     assert_eq!(tree(&mut pm, t).await["nodes"].as_array().unwrap().len(), 2);
 
     let back = pm
@@ -836,6 +846,21 @@ async fn a_deleted_subtree_comes_back_with_its_ids_order_and_links(pool: PgPool)
         strip(&after),
         strip(&before),
         "the same ids, places and links as before the delete"
+    );
+    let version_of = |detail: &Value, n: &Value| {
+        detail["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == n["id"])
+            .unwrap()["version"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(
+        version_of(&after, &a),
+        version_of(&before, &a) + 1,
+        "a stale write based on the old version stays refused"
     );
     assert!(activity_types(&pool, t).await.contains(&"node_restored".to_string()));
 

@@ -159,6 +159,19 @@ test('arrow keys move the selection through the tree', async ({ page }) => {
   await page.keyboard.press('ArrowLeft');
   await expect(selected).toHaveText('Root');
 
+  // Alt+arrows move the selected node without a mouse: B before A, then back.
+  await page.getByTestId('toggle-orientation').click();
+  await node(page, 'B').click();
+  await page.keyboard.press('Alt+ArrowLeft');
+  await waitIdle(page);
+  expect(await childTitles(page, tree, 'Root')).toEqual(['B', 'A']);
+  await page.keyboard.press('Alt+ArrowRight');
+  await waitIdle(page);
+  expect(await childTitles(page, tree, 'Root')).toEqual(['A', 'B']);
+  // An outcome cannot go in under another outcome: said, not done.
+  await page.keyboard.press('Alt+ArrowDown');
+  await expect(page.getByTestId('notice')).toContainText('Cannot move it there');
+
   // The help overlay lists the keys.
   await page.keyboard.press('?');
   await expect(page.getByTestId('key-help')).toContainText('Add a child');

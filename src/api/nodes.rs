@@ -253,6 +253,7 @@ mod server {
                     parent: *parent,
                     content: content.as_content(),
                     position: node.position,
+                    version: node.version,
                 })
                 .collect()
         }
@@ -264,7 +265,12 @@ mod server {
         let mut parents = Vec::with_capacity(subtree.nodes.len());
         for (i, node) in subtree.nodes.iter().enumerate() {
             let at = |field: &str| format!("nodes[{i}].{field}");
-            uuid::Uuid::parse_str(&node.id).map_err(|_| AppError::validation(at("id"), "must be a UUID"))?;
+            // Only ids as the server makes them: lower-case, hyphenated. Other spellings of an
+            // existing id must not slip past the "already in use" check.
+            let canonical = uuid::Uuid::parse_str(&node.id).map(|u| u.hyphenated().to_string());
+            if canonical.as_deref() != Ok(node.id.as_str()) {
+                return Err(AppError::validation(at("id"), "must be a UUID as the server made it"));
+            }
             if !node.position.x.is_finite() || !node.position.y.is_finite() {
                 return Err(AppError::validation(at("position"), "must be finite numbers"));
             }
@@ -294,9 +300,22 @@ mod server {
             contents.push(content);
             parents.push(parent);
         }
+        // Only the links that went with the subtree: each touches it.
+        if subtree.connections.len() > subtree.nodes.len() * 4 + 16 {
+            return Err(AppError::validation(
+                "connections",
+                "more links than such a subtree can have",
+            ));
+        }
         for (i, link) in subtree.connections.iter().enumerate() {
             uuid::Uuid::parse_str(&link.id)
                 .map_err(|_| AppError::validation(format!("connections[{i}].id"), "must be a UUID"))?;
+            if !seen.contains_key(link.from_node_id.as_str()) && !seen.contains_key(link.to_node_id.as_str()) {
+                return Err(AppError::validation(
+                    format!("connections[{i}]"),
+                    "must link a node of the subtree",
+                ));
+            }
         }
         Ok(CheckedSubtree { contents, parents })
     }

@@ -326,6 +326,24 @@ pub fn plan_drop(
     Ok((!unchanged).then_some(DropPlan { parent_id, position }))
 }
 
+/// Where Alt+arrow moves node `i` (the keyboard's drag and drop): a place earlier or later
+/// among its siblings, out to just after its parent, or in under the sibling before it as its
+/// last child. `Ok(None)`: there is nowhere to go that way.
+pub fn keyboard_move(index: &TreeIndex, nodes: &[TreeNode], i: usize, step: Step) -> Result<Option<DropPlan>, String> {
+    let list = index.siblings(i);
+    let at = list.iter().position(|&n| n == i).unwrap_or(0);
+    match step {
+        Step::PreviousSibling if at > 0 => plan_drop(index, nodes, i, list[at - 1], DropZone::Before),
+        Step::NextSibling if at + 1 < list.len() => plan_drop(index, nodes, i, list[at + 1], DropZone::After),
+        Step::Parent => match index.parent[i] {
+            Some(p) => plan_drop(index, nodes, i, p, DropZone::After),
+            None => Ok(None),
+        },
+        Step::FirstChild if at > 0 => plan_drop(index, nodes, i, list[at - 1], DropZone::Onto),
+        _ => Ok(None),
+    }
+}
+
 /// The type a new child of `parent` gets: the type of its last child if it has one (people add
 /// runs of alike nodes), else the first allowed type.
 pub fn child_type(index: &TreeIndex, nodes: &[TreeNode], parent: Option<usize>) -> Option<NodeType> {
@@ -531,6 +549,40 @@ mod tests {
         assert!(plan("a", "a", DropZone::Onto).is_err());
         assert!(plan("a1", "o", DropZone::Onto).unwrap_err().contains("cannot go under"));
         assert!(plan("b", "a1", DropZone::After).is_err());
+    }
+
+    #[test]
+    fn alt_arrows_reorder_indent_and_outdent_within_the_type_rules() {
+        let mut nodes = sample();
+        nodes.push(node("a3", Some("a"), NodeType::Opportunity, 2));
+        let index = TreeIndex::new(&nodes);
+        let at = |id: &str| index.get(id).unwrap();
+        let go = |id: &str, step: Step| keyboard_move(&index, &nodes, at(id), step);
+        let plan = |parent: &str, position: i32| {
+            Ok(Some(DropPlan {
+                parent_id: Some(parent.to_string()),
+                position,
+            }))
+        };
+        assert_eq!(go("a2", Step::PreviousSibling), plan("a", 0));
+        assert_eq!(go("a2", Step::NextSibling), plan("a", 2));
+        assert_eq!(go("a1", Step::PreviousSibling), Ok(None));
+        assert_eq!(go("a3", Step::NextSibling), Ok(None));
+        // In under the sibling before: an opportunity takes opportunities.
+        assert_eq!(go("a2", Step::FirstChild), plan("a1", 0));
+        assert_eq!(go("a1", Step::FirstChild), Ok(None));
+        // Out to after its parent: an opportunity cannot sit under the objective.
+        assert!(go("a2", Step::Parent).is_err());
+        assert_eq!(
+            go("a", Step::Parent),
+            Ok(Some(DropPlan {
+                parent_id: None,
+                position: 1
+            }))
+        );
+        assert_eq!(go("o", Step::Parent), Ok(None));
+        // Outcome b cannot go in under outcome a.
+        assert!(go("b", Step::FirstChild).is_err());
     }
 
     #[test]

@@ -537,6 +537,9 @@ pub struct RestoredNode<'a> {
     pub parent: Option<usize>,
     pub content: NodeContent<'a>,
     pub position: Position,
+    /// The version it had when deleted: it comes back one higher, so a stale write from
+    /// another tab (based on the old version) is still refused.
+    pub version: i64,
 }
 
 /// Puts a subtree back with its own ids under `parent_id` at `position` (undo of a delete,
@@ -621,12 +624,13 @@ pub async fn restore(
         .iter()
         .map(|n| serde_json::json!({ "x": n.position.x, "y": n.position.y }))
         .collect();
+    let versions: Vec<i64> = nodes.iter().map(|n| n.version.max(0) + 1).collect();
     let rows = sqlx::query_as!(
         NodeRow,
-        "INSERT INTO tree_nodes (id, tree_id, parent_id, node_type, title, description, is_collapsed, template_data, position, sort_order)
-         SELECT id, $1, parent_id, node_type, title, description, is_collapsed, template_data, position, sort_order
-         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::jsonb[], $9::jsonb[], $10::int[])
-              AS n(id, parent_id, node_type, title, description, is_collapsed, template_data, position, sort_order)
+        "INSERT INTO tree_nodes (id, tree_id, parent_id, node_type, title, description, is_collapsed, template_data, position, sort_order, version)
+         SELECT id, $1, parent_id, node_type, title, description, is_collapsed, template_data, position, sort_order, version
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::jsonb[], $9::jsonb[], $10::int[], $11::bigint[])
+              AS n(id, parent_id, node_type, title, description, is_collapsed, template_data, position, sort_order, version)
          RETURNING id, parent_id, node_type, title, description, position, is_collapsed, template_data, sort_order, version",
         tree_id,
         &ids,
@@ -637,7 +641,8 @@ pub async fn restore(
         &collapsed,
         &data,
         &positions,
-        &orders
+        &orders,
+        &versions
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -669,7 +674,11 @@ pub async fn restore(
         to_node_id: r.to_node_id,
     })
     .collect::<Vec<_>>();
-    let restored: Vec<TreeNode> = rows.into_iter().map(TreeNode::from).collect();
+    // In the order given (RETURNING promises none): the subtree's root first.
+    let place: std::collections::HashMap<&str, usize> =
+        ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+    let mut restored: Vec<TreeNode> = rows.into_iter().map(TreeNode::from).collect();
+    restored.sort_by_key(|n| place.get(n.id.as_str()).copied().unwrap_or(usize::MAX));
     touch(conn, tree_id).await?;
     activity::record(
         &mut *conn,

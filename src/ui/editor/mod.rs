@@ -129,7 +129,10 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
         }
         let handle = set_timeout_with_handle(
             move || {
-                let state = ed.view.get_untracked();
+                // The page may have moved on within the delay.
+                let Some(state) = ed.view.try_get_untracked() else {
+                    return;
+                };
                 leptos::task::spawn_local(async move {
                     if let Err(err) = crate::api::trees::save_canvas_state(ed.tree_id, state).await {
                         leptos::logging::warn!("could not save the view: {err}");
@@ -141,6 +144,11 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
         .ok();
         pending_save.set_value(handle);
     };
+    on_cleanup(move || {
+        if let Some(Some(handle)) = pending_save.try_get_value() {
+            handle.clear();
+        }
+    });
     let zoom_by = move |factor: f64| {
         let (w, h) = viewport_size.get_untracked();
         ed.view.update(|s| *s = s.zoom_at(factor, w / 2.0, h / 2.0));
@@ -191,11 +199,15 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
             }
         }
     });
-    // The selection always shows.
+    // A node the editor was asked to bring into view (keyboard steps, adds, undo), once drawn.
+    // Not every selection: a click must not move the canvas under the pointer.
     Effect::new(move |_| {
         ed.drawing.track();
-        if let Some(id) = ed.selected.get() {
-            reveal(&id, false);
+        if let Some(id) = ed.reveal.get() {
+            if rect_of(&id).is_some() {
+                reveal(&id, false);
+                ed.reveal.set(None);
+            }
         }
     });
 
@@ -298,12 +310,57 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
             })
         });
         if let Some(id) = target {
-            ed.selected.set(Some(id));
+            ed.selected.set(Some(id.clone()));
+            ed.reveal.set(Some(id));
+        }
+        true
+    };
+    // Alt+arrow: the keyboard's drag and drop.
+    let move_step = move |key: &str| -> bool {
+        let Some(step) = tree_ops::step_for_arrow(key, orientation.get_untracked()) else {
+            return false;
+        };
+        let Some(id) = ed.selected.get_untracked() else {
+            return true;
+        };
+        let plan = ed.drawing.with_untracked(|d| {
+            ed.nodes.with_untracked(|nodes| {
+                d.index
+                    .get(&id)
+                    .map(|i| tree_ops::keyboard_move(&d.index, nodes, i, step))
+            })
+        });
+        match plan {
+            Some(Ok(Some(plan))) => {
+                ed.run(Command::Move {
+                    id: id.clone(),
+                    parent: plan.parent_id,
+                    position: plan.position,
+                });
+                ed.reveal.set(Some(id));
+            }
+            Some(Err(why)) => ed
+                .notice
+                .set(Some(Notice::Info(format!("Cannot move it there: {why}.")))),
+            _ => {}
         }
         true
     };
     let on_canvas_key = move |ev: leptos::ev::KeyboardEvent| {
+        // Keys meant for a control inside the canvas (the empty tree's button) stay there.
+        let on_canvas = ev
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+            .is_some_and(|el| el.id() == "tree-canvas");
+        if !on_canvas {
+            return;
+        }
         let key = ev.key();
+        // Held keys would add or delete a node per repeat.
+        if ev.repeat() && matches!(key.as_str(), "Tab" | "Enter" | "Delete" | "Backspace" | " ") {
+            ev.prevent_default();
+            return;
+        }
         let command = ev.ctrl_key() || ev.meta_key();
         let handled = if command {
             match key.to_lowercase().as_str() {
@@ -326,11 +383,12 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
                 _ => false,
             }
         } else if ev.alt_key() {
-            false
+            move_step(&key)
         } else {
             match key.as_str() {
                 "ArrowUp" | "ArrowDown" | "ArrowLeft" | "ArrowRight" => select_step(&key),
-                "Tab" if !ev.shift_key() => {
+                // With nothing selected Tab leaves the canvas, as it should.
+                "Tab" if !ev.shift_key() && ed.selected.get_untracked().is_some() => {
                     ed.add_child();
                     true
                 }
@@ -550,6 +608,11 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
                 }));
             }
         }
+    };
+    // A cancelled gesture (the browser took it over) does nothing.
+    let on_pointer_cancel = move |_ev: leptos::ev::PointerEvent| {
+        press.set_value(None);
+        drag.set(None);
     };
     let on_pointer_up = move |_ev: leptos::ev::PointerEvent| {
         let Some(done) = press.get_value() else { return };
@@ -800,7 +863,7 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
             class:far=move || far.get() class:dragging-node=move || drag.with(|d| d.is_some())
             on:keydown=on_canvas_key
             on:wheel=on_wheel on:pointerdown=on_pointer_down on:pointermove=on_pointer_move
-            on:pointerup=on_pointer_up on:pointercancel=on_pointer_up>
+            on:pointerup=on_pointer_up on:pointercancel=on_pointer_cancel>
             <Show when=move || count() == 0>
                 <div class="empty-canvas" data-testid="empty-tree">
                     <p>"This tree has no nodes yet."</p>
@@ -857,10 +920,11 @@ fn KeyHelp(on_close: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView
             "Arrow keys",
             "Move the selection: to the parent, first child, or a sibling (following the drawing)",
         ),
-        ("Tab", "Add a child to the selected node"),
+        ("Tab", "Add a child to the selected node (with nothing selected, Tab leaves the canvas)"),
         ("Enter", "Add a sibling after the selected node"),
         ("F2 or double click", "Edit the selected node's title"),
         ("Ctrl/⌘ + Enter", "Save the panel"),
+        ("Alt + arrow keys", "Move the selected node: earlier or later among its siblings, in under the sibling before it, out after its parent"),
         ("Delete / Backspace", "Delete the selected node and its subtree"),
         ("Space", "Collapse or expand the selected node"),
         ("Ctrl/⌘ + Z", "Undo"),
@@ -876,7 +940,7 @@ fn KeyHelp(on_close: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView
         <div class="overlay" on:click=move |_| close()>
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="key-help-title" data-testid="key-help"
                 on:click=|ev| ev.stop_propagation()
-                on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { on_close() }>
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { on_close(); panel::focus_canvas(); }>
                 <h2 id="key-help-title">"Keyboard shortcuts"</h2>
                 <dl class="keys">
                     {keys.iter().map(|(k, what)| view! { <dt><kbd>{*k}</kbd></dt><dd>{*what}</dd> }).collect_view()}

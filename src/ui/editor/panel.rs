@@ -51,7 +51,6 @@ pub struct Draft {
     pub node_type: NodeType,
     pub title: String,
     pub description: String,
-    pub is_collapsed: bool,
     pub fields: BTreeMap<String, String>,
     pub dirty: bool,
 }
@@ -79,10 +78,18 @@ impl Draft {
             node_type: node.node_type,
             title: node.title.clone(),
             description: node.description.clone().unwrap_or_default(),
-            is_collapsed: node.is_collapsed,
             fields,
             dirty: false,
         }
+    }
+
+    /// The same text in every field (whatever the version and saved state).
+    pub fn same_text(&self, other: &Draft) -> bool {
+        self.node_id == other.node_id
+            && self.node_type == other.node_type
+            && self.title == other.title
+            && self.description == other.description
+            && self.fields == other.fields
     }
 
     /// What was typed for `node` (refused as stale), on top of the node as it now is.
@@ -129,7 +136,8 @@ impl Draft {
             node_type: self.node_type,
             title: self.title.clone(),
             description: (!description.is_empty()).then(|| description.to_string()),
-            is_collapsed: self.is_collapsed,
+            // The editor keeps the node's own collapse state when it saves.
+            is_collapsed: false,
             template_data: serde_json::Value::Object(data),
         })
     }
@@ -161,6 +169,48 @@ pub fn SidePanel(ed: Editor) -> impl IntoView {
     let draft = RwSignal::new(None::<Draft>);
     let error = RwSignal::new(None::<AppError>);
 
+    // Drafts that could not be saved on leaving their node (a field that does not read), by
+    // node id: they come back when the node is selected again.
+    let kept = StoredValue::new(std::collections::HashMap::<String, Draft>::new());
+    // A fresh draft for `node`: what was kept or refused for it, else the node as it is.
+    let fresh = move |node: &TreeNode| -> Draft {
+        if let Some(d) = kept.try_update_value(|k| k.remove(&node.id)).flatten() {
+            return Draft {
+                version: node.version,
+                ..d
+            };
+        }
+        let refused = ed.unsaved.get_untracked().filter(|(id, _)| *id == node.id);
+        match refused {
+            Some((_, input)) => {
+                ed.unsaved.set(None);
+                Draft::with_input(node, &input)
+            }
+            None => Draft::of(node),
+        }
+    };
+    // Leaving a node with unsaved changes saves them, or keeps them when they do not read.
+    let leave = move |old: Draft| {
+        if !old.dirty || ed.node(&old.node_id).is_none() {
+            return;
+        }
+        match old.input() {
+            Ok(input) => ed.run(Command::Save {
+                id: old.node_id.clone(),
+                input,
+            }),
+            Err(_) => {
+                ed.notice.set(Some(crate::ui::editor::Notice::Info(format!(
+                    "Your changes to “{}” are not saved yet: one field does not read. They are kept for when you come back to it.",
+                    old.title
+                ))));
+                kept.update_value(|k| {
+                    k.insert(old.node_id.clone(), old);
+                });
+            }
+        }
+    };
+
     // The draft follows the selection; a saved or reloaded node refreshes it unless it holds
     // unsaved text (a conflict must not lose what the person typed).
     Effect::new(move |_| {
@@ -171,30 +221,18 @@ pub fn SidePanel(ed: Editor) -> impl IntoView {
         let current = draft.get_untracked();
         match (node, current) {
             (None, Some(old)) => {
-                if old.dirty && ed.node(&old.node_id).is_some() {
-                    if let Ok(input) = old.input() {
-                        ed.run(Command::Save {
-                            id: old.node_id.clone(),
-                            input,
-                        });
-                    }
-                }
+                leave(old);
                 draft.set(None);
             }
             (None, None) => {}
             (Some(node), Some(old)) if old.node_id == node.id => {
-                let unsaved = ed
+                let refused = ed
                     .unsaved
-                    .get_untracked()
-                    .filter(|(id, _)| *id == node.id)
-                    .map(|(_, input)| input);
-                if let Some(input) = unsaved {
-                    ed.unsaved.set(None);
-                    draft.set(Some(Draft::with_input(&node, &input)));
-                } else if !old.dirty {
-                    draft.set(Some(Draft::of(&node)));
+                    .with_untracked(|u| u.as_ref().is_some_and(|(id, _)| *id == node.id));
+                if refused || !old.dirty {
+                    draft.set(Some(fresh(&node)));
                 } else if old.version != node.version {
-                    // Saved elsewhere while we typed: keep our text, base it on the new version.
+                    // Changed elsewhere while we typed: keep our text, base it on the new version.
                     draft.set(Some(Draft {
                         version: node.version,
                         ..old
@@ -202,26 +240,42 @@ pub fn SidePanel(ed: Editor) -> impl IntoView {
                 }
             }
             (Some(node), old) => {
-                // Leaving a node with unsaved changes saves them.
-                if let Some(old) = old.filter(|o| o.dirty && ed.node(&o.node_id).is_some()) {
-                    if let Ok(input) = old.input() {
-                        ed.run(Command::Save {
-                            id: old.node_id.clone(),
-                            input,
-                        });
-                    }
+                if let Some(old) = old {
+                    leave(old);
                 }
-                error.set(None);
-                draft.set(Some(Draft::of(&node)));
+                draft.set(Some(fresh(&node)));
             }
         }
+    });
+    // A save that went through: the draft is clean again unless more was typed since.
+    let sent = StoredValue::new(None::<Draft>);
+    Effect::new(move |_| {
+        let (_, id) = ed.saved.get();
+        let Some(was) = sent.get_value().filter(|d| d.node_id == id) else {
+            return;
+        };
+        let Some(node) = ed.node(&id) else { return };
+        if draft.with_untracked(|d| d.as_ref().is_some_and(|d| d.same_text(&was))) {
+            sent.set_value(None);
+            draft.set(Some(Draft::of(&node)));
+        }
+    });
+    // Errors beside fields are those of the node on show.
+    Effect::new(move |_| {
+        let on_show = draft.with(|d| d.as_ref().map(|d| d.node_id.clone()));
+        let err = ed
+            .field_error
+            .get()
+            .filter(|(id, _)| Some(id) == on_show.as_ref())
+            .map(|(_, e)| e);
+        error.set(err);
     });
 
     let editing = Memo::new(move |_| draft.with(|d| d.as_ref().map(|d| d.node_id.clone())));
     view! {
         <aside class="side-panel" aria-label="Details" data-testid="side-panel">
             {move || match editing.get() {
-                Some(_) => view! { <NodeForm ed draft error /> }.into_any(),
+                Some(_) => view! { <NodeForm ed draft error sent /> }.into_any(),
                 None => view! { <TreeDetails ed /> }.into_any(),
             }}
         </aside>
@@ -229,7 +283,12 @@ pub fn SidePanel(ed: Editor) -> impl IntoView {
 }
 
 #[component]
-fn NodeForm(ed: Editor, draft: RwSignal<Option<Draft>>, error: RwSignal<Option<AppError>>) -> impl IntoView {
+fn NodeForm(
+    ed: Editor,
+    draft: RwSignal<Option<Draft>>,
+    error: RwSignal<Option<AppError>>,
+    sent: StoredValue<Option<Draft>>,
+) -> impl IntoView {
     let title_ref = NodeRef::<leptos::html::Input>::new();
     let draft_id = Memo::new(move |_| draft.with(|d| d.as_ref().map(|d| d.node_id.clone())));
     let draft_type = Memo::new(move |_| draft.with(|d| d.as_ref().map(|d| d.node_type)));
@@ -258,30 +317,17 @@ fn NodeForm(ed: Editor, draft: RwSignal<Option<Draft>>, error: RwSignal<Option<A
         match d.input() {
             Ok(input) => {
                 error.set(None);
-                let id = d.node_id.clone();
-                // Clean now; a refusal shows beside the field and marks it dirty again.
-                draft.update(|d| {
-                    if let Some(d) = d {
-                        d.dirty = false;
-                    }
-                });
                 ed.field_error.set(None);
-                ed.run(Command::Save { id, input });
+                // Clean once the server has it (see `sent` above), not before.
+                sent.set_value(Some(d.clone()));
+                ed.run(Command::Save {
+                    id: d.node_id.clone(),
+                    input,
+                });
             }
             Err(err) => error.set(Some(err)),
         }
     };
-    // A refused save shows beside its field and leaves the text as typed, still unsaved.
-    Effect::new(move |_| {
-        if let Some(err) = ed.field_error.get() {
-            error.set(Some(err));
-            draft.update(|d| {
-                if let Some(d) = d {
-                    d.dirty = true;
-                }
-            });
-        }
-    });
 
     let field_error = move |name: &'static str| {
         move || {

@@ -40,6 +40,10 @@ pub enum Command {
         position: Option<i32>,
         input: NodeInput,
     },
+    /// A child of whatever is selected when the command runs (so Tab, Tab nests).
+    AddChild,
+    /// A sibling after whatever is selected when the command runs (so Enter, Enter keeps order).
+    AddSibling,
     Save {
         id: String,
         input: NodeInput,
@@ -122,8 +126,12 @@ pub struct Editor {
     /// A save refused as stale: the text the person typed, for the panel to put back once the
     /// fresh tree is loaded.
     pub unsaved: RwSignal<Option<(String, NodeInput)>>,
-    /// The last refused node save, for the panel to show beside its field.
-    pub field_error: RwSignal<Option<AppError>>,
+    /// The last refused node save and whose it was, for the panel to show beside its field.
+    pub field_error: RwSignal<Option<(String, AppError)>>,
+    /// Bumped with the node's id after each save that went through.
+    pub saved: RwSignal<(u64, String)>,
+    /// A node to bring into view once it is drawn (keyboard moves, adds, undo).
+    pub reveal: RwSignal<Option<String>>,
     /// Bumped after every saved change (the activity feed refetches on it).
     pub revision: RwSignal<u64>,
     /// A node whose title the panel should focus (F2, a double click, a node just added).
@@ -133,6 +141,23 @@ pub struct Editor {
     pub busy: RwSignal<bool>,
     queue: StoredValue<VecDeque<Command>>,
     history: StoredValue<History>,
+}
+
+/// Equal as far as the server is concerned: numbers compare by value (5 and 5.0 are one).
+fn same_content(a: &NodeInput, b: &NodeInput) -> bool {
+    fn norm(v: &serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Number(n) => n.as_f64().map(serde_json::Value::from).unwrap_or_else(|| v.clone()),
+            serde_json::Value::Object(o) => o.iter().map(|(k, v)| (k.clone(), norm(v))).collect(),
+            serde_json::Value::Array(a) => a.iter().map(norm).collect(),
+            other => other.clone(),
+        }
+    }
+    a.node_type == b.node_type
+        && a.title.trim() == b.title.trim()
+        && a.description == b.description
+        && a.is_collapsed == b.is_collapsed
+        && norm(&a.template_data) == norm(&b.template_data)
 }
 
 pub fn input_of(node: &TreeNode) -> NodeInput {
@@ -166,6 +191,8 @@ impl Editor {
             notice: RwSignal::new(None),
             field_error: RwSignal::new(None),
             unsaved: RwSignal::new(None),
+            saved: RwSignal::new((0, String::new())),
+            reveal: RwSignal::new(None),
             revision: RwSignal::new(0),
             edit_request: RwSignal::new(None),
             can_undo: RwSignal::new(false),
@@ -173,6 +200,22 @@ impl Editor {
             busy: RwSignal::new(false),
             queue: StoredValue::new(VecDeque::new()),
             history: StoredValue::new(History::default()),
+        }
+    }
+
+    /// False once the page has moved on and the editor's state is disposed: a change still in
+    /// flight then stops at its next step instead of touching dead signals.
+    pub fn alive(&self) -> bool {
+        self.nodes.try_with_untracked(|_| ()).is_some()
+    }
+
+    fn still_here(&self) -> Result<(), AppError> {
+        if self.alive() {
+            Ok(())
+        } else {
+            Err(AppError::Network {
+                message: "the editor was closed".to_string(),
+            })
         }
     }
 
@@ -200,6 +243,9 @@ impl Editor {
         leptos::task::spawn_local(async move {
             while let Some(command) = ed.queue.try_update_value(|q| q.pop_front()).flatten() {
                 ed.execute(command).await;
+                if !ed.alive() {
+                    return;
+                }
             }
             ed.busy.set(false);
         });
@@ -234,7 +280,29 @@ impl Editor {
                 position,
                 input,
             } => self.add(parent, position, input).await,
-            Command::Save { id, input } => self.save(id, input).await,
+            Command::AddChild => match self.child_command() {
+                Some(command) => self.execute_add(command).await,
+                None => Ok(()),
+            },
+            Command::AddSibling => match self.sibling_command() {
+                Some(command) => self.execute_add(command).await,
+                None => Ok(()),
+            },
+            // Collapsing is not the panel's business: the node keeps its current state.
+            Command::Save { id, mut input } => match self.node(&id) {
+                Some(node) => {
+                    input.is_collapsed = node.is_collapsed;
+                    let result = self.save(id.clone(), input).await;
+                    if result.is_ok() {
+                        self.saved.try_update(|(n, last)| {
+                            *n += 1;
+                            *last = id;
+                        });
+                    }
+                    result
+                }
+                None => Err(AppError::NotFound),
+            },
             Command::Delete { id } => self.delete(&id).await.map(|gone| {
                 if let Some(gone) = gone {
                     self.record(Change::Deleted(gone));
@@ -267,18 +335,43 @@ impl Editor {
             Command::Redo => self.redo().await,
         };
         match result {
-            Ok(()) => self.revision.update(|r| *r += 1),
+            Ok(()) => {
+                self.revision.try_update(|r| *r += 1);
+            }
             Err(err) => {
-                if matches!(err, AppError::Conflict { .. }) {
-                    self.unsaved.set(unsaved);
+                if !self.alive() {
+                    return;
+                }
+                // What was typed is kept for the panel, whatever refused it.
+                if let Some((id, input)) = unsaved {
+                    if !matches!(err, AppError::NotFound) {
+                        if let AppError::Validation { .. } = err {
+                            self.field_error.set(Some((id.clone(), err.clone())));
+                        }
+                        self.unsaved.set(Some((id, input)));
+                    }
                 }
                 self.failed(err).await
             }
         }
     }
 
+    async fn execute_add(&self, command: Command) -> Result<(), AppError> {
+        match command {
+            Command::Add {
+                parent,
+                position,
+                input,
+            } => self.add(parent, position, input).await,
+            _ => Ok(()),
+        }
+    }
+
     /// A refused change: say why; when it was stale, load the tree as it now is.
     async fn failed(&self, err: AppError) {
+        if !self.alive() {
+            return;
+        }
         match err {
             AppError::Conflict { .. } | AppError::NotFound => {
                 self.notice.set(Some(Notice::Conflict(
@@ -288,17 +381,20 @@ impl Editor {
                 )));
                 self.reload().await;
             }
-            AppError::Validation { ref field, ref message } => {
+            AppError::Validation { field, message } => {
                 self.notice
                     .set(Some(Notice::Error(format!("Not saved — {field}: {message}"))));
-                self.field_error.set(Some(err));
             }
             other => self.notice.set(Some(Notice::Error(other.to_string()))),
         }
     }
 
     pub async fn reload(&self) {
-        match crate::api::trees::get_tree(self.tree_id).await {
+        let loaded = crate::api::trees::get_tree(self.tree_id).await;
+        if !self.alive() {
+            return;
+        }
+        match loaded {
             Ok(tree) => {
                 self.meta.set(Meta::of(&tree));
                 self.links.set(tree.connections);
@@ -319,6 +415,7 @@ impl Editor {
 
     async fn add(&self, parent: Option<String>, position: Option<i32>, input: NodeInput) -> Result<(), AppError> {
         let added = crate::api::nodes::add_node(self.tree_id, parent, position, input).await?;
+        self.still_here()?;
         let id = added.id.clone();
         self.nodes.update(|nodes| editor::apply_added(nodes, added.clone()));
         self.record(Change::Added(Subtree {
@@ -326,6 +423,7 @@ impl Editor {
             connections: Vec::new(),
         }));
         self.selected.set(Some(id.clone()));
+        self.reveal.set(Some(id.clone()));
         self.edit_request.set(Some(id));
         Ok(())
     }
@@ -333,6 +431,7 @@ impl Editor {
     async fn write_node(&self, id: &str, input: NodeInput) -> Result<TreeNode, AppError> {
         let version = self.node(id).map(|n| n.version).ok_or(AppError::NotFound)?;
         let saved = crate::api::nodes::update_node(self.tree_id, id.to_string(), version, input).await?;
+        self.still_here()?;
         self.nodes.update(|nodes| editor::apply_updated(nodes, saved.clone()));
         Ok(saved)
     }
@@ -341,7 +440,7 @@ impl Editor {
         let Some(before) = self.node(&id).map(|n| input_of(&n)) else {
             return Err(AppError::NotFound);
         };
-        if before == input {
+        if same_content(&before, &input) {
             return Ok(());
         }
         self.write_node(&id, input.clone()).await?;
@@ -358,6 +457,7 @@ impl Editor {
             return Ok(None);
         };
         crate::api::nodes::delete_node(self.tree_id, id.to_string(), version).await?;
+        self.still_here()?;
         let mut links = self.links.get_untracked();
         let mut gone = None;
         self.nodes
@@ -377,11 +477,13 @@ impl Editor {
         let position = Some(root.sort_order);
         let root_id = root.id.clone();
         let restored = crate::api::nodes::restore_nodes(self.tree_id, parent, position, subtree).await?;
+        self.still_here()?;
         let mut links = self.links.get_untracked();
         self.nodes
             .update(|nodes| editor::apply_restored(nodes, &mut links, restored));
         self.links.set(links);
-        self.selected.set(Some(root_id));
+        self.selected.set(Some(root_id.clone()));
+        self.reveal.set(Some(root_id));
         Ok(())
     }
 
@@ -392,6 +494,7 @@ impl Editor {
         let from = (node.parent_id.clone(), node.sort_order);
         let moved =
             crate::api::nodes::move_node(self.tree_id, id.clone(), node.version, parent, Some(position)).await?;
+        self.still_here()?;
         let to = (moved.parent_id.clone(), moved.sort_order);
         self.nodes.update(|nodes| editor::apply_moved(nodes, moved));
         if record {
@@ -401,7 +504,8 @@ impl Editor {
     }
 
     async fn undo(&self) -> Result<(), AppError> {
-        let Some(change) = self.history.try_update_value(|h| h.undo.pop()).flatten() else {
+        // Taken off the stack only once it is undone: a failure leaves it there to retry.
+        let Some(change) = self.history.try_with_value(|h| h.undo.last().cloned()).flatten() else {
             return Ok(());
         };
         let redo = match change {
@@ -426,13 +530,16 @@ impl Editor {
                 Change::Moved { id, from, to }
             }
         };
-        self.history.update_value(|h| h.redo.push(redo));
+        self.history.update_value(|h| {
+            h.undo.pop();
+            h.redo.push(redo);
+        });
         self.sync_history();
         Ok(())
     }
 
     async fn redo(&self) -> Result<(), AppError> {
-        let Some(change) = self.history.try_update_value(|h| h.redo.pop()).flatten() else {
+        let Some(change) = self.history.try_with_value(|h| h.redo.last().cloned()).flatten() else {
             return Ok(());
         };
         let undo = match change {
@@ -456,7 +563,10 @@ impl Editor {
                 Change::Moved { id, from, to }
             }
         };
-        self.history.update_value(|h| h.undo.push(undo));
+        self.history.update_value(|h| {
+            h.redo.pop();
+            h.undo.push(undo);
+        });
         self.sync_history();
         Ok(())
     }
@@ -476,6 +586,15 @@ impl Editor {
     /// A child of the selected node (or a root when nothing is selected), if its type takes
     /// any. A collapsed parent is opened first so the new node shows.
     pub fn add_child(&self) {
+        self.run(Command::AddChild);
+    }
+
+    /// A sibling right after the selected node, of the same type.
+    pub fn add_sibling(&self) {
+        self.run(Command::AddSibling);
+    }
+
+    fn child_command(&self) -> Option<Command> {
         let d = self.index();
         let nodes = self.nodes.get_untracked();
         let parent = self.selected.get_untracked().and_then(|id| d.index.get(&id));
@@ -483,31 +602,34 @@ impl Editor {
             let name = parent.map(|p| nodes[p].node_type.label()).unwrap_or("node");
             self.notice
                 .set(Some(Notice::Info(format!("A {name} cannot have children."))));
-            return;
+            return None;
         };
         if let Some(p) = parent.filter(|&p| nodes[p].is_collapsed) {
-            self.run(Command::ToggleCollapse {
-                id: nodes[p].id.clone(),
+            // Open it first, then add: both go to the front of the queue, in that order.
+            self.queue.update_value(|q| {
+                q.push_front(Command::AddChild);
+                q.push_front(Command::ToggleCollapse {
+                    id: nodes[p].id.clone(),
+                });
             });
+            return None;
         }
-        self.run(Command::Add {
+        Some(Command::Add {
             parent: parent.map(|p| nodes[p].id.clone()),
             position: None,
             input: Self::new_input(node_type),
-        });
+        })
     }
 
-    /// A sibling right after the selected node, of the same type.
-    pub fn add_sibling(&self) {
+    fn sibling_command(&self) -> Option<Command> {
         let Some(node) = self.selected_node() else {
-            self.add_child();
-            return;
+            return self.child_command();
         };
-        self.run(Command::Add {
+        Some(Command::Add {
             parent: node.parent_id.clone(),
             position: Some(node.sort_order + 1),
             input: Self::new_input(node.node_type),
-        });
+        })
     }
 
     pub fn toggle_selected(&self) {
