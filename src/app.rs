@@ -73,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/status") view=StatusPage ssr=SsrMode::Async />
                     <Route path=path!("/trees/:id") view=TreePage ssr=SsrMode::Async />
+                    <Route path=path!("/s/:token") view=crate::ui::share::SharePage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />

@@ -53,6 +53,11 @@ const MATRIX: &[(&str, Access)] = &[
     ("/api/analytics", Access::OwnData),
     ("/api/bulk_update_nodes", Access::ById),
     ("/api/tree_outline", Access::ById),
+    ("/api/create_share_link", Access::ById),
+    ("/api/list_share_links", Access::ById),
+    ("/api/revoke_share_link", Access::ById),
+    // Anyone with a live token; it reads one tree's public fields and writes nothing.
+    ("/api/shared_tree", Access::Public),
 ];
 
 /// Optional arguments that carry ids: the decoder never reports them missing, so discovery
@@ -66,6 +71,7 @@ enum Call {
 
 /// A's ids in B's hands. `b_tree` is B's own tree, to try A's node ids through it.
 struct Ids {
+    a_share: String,
     a_tree: i32,
     a_node: String,
     a_child: String,
@@ -102,6 +108,19 @@ fn id_cases(ids: &Ids) -> Vec<(&'static str, Call)> {
         (
             "/api/create_tree",
             Call::Form(vec![("name", "Copied".into()), ("template_id", t.to_string())]),
+        ),
+        ("/api/create_share_link", Call::Form(vec![("tree_id", t.to_string())])),
+        ("/api/list_share_links", Call::Form(vec![("tree_id", t.to_string())])),
+        (
+            "/api/revoke_share_link",
+            Call::Form(vec![("tree_id", t.to_string()), ("link_id", ids.a_share.clone())]),
+        ),
+        (
+            "/api/revoke_share_link",
+            Call::Form(vec![
+                ("tree_id", ids.b_tree.to_string()),
+                ("link_id", ids.a_share.clone()),
+            ]),
         ),
         ("/api/get_tree", Call::Form(vec![("tree_id", t.to_string())])),
         (
@@ -307,6 +326,7 @@ async fn every_server_function_has_a_decision(pool: PgPool) {
     let app = app(pool);
     let (mut client, _) = signed_up(&app, "probe@example.com").await;
     let ids = Ids {
+        a_share: String::new(),
         a_tree: 0,
         a_node: String::new(),
         a_child: String::new(),
@@ -345,6 +365,7 @@ async fn functions_on_user_data_refuse_anonymous_callers(pool: PgPool) {
     let mut anonymous = Client::new(app);
     let node = "00000000-0000-4000-8000-000000000001".to_string();
     let ids = Ids {
+        a_share: node.clone(),
         a_tree: 1,
         a_node: node.clone(),
         a_child: node.clone(),
@@ -425,12 +446,21 @@ async fn user_b_cannot_reach_user_a_data(pool: PgPool) {
     )
     .await;
 
+    let share = a
+        .call("create_share_link", &[("tree_id", &a_tree.to_string())])
+        .await
+        .json()["link"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
     let snapshot = || async {
         sqlx::query_scalar::<_, String>(
             "SELECT concat_ws('|',
                (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM impact_trees t),
                (SELECT string_agg(n::text, ',' ORDER BY n.id) FROM tree_nodes n),
                (SELECT string_agg(c::text, ',' ORDER BY c.id) FROM node_connections c),
+               (SELECT string_agg(s::text, ',' ORDER BY s.id) FROM share_links s),
                (SELECT count(*)::text FROM user_activities))",
         )
         .fetch_one(&pool)
@@ -446,6 +476,7 @@ async fn user_b_cannot_reach_user_a_data(pool: PgPool) {
     assert!(!feed.body.contains("secret plan"), "{}", feed.body);
 
     let ids = Ids {
+        a_share: share,
         a_tree: a_tree as i32,
         a_node: root,
         a_child: child,

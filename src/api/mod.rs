@@ -5,5 +5,6 @@ pub mod activity;
 pub mod auth;
 pub mod documents;
 pub mod nodes;
+pub mod share;
 pub mod status;
 pub mod trees;

@@ -9,8 +9,16 @@ use axum::response::Response;
 const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 pub async fn add(request: Request, next: Next) -> Response {
+    let shared_page = request.uri().path().starts_with("/s/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if shared_page {
+        // The token is in the address: no Referer carries it to other sites, no cache keeps a
+        // page whose link may be revoked the next minute, no search engine lists it.
+        headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert("x-robots-tag", HeaderValue::from_static("noindex, nofollow"));
+    }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers
         .entry(header::REFERRER_POLICY)

@@ -5,4 +5,5 @@ pub mod charts;
 pub mod editor;
 pub mod home;
 pub mod layout;
+pub mod share;
 pub mod status;

@@ -5,6 +5,7 @@ pub mod activity;
 pub mod analytics;
 pub mod connections;
 pub mod nodes;
+pub mod share;
 pub mod status;
 pub mod throttle;
 pub mod trees;

@@ -5,7 +5,7 @@
 //! Only nodes near the viewport are in the DOM; panning and zooming change one transform and
 //! re-render only when the view leaves the rendered region.
 
-mod draw;
+pub(crate) mod draw;
 mod panel;
 mod state;
 
@@ -297,6 +297,7 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
         }
     };
     let help_open = RwSignal::new(false);
+    let share_open = RwSignal::new(false);
 
     // --- Keys ------------------------------------------------------------------------------
     let select_step = move |key: &str| -> bool {
@@ -788,6 +789,7 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
                     disabled=move || !ed.can_redo.get() on:click=move |_| ed.redo_later()>"↷"</button>
                 <button type="button" class="secondary" data-testid="open-search" title="Search (Ctrl+F)" aria-label="Search"
                     on:click=move |_| open_search()>"Search"</button>
+                <button type="button" class="secondary" data-testid="open-share" on:click=move |_| share_open.set(true)>"Share"</button>
             </div>
             <div class="canvas-tools" role="toolbar" aria-label="View">
                 <button type="button" class="secondary" title="Zoom out (-)" aria-label="Zoom out" on:click=move |_| zoom_by(1.0 / ZOOM_STEP)>"−"</button>
@@ -883,6 +885,9 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
     let dialogs = view! {
         <Show when=move || help_open.get()>
             <KeyHelp on_close=move || help_open.set(false) />
+        </Show>
+        <Show when=move || share_open.get()>
+            <crate::ui::share::SharePanel tree_id=ed.tree_id on_close=move || share_open.set(false) />
         </Show>
         {move || confirm_delete.get().map(|(id, title, size)| view! {
             <ConfirmDelete title size

@@ -1,0 +1,63 @@
+//! Share links: the owner creates, lists and revokes them; anyone with a live token reads the
+//! tree (and nothing else: no server function takes a token for a write).
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::share::{CreatedShareLink, ShareLink, SharedView};
+
+/// A new link to a read-only view of the caller's tree. The token (256 random bits) is in the
+/// answer once; only its hash is kept.
+#[server(prefix = "/api", endpoint = "create_share_link")]
+pub async fn create_share_link(tree_id: i32) -> Result<CreatedShareLink, AppError> {
+    use crate::server::{guard, repo};
+    let (caller, user) = guard::require_user().await?;
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|err| {
+        tracing::error!(error = %err, "no randomness for a share token");
+        AppError::Internal
+    })?;
+    let token = hex::encode(bytes);
+    let mut tx = caller.state.pool.begin().await?;
+    repo::trees::lock_owned(&mut tx, &user.0.id, tree_id).await?;
+    let link = repo::share::create(&mut tx, &caller.actor(&user.0.id), tree_id, &token).await?;
+    tx.commit().await?;
+    Ok(CreatedShareLink {
+        link,
+        path: format!("/s/{token}"),
+        token,
+    })
+}
+
+#[server(prefix = "/api", endpoint = "list_share_links")]
+pub async fn list_share_links(tree_id: i32) -> Result<Vec<ShareLink>, AppError> {
+    use crate::server::{guard, repo};
+    let (caller, user) = guard::require_user().await?;
+    repo::trees::get_meta(&caller.state.pool, &user.0.id, tree_id).await?;
+    repo::share::list(&caller.state.pool, tree_id).await
+}
+
+/// Revokes a link: the next request with its token is a 404.
+#[server(prefix = "/api", endpoint = "revoke_share_link")]
+pub async fn revoke_share_link(tree_id: i32, link_id: String) -> Result<(), AppError> {
+    use crate::server::{guard, repo};
+    let (caller, user) = guard::require_user().await?;
+    let link_id = uuid::Uuid::parse_str(&link_id).map_err(|_| AppError::NotFound)?;
+    let mut tx = caller.state.pool.begin().await?;
+    repo::trees::lock_owned(&mut tx, &user.0.id, tree_id).await?;
+    repo::share::revoke(&mut tx, &caller.actor(&user.0.id), tree_id, link_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The tree behind a live share token, public fields only. Unknown and revoked are both
+/// NotFound.
+#[server(prefix = "/api", endpoint = "shared_tree")]
+pub async fn shared_tree(token: String) -> Result<SharedView, AppError> {
+    use crate::server::{guard, repo};
+    let caller = guard::caller().await?;
+    if !crate::model::share::is_token_shaped(&token) {
+        return Err(AppError::NotFound);
+    }
+    repo::share::shared_tree(&caller.state.pool, &token).await
+}

@@ -1,0 +1,259 @@
+//! `/s/:token`: a shared tree, read-only. The whole tree is drawn on the server (readable
+//! without JavaScript); once hydrated it pans and zooms locally and writes nothing. The owner
+//! manages links from the editor with [`SharePanel`].
+
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::hooks::use_params_map;
+
+use crate::api::share::{create_share_link, list_share_links, revoke_share_link, shared_tree};
+use crate::error::AppError;
+use crate::model::layout::Rect;
+use crate::model::share::{CreatedShareLink, SharedView};
+use crate::model::{CanvasState, Orientation};
+use crate::ui::editor::draw::{draw, type_class, visible_edges, visible_nodes};
+
+#[component]
+pub fn SharePage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let tree = Resource::new(token, shared_tree);
+    view! {
+        <Transition fallback=|| view! { <p class="page muted">"Loading…"</p> }>
+            {move || tree.get().map(|result| match result {
+                Ok(view) => view! { <SharedCanvas view /> }.into_any(),
+                Err(AppError::NotFound) => view! { <crate::ui::layout::NotFound /> }.into_any(),
+                Err(err) => view! { <p class="page form-error" role="alert">{err.to_string()}</p> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+const EVERYWHERE: Rect = Rect {
+    x: f64::MIN / 4.0,
+    y: f64::MIN / 4.0,
+    w: f64::MAX / 2.0,
+    h: f64::MAX / 2.0,
+};
+
+#[component]
+fn SharedCanvas(view: SharedView) -> impl IntoView {
+    let drawing = draw(&view.nodes, &view.connections, view.canvas_state.orientation);
+    // The whole tree, in outline order: a shared page is read start to end, also by
+    // crawlers of link previews and screen readers.
+    let items = visible_nodes(&view.nodes, &drawing, &EVERYWHERE);
+    let (paths, links) = visible_edges(&drawing, &EVERYWHERE);
+    let bounds = drawing.layout.bounds;
+    let state = RwSignal::new(view.canvas_state);
+    let canvas_ref = NodeRef::<leptos::html::Div>::new();
+    let drag = StoredValue::new(None::<(f64, f64, CanvasState)>);
+    let summary = view
+        .description
+        .clone()
+        .unwrap_or_else(|| format!("An impact tree of {} nodes", view.nodes.len()));
+    let (w, h) = (bounds.w.max(1.0), bounds.h.max(1.0));
+    let zoom_by = move |factor: f64| {
+        let (vw, vh) = canvas_ref
+            .get_untracked()
+            .map(|el| (el.client_width() as f64, el.client_height() as f64))
+            .unwrap_or((800.0, 600.0));
+        state.update(|s| *s = s.zoom_at(factor, vw / 2.0, vh / 2.0));
+    };
+    let fit = move || {
+        let view = canvas_ref
+            .get_untracked()
+            .map(|el| (el.client_width() as f64, el.client_height() as f64))
+            .unwrap_or((800.0, 600.0));
+        state.update(|s| *s = s.fit((w, h), view, 24.0));
+    };
+    let nodes =
+        items
+            .into_iter()
+            .map(|item| {
+                let r = item.rect;
+                let style = format!(
+                    "left:{:.1}px;top:{:.1}px;width:{:.1}px;height:{:.1}px",
+                    r.x, r.y, r.w, r.h
+                );
+                view! {
+                <div class=type_class(item.node_type) style=style role="treeitem" data-testid="tree-node"
+                    aria-expanded=item.has_children.then_some(if item.collapsed { "false" } else { "true" })>
+                    <span class="node-type">{item.node_type.label()}</span>
+                    <span class="node-title">{item.title}</span>
+                    {(!item.badges.is_empty()).then(|| view! {
+                        <span class="node-badges">
+                            {item.badges.into_iter().map(|b| view! { <span class="badge">{b}</span> }).collect_view()}
+                        </span>
+                    })}
+                </div>
+            }
+            .add_any_attr(leptos::attr::custom::custom_attribute("aria-level", item.level.to_string()))
+            })
+            .collect_view();
+    let edges = view! {
+        <svg class="edges" width=format!("{w:.0}") height=format!("{h:.0}") viewBox=format!("0 0 {w:.0} {h:.0}") aria-hidden="true">
+            {paths.into_iter().map(|path| view! { <path class="edge" d=path /> }).collect_view()}
+            {links.into_iter().map(|(x1, y1, x2, y2)| view! {
+                <line class="cross-link" x1=format!("{x1:.1}") y1=format!("{y1:.1}") x2=format!("{x2:.1}") y2=format!("{y2:.1}") />
+            }).collect_view()}
+        </svg>
+    };
+    let transform = move || {
+        let s = state.get();
+        format!(
+            "transform:translate({:.1}px,{:.1}px) scale({:.3})",
+            s.pan.x, s.pan.y, s.zoom
+        )
+    };
+    let orientation = match view.canvas_state.orientation {
+        Orientation::Vertical => "vertical",
+        Orientation::Horizontal => "horizontal",
+    };
+    view! {
+        <Title text=view.name.clone() />
+        <Meta name="description" content=summary.clone() />
+        <Meta property="og:title" content=view.name.clone() />
+        <Meta property="og:description" content=summary.clone() />
+        <Meta property="og:type" content="website" />
+        <Meta name="robots" content="noindex, nofollow" />
+        <section class="tree-page shared">
+            <header class="tree-header">
+                <h1 data-testid="tree-name">{view.name.clone()}</h1>
+                <span class="muted">{format!("{} · {} nodes · read-only", view.discovery_phase.as_str(), view.nodes.len())}</span>
+                <div class="canvas-tools" role="toolbar" aria-label="View">
+                    <button type="button" class="secondary" aria-label="Zoom out" on:click=move |_| zoom_by(0.8)>"−"</button>
+                    <span class="zoom-level">{move || format!("{:.0}%", state.get().zoom * 100.0)}</span>
+                    <button type="button" class="secondary" aria-label="Zoom in" on:click=move |_| zoom_by(1.25)>"+"</button>
+                    <button type="button" class="secondary" on:click=move |_| fit()>"Fit"</button>
+                </div>
+            </header>
+            {view.description.clone().map(|d| view! { <p class="shared-description">{d}</p> })}
+            <div class="canvas" node_ref=canvas_ref data-orientation=orientation data-testid="canvas"
+                on:wheel=move |ev: leptos::ev::WheelEvent| {
+                    ev.prevent_default();
+                    let Some(el) = canvas_ref.get_untracked() else { return };
+                    let rect = el.get_bounding_client_rect();
+                    let factor = (-ev.delta_y() * 0.0015).exp();
+                    state.update(|s| *s = s.zoom_at(factor, ev.client_x() as f64 - rect.left(), ev.client_y() as f64 - rect.top()));
+                }
+                on:pointerdown=move |ev: leptos::ev::PointerEvent| {
+                    if let Some(el) = canvas_ref.get_untracked() {
+                        let _ = el.set_pointer_capture(ev.pointer_id());
+                    }
+                    drag.set_value(Some((ev.client_x() as f64, ev.client_y() as f64, state.get_untracked())));
+                }
+                on:pointermove=move |ev: leptos::ev::PointerEvent| {
+                    if let Some((x0, y0, start)) = drag.get_value() {
+                        state.update(|s| {
+                            s.pan.x = start.pan.x + ev.client_x() as f64 - x0;
+                            s.pan.y = start.pan.y + ev.client_y() as f64 - y0;
+                        });
+                    }
+                }
+                on:pointerup=move |_| drag.set_value(None)
+                on:pointercancel=move |_| drag.set_value(None)>
+                <div class="canvas-content" style=transform>
+                    {edges}
+                    <div class="nodes" role="tree" aria-label=view.name.clone()>{nodes}</div>
+                </div>
+            </div>
+        </section>
+    }
+}
+
+/// The owner's share links for one tree: create (the link is shown once), copy, revoke.
+#[component]
+pub fn SharePanel(tree_id: i32, on_close: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+    let revision = RwSignal::new(0u64);
+    let links = RwSignal::new(None::<Result<Vec<crate::model::share::ShareLink>, AppError>>);
+    let created = RwSignal::new(None::<CreatedShareLink>);
+    let error = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        revision.track();
+        leptos::task::spawn_local(async move {
+            links.try_set(Some(list_share_links(tree_id).await));
+        });
+    });
+    let create = move |_| {
+        leptos::task::spawn_local(async move {
+            match create_share_link(tree_id).await {
+                Ok(link) => {
+                    created.try_set(Some(link));
+                    revision.try_update(|r| *r += 1);
+                }
+                Err(err) => {
+                    error.try_set(Some(err.to_string()));
+                }
+            }
+        });
+    };
+    let revoke = move |id: String| {
+        leptos::task::spawn_local(async move {
+            match revoke_share_link(tree_id, id).await {
+                Ok(()) => {
+                    revision.try_update(|r| *r += 1);
+                }
+                Err(err) => {
+                    error.try_set(Some(err.to_string()));
+                }
+            }
+        });
+    };
+    let origin = move || {
+        #[cfg(feature = "hydrate")]
+        {
+            window().location().origin().unwrap_or_default()
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            String::new()
+        }
+    };
+    let close = on_close.clone();
+    view! {
+        <div class="overlay" on:click=move |_| close()>
+            <div class="dialog share-dialog" role="dialog" aria-modal="true" aria-labelledby="share-title" data-testid="share-dialog"
+                on:click=|ev| ev.stop_propagation()
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { on_close() }>
+                <h2 id="share-title">"Share a read-only view"</h2>
+                <p class="muted">"Anyone with a link sees the tree, not who made it or its history. Revoking a link stops it at once."</p>
+                <button type="button" data-testid="create-share-link" on:click=create>"Create a link"</button>
+                {move || created.get().map(|c| {
+                    let url = format!("{}{}", origin(), c.path);
+                    view! {
+                        <p class="form-ok">"New link (shown once): "
+                            <a href=c.path.clone() data-testid="share-url" target="_blank" rel="noopener">{url}</a>
+                        </p>
+                    }
+                })}
+                {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+                <h3>"Links"</h3>
+                {move || match links.get() {
+                    None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+                    Some(Err(err)) => view! { <p class="form-error">{err.to_string()}</p> }.into_any(),
+                    Some(Ok(list)) if list.is_empty() => view! { <p class="muted">"No links yet."</p> }.into_any(),
+                    Some(Ok(list)) => view! {
+                        <ul class="share-links" data-testid="share-links">
+                            {list.into_iter().map(|l| {
+                                let id = l.id.clone();
+                                let when = l.created_at.get(..16).unwrap_or_default().replace('T', " ");
+                                view! {
+                                    <li>
+                                        <span>{format!("Created {when}")}</span>
+                                        {match l.revoked_at {
+                                            Some(_) => view! { <span class="muted">"revoked"</span> }.into_any(),
+                                            None => view! {
+                                                <button type="button" class="secondary" data-testid="revoke-share-link"
+                                                    on:click=move |_| revoke(id.clone())>"Revoke"</button>
+                                            }.into_any(),
+                                        }}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                }}
+            </div>
+        </div>
+    }
+}
