@@ -49,3 +49,80 @@ test('share a tree: the link works logged out and without JavaScript, and stops 
   await stranger.close();
   await plain.close();
 });
+
+test('export SVG, PNG, JSON and Markdown; the JSON re-imports to the same tree', async ({ page, browser }) => {
+  const fs = await import('node:fs/promises');
+  const email = `export-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+  await page.goto('/signup');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Your name').fill('Exporter');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByLabel('New tree').fill('Export me');
+  await page.getByTestId('start-from').selectOption({ label: 'Starter: opportunity solution tree' });
+  await page.getByRole('button', { name: 'Create tree' }).click();
+  await expect(page).toHaveURL(/\/trees\/\d+$/);
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  const treeId = Number(page.url().split('/').pop());
+  const origin = new URL(page.url()).origin;
+  const exported = await (await page.request.post('/api/export_tree', { headers: { Origin: origin }, form: { tree_id: String(treeId) } })).json();
+  const titles: string[] = exported.nodes.map((n: any) => n.title);
+  expect(titles.length).toBe(10);
+
+  const save = async (p: typeof page, testId: string) => {
+    await p.getByTestId('export-menu').locator('summary').click();
+    const [download] = await Promise.all([p.waitForEvent('download'), p.getByTestId(testId).click()]);
+    const file = await download.path();
+    await p.getByTestId('export-menu').locator('summary').click();
+    return { name: download.suggestedFilename(), bytes: await fs.readFile(file!) };
+  };
+
+  // JSON from the editor: re-imports to an identical tree.
+  const json = await save(page, 'export-json');
+  expect(json.name).toBe('export-me.json');
+  const document = JSON.parse(json.bytes.toString('utf8'));
+  const imported = await page.request.post('/api/import_tree', { headers: { Origin: origin }, data: { document } });
+  expect(imported.status(), await imported.text()).toBe(200);
+  const again = await (await page.request.post('/api/export_tree', { headers: { Origin: origin }, form: { tree_id: String((await imported.json()).id) } })).json();
+  const shape = (doc: any) => {
+    const byId = new Map(doc.nodes.map((n: any) => [n.id, n]));
+    return doc.nodes.map((n: any) => [n.type, n.title, n.parentId ? (byId.get(n.parentId) as any).title : null, JSON.stringify(n.templateData ?? {})]);
+  };
+  expect(shape(again)).toEqual(shape(exported));
+
+  // SVG, PNG and Markdown from the share page, logged out.
+  await page.getByTestId('open-share').click();
+  await page.getByTestId('create-share-link').click();
+  const path = await page.getByTestId('share-url').getAttribute('href');
+  const stranger = await browser.newContext({ acceptDownloads: true });
+  const view = await stranger.newPage();
+  await view.goto(path!);
+  await expect(view.locator('body')).toHaveAttribute('data-hydrated', 'true');
+
+  const svg = await save(view, 'export-svg');
+  const svgText = svg.bytes.toString('utf8');
+  const parsed = await view.evaluate((text) => {
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+    return {
+      error: doc.getElementsByTagName('parsererror').length,
+      width: Number(doc.documentElement.getAttribute('width')),
+      height: Number(doc.documentElement.getAttribute('height')),
+      text: doc.documentElement.textContent,
+    };
+  }, svgText);
+  expect(parsed.error).toBe(0);
+  for (const title of titles) expect(parsed.text).toContain(title.split(' ').slice(0, 3).join(' '));
+
+  await view.getByTestId('export-menu').locator('summary').click();
+  await view.getByTestId('png-scale').selectOption('2');
+  await view.getByTestId('export-menu').locator('summary').click();
+  const png = await save(view, 'export-png');
+  expect(png.bytes.subarray(1, 4).toString('ascii')).toBe('PNG');
+  expect(png.bytes.readUInt32BE(16)).toBe(Math.round(parsed.width * 2));
+  expect(png.bytes.readUInt32BE(20)).toBe(Math.round(parsed.height * 2));
+
+  const md = (await save(view, 'export-md')).bytes.toString('utf8');
+  for (const title of titles) expect(md).toContain(title);
+  await stranger.close();
+});

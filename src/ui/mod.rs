@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod charts;
 pub mod editor;
+pub mod export;
 pub mod home;
 pub mod layout;
 pub mod share;

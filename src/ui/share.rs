@@ -38,6 +38,15 @@ const EVERYWHERE: Rect = Rect {
 
 #[component]
 fn SharedCanvas(view: SharedView) -> impl IntoView {
+    let source = StoredValue::new(crate::ui::export::ExportSource {
+        name: view.name.clone(),
+        description: view.description.clone(),
+        phase: view.discovery_phase,
+        orientation: view.canvas_state.orientation,
+        nodes: view.nodes.clone(),
+        connections: view.connections.clone(),
+    });
+    let export_source = Callback::new(move |_: ()| source.get_value());
     let drawing = draw(&view.nodes, &view.connections, view.canvas_state.orientation);
     // The whole tree, in outline order: a shared page is read start to end, also by
     // crawlers of link previews and screen readers.
@@ -125,6 +134,7 @@ fn SharedCanvas(view: SharedView) -> impl IntoView {
                     <span class="zoom-level">{move || format!("{:.0}%", state.get().zoom * 100.0)}</span>
                     <button type="button" class="secondary" aria-label="Zoom in" on:click=move |_| zoom_by(1.25)>"+"</button>
                     <button type="button" class="secondary" on:click=move |_| fit()>"Fit"</button>
+                    <crate::ui::export::ExportMenu source=export_source />
                 </div>
             </header>
             {view.description.clone().map(|d| view! { <p class="shared-description">{d}</p> })}

@@ -298,6 +298,17 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
     };
     let help_open = RwSignal::new(false);
     let share_open = RwSignal::new(false);
+    let export_source = Callback::new(move |_: ()| {
+        let meta = ed.meta.get_untracked();
+        crate::ui::export::ExportSource {
+            name: meta.name,
+            description: meta.description,
+            phase: meta.discovery_phase,
+            orientation: ed.view.get_untracked().orientation,
+            nodes: ed.nodes.get_untracked(),
+            connections: ed.links.get_untracked(),
+        }
+    });
 
     // --- Keys ------------------------------------------------------------------------------
     let select_step = move |key: &str| -> bool {
@@ -790,6 +801,7 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
                 <button type="button" class="secondary" data-testid="open-search" title="Search (Ctrl+F)" aria-label="Search"
                     on:click=move |_| open_search()>"Search"</button>
                 <button type="button" class="secondary" data-testid="open-share" on:click=move |_| share_open.set(true)>"Share"</button>
+                <crate::ui::export::ExportMenu source=export_source />
             </div>
             <div class="canvas-tools" role="toolbar" aria-label="View">
                 <button type="button" class="secondary" title="Zoom out (-)" aria-label="Zoom out" on:click=move |_| zoom_by(1.0 / ZOOM_STEP)>"−"</button>

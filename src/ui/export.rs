@@ -1,0 +1,389 @@
+//! Export of what the canvas shows: a self-contained SVG (drawn from the shared layout, so it
+//! matches the canvas), a PNG rendered from that SVG in the browser, the JSON tree document and
+//! the Markdown outline. The documents are made in the browser from the tree it holds, so the
+//! share page exports without an account.
+
+use leptos::prelude::*;
+
+use crate::model::document::{to_markdown, TreeDocument};
+use crate::model::{CanvasState, Connection, DiscoveryPhase, NodeType, Orientation, TreeDetail, TreeNode};
+use crate::ui::editor::draw::{draw, visible_edges, visible_nodes};
+
+/// Everything an export needs, taken when the button is pressed.
+#[derive(Clone)]
+pub struct ExportSource {
+    pub name: String,
+    pub description: Option<String>,
+    pub phase: DiscoveryPhase,
+    pub orientation: Orientation,
+    pub nodes: Vec<TreeNode>,
+    pub connections: Vec<Connection>,
+}
+
+impl ExportSource {
+    fn detail(&self) -> TreeDetail {
+        TreeDetail {
+            id: 0,
+            name: self.name.clone(),
+            description: self.description.clone(),
+            discovery_phase: self.phase,
+            is_template: false,
+            canvas_state: CanvasState {
+                orientation: self.orientation,
+                ..CanvasState::default()
+            },
+            version: 0,
+            updated_at: String::new(),
+            nodes: self.nodes.clone(),
+            connections: self.connections.clone(),
+        }
+    }
+
+    pub fn json(&self) -> String {
+        serde_json::to_string_pretty(&TreeDocument::from_detail(&self.detail())).unwrap_or_default()
+    }
+
+    pub fn markdown(&self) -> String {
+        to_markdown(&self.detail())
+    }
+
+    /// A file name from the tree's name: letters, digits and dashes.
+    pub fn file_name(&self, extension: &str) -> String {
+        let mut stem: String = self
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        while stem.contains("--") {
+            stem = stem.replace("--", "-");
+        }
+        let stem = stem.trim_matches('-');
+        format!("{}.{extension}", if stem.is_empty() { "impact-tree" } else { stem })
+    }
+}
+
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if c.is_control() && c != '\n' && c != '\t' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn colour(t: NodeType) -> &'static str {
+    match t {
+        NodeType::Objective => "#5b3cc4",
+        NodeType::Outcome => "#1f6fd1",
+        NodeType::Opportunity => "#0f8a7e",
+        NodeType::Solution => "#b35c00",
+        NodeType::Assumption => "#b42318",
+        NodeType::Metric => "#2f7d32",
+        NodeType::Research => "#6b6f7b",
+    }
+}
+
+/// Up to two lines of about `width` characters, the second ending in "…" when cut.
+fn title_lines(title: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in title.split_whitespace() {
+        let line = lines.last_mut().expect("one line");
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            if lines.len() == 2 {
+                let last = lines.last_mut().expect("two lines");
+                last.push('…');
+                return lines;
+            }
+            lines.push(word.to_string());
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
+}
+
+/// The whole tree as a standalone SVG document (expanded as on the canvas: collapsed subtrees
+/// stay folded), every title in it as text.
+pub fn svg(source: &ExportSource) -> (String, f64, f64) {
+    const PAD: f64 = 24.0;
+    let d = draw(&source.nodes, &source.connections, source.orientation);
+    let everywhere = crate::model::layout::Rect {
+        x: f64::MIN / 4.0,
+        y: f64::MIN / 4.0,
+        w: f64::MAX / 2.0,
+        h: f64::MAX / 2.0,
+    };
+    let items = visible_nodes(&source.nodes, &d, &everywhere);
+    let (paths, links) = visible_edges(&d, &everywhere);
+    let (w, h) = (d.layout.bounds.w + 2.0 * PAD, d.layout.bounds.h + 2.0 * PAD);
+    let mut out = String::with_capacity(512 + items.len() * 600);
+    out.push_str(&format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w:.0}\" height=\"{h:.0}\" viewBox=\"0 0 {w:.0} {h:.0}\" \
+         font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif\">\n<title>{}</title>\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n<g transform=\"translate({PAD} {PAD})\">\n",
+        xml(&source.name)
+    ));
+    out.push_str("<g fill=\"none\" stroke=\"#9aa5b5\" stroke-width=\"1.5\">\n");
+    for p in paths {
+        out.push_str(&format!("<path d=\"{p}\"/>\n"));
+    }
+    out.push_str("</g>\n<g stroke=\"#c0567a\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\">\n");
+    for (x1, y1, x2, y2) in links {
+        out.push_str(&format!(
+            "<line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\"/>\n"
+        ));
+    }
+    out.push_str("</g>\n");
+    for item in items {
+        let r = item.rect;
+        let c = colour(item.node_type);
+        out.push_str(&format!(
+            "<g transform=\"translate({:.1} {:.1})\"><rect width=\"{:.1}\" height=\"{:.1}\" rx=\"8\" fill=\"#ffffff\" stroke=\"#dde2ea\"/>\
+             <rect width=\"5\" height=\"{:.1}\" fill=\"{c}\"/>\
+             <text x=\"14\" y=\"17\" font-size=\"10\" font-weight=\"700\" fill=\"{c}\" letter-spacing=\"0.5\">{}</text>\
+             <text x=\"14\" y=\"35\" font-size=\"13\" font-weight=\"600\" fill=\"#1c2430\">",
+            r.x,
+            r.y,
+            r.w,
+            r.h,
+            r.h,
+            xml(&item.node_type.label().to_uppercase())
+        ));
+        let width = ((r.w - 24.0) / 7.2).max(8.0) as usize;
+        for (i, line) in title_lines(&item.title, width).iter().enumerate() {
+            out.push_str(&format!(
+                "<tspan x=\"14\" dy=\"{}\">{}</tspan>",
+                if i == 0 { 0 } else { 16 },
+                xml(line)
+            ));
+        }
+        out.push_str("</text>");
+        if !item.badges.is_empty() {
+            out.push_str(&format!(
+                "<text x=\"14\" y=\"{:.1}\" font-size=\"10\" fill=\"#566173\">{}</text>",
+                r.h - 10.0,
+                xml(&item.badges.join(" · "))
+            ));
+        }
+        out.push_str("</g>\n");
+    }
+    out.push_str("</g>\n</svg>\n");
+    (out, w, h)
+}
+
+/// The PNG scale that keeps the image within what browsers can draw (16,384 px a side, about
+/// 250 million pixels).
+pub fn png_scale(w: f64, h: f64, wanted: f64) -> f64 {
+    let side = 16_000.0 / w.max(h).max(1.0);
+    let area = (240_000_000.0 / (w.max(1.0) * h.max(1.0))).sqrt();
+    wanted.min(side).min(area).max(0.01)
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use wasm_bindgen::{JsCast, JsValue};
+
+    fn blob_url(content: &str, mime: &str) -> Result<String, JsValue> {
+        let parts = js_sys::Array::of1(&JsValue::from_str(content));
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type(mime);
+        let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
+        web_sys::Url::create_object_url_with_blob(&blob)
+    }
+
+    fn click_download(url: &str, file_name: &str) -> Result<(), JsValue> {
+        let document = leptos::prelude::document();
+        let a: web_sys::HtmlAnchorElement = document.create_element("a")?.unchecked_into();
+        a.set_href(url);
+        a.set_download(file_name);
+        a.style().set_property("display", "none")?;
+        document.body().ok_or("no body")?.append_child(&a)?;
+        a.click();
+        a.remove();
+        Ok(())
+    }
+
+    pub fn download_text(content: &str, mime: &str, file_name: &str) -> Result<(), JsValue> {
+        let url = blob_url(content, mime)?;
+        click_download(&url, file_name)?;
+        // The download has its own copy once started.
+        let revoke = url.clone();
+        leptos::prelude::set_timeout(
+            move || {
+                let _ = web_sys::Url::revoke_object_url(&revoke);
+            },
+            std::time::Duration::from_secs(10),
+        );
+        Ok(())
+    }
+
+    /// Draws the SVG onto a canvas at `scale` and downloads it as PNG.
+    pub async fn download_png(svg: &str, w: f64, h: f64, scale: f64, file_name: &str) -> Result<(), JsValue> {
+        let url = blob_url(svg, "image/svg+xml")?;
+        let img = web_sys::HtmlImageElement::new()?;
+        img.set_src(&url);
+        wasm_bindgen_futures::JsFuture::from(img.decode()).await?;
+        let document = leptos::prelude::document();
+        let canvas: web_sys::HtmlCanvasElement = document.create_element("canvas")?.unchecked_into();
+        canvas.set_width((w * scale).round() as u32);
+        canvas.set_height((h * scale).round() as u32);
+        let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d")?.ok_or("no 2d context")?.unchecked_into();
+        ctx.scale(scale, scale)?;
+        ctx.draw_image_with_html_image_element(&img, 0.0, 0.0)?;
+        web_sys::Url::revoke_object_url(&url)?;
+        let data = canvas.to_data_url_with_type("image/png")?;
+        click_download(&data, file_name)
+    }
+}
+
+/// Export buttons for the tree `source` gives.
+#[component]
+pub fn ExportMenu(source: Callback<(), ExportSource>) -> impl IntoView {
+    let scale = RwSignal::new(2.0f64);
+    let error = RwSignal::new(None::<String>);
+    let export = move |kind: &'static str| {
+        let src = source.run(());
+        let _ = (&src, kind, error);
+        #[cfg(feature = "hydrate")]
+        {
+            let result = match kind {
+                "svg" => browser::download_text(&svg(&src).0, "image/svg+xml", &src.file_name("svg")),
+                "json" => browser::download_text(&src.json(), "application/json", &src.file_name("json")),
+                "md" => browser::download_text(&src.markdown(), "text/markdown", &src.file_name("md")),
+                _ => {
+                    let (doc, w, h) = svg(&src);
+                    let s = png_scale(w, h, scale.get_untracked());
+                    let name = src.file_name("png");
+                    leptos::task::spawn_local(async move {
+                        if let Err(err) = browser::download_png(&doc, w, h, s, &name).await {
+                            error.try_set(Some(format!("The PNG could not be made: {err:?}")));
+                        }
+                    });
+                    Ok(())
+                }
+            };
+            if let Err(err) = result {
+                error.set(Some(format!("The export failed: {err:?}")));
+            }
+        }
+    };
+    view! {
+        <details class="export-menu" data-testid="export-menu">
+            <summary>"Export"</summary>
+            <div class="export-options">
+                <button type="button" class="secondary" data-testid="export-svg" on:click=move |_| export("svg")>"SVG"</button>
+                <span class="png-export">
+                    <button type="button" class="secondary" data-testid="export-png" on:click=move |_| export("png")>"PNG"</button>
+                    <select aria-label="PNG scale" data-testid="png-scale"
+                        on:change=move |ev| if let Ok(s) = event_target_value(&ev).parse() { scale.set(s) }>
+                        <option value="1">"1×"</option>
+                        <option value="2" selected>"2×"</option>
+                        <option value="3">"3×"</option>
+                    </select>
+                </span>
+                <button type="button" class="secondary" data-testid="export-json" on:click=move |_| export("json")>"JSON"</button>
+                <button type="button" class="secondary" data-testid="export-md" on:click=move |_| export("md")>"Markdown"</button>
+            </div>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+        </details>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Position;
+
+    fn node(id: &str, parent: Option<&str>, t: NodeType, title: &str, order: i32) -> TreeNode {
+        TreeNode {
+            id: id.into(),
+            parent_id: parent.map(str::to_string),
+            node_type: t,
+            title: title.into(),
+            description: None,
+            position: Position::default(),
+            is_collapsed: false,
+            template_data: serde_json::json!({}),
+            sort_order: order,
+            version: 1,
+        }
+    }
+
+    fn source() -> ExportSource {
+        ExportSource {
+            name: "Q3 <bets> & \"more\"".into(),
+            description: None,
+            phase: DiscoveryPhase::Discovery,
+            orientation: Orientation::Vertical,
+            nodes: vec![
+                node("o", None, NodeType::Objective, "Grow <script>alert(1)</script>", 0),
+                node("a", Some("o"), NodeType::Outcome, "Weekly actives & friends", 0),
+                node(
+                    "b",
+                    Some("o"),
+                    NodeType::Outcome,
+                    "A very long title that goes on and on well past two lines of the box it sits in, surely",
+                    1,
+                ),
+            ],
+            connections: vec![Connection {
+                id: "l".into(),
+                from_node_id: "a".into(),
+                to_node_id: "b".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn the_svg_has_every_title_escaped_and_balanced_markup() {
+        let (doc, w, h) = svg(&source());
+        assert!(w > 0.0 && h > 0.0);
+        assert!(doc.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+        assert!(doc.contains("<title>Q3 &lt;bets&gt; &amp; &quot;more&quot;</title>"));
+        assert!(doc.contains("Grow &lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(!doc.contains("<script>"));
+        assert!(doc.contains("Weekly actives &amp; friends"));
+        assert!(doc.contains("…"), "long titles are cut");
+        assert_eq!(doc.matches("<g").count(), doc.matches("</g>").count());
+        assert_eq!(doc.matches("<text").count(), doc.matches("</text>").count());
+        assert_eq!(doc.matches("<path").count(), 2);
+        assert_eq!(doc.matches("<line").count(), 1);
+    }
+
+    #[test]
+    fn documents_and_file_names() {
+        let src = source();
+        let doc: TreeDocument = serde_json::from_str(&src.json()).unwrap();
+        assert_eq!(doc.nodes.len(), 3);
+        assert_eq!(doc.nodes[0].id, "o");
+        let md = src.markdown();
+        for title in ["Weekly actives & friends", "Grow"] {
+            assert!(md.contains(title.split(' ').next().unwrap()), "{md}");
+        }
+        assert_eq!(src.file_name("svg"), "q3-bets-more.svg");
+    }
+
+    #[test]
+    fn png_scale_stays_within_browser_limits() {
+        assert_eq!(png_scale(1000.0, 800.0, 2.0), 2.0);
+        assert!(png_scale(100_000.0, 3_000.0, 2.0) * 100_000.0 <= 16_000.0 + 1e-6);
+        let s = png_scale(15_000.0, 15_000.0, 3.0);
+        assert!(15_000.0 * s * 15_000.0 * s <= 240_000_001.0);
+    }
+}
