@@ -33,6 +33,18 @@ test('share a tree: the link works logged out and without JavaScript, and stops 
   await expect(view.locator('body')).toHaveAttribute('data-hydrated', 'true');
   await expect(view.getByText('Sharer')).toHaveCount(0);
 
+  // Collapse and search work there too, without writing anything.
+  const outcome = view.getByTestId('tree-node').filter({ hasText: 'A customer outcome that moves it' });
+  await outcome.getByTestId('toggle-collapse').click();
+  await expect(view.getByTestId('tree-node')).toHaveCount(5);
+  await expect(outcome).toContainText('+3 hidden');
+  await view.getByTestId('search-input').fill('must be true');
+  await expect(view.getByTestId('search-count')).toHaveText('1 found');
+  await expect(view.getByTestId('tree-node')).toHaveCount(8);
+  await expect(view.locator('.node.match')).toContainText('What must be true');
+  await view.reload();
+  await expect(view.getByTestId('tree-node')).toHaveCount(8);
+
   // And with JavaScript off: drawn by the server.
   const plain = await browser.newContext({ javaScriptEnabled: false });
   const plainPage = await plain.newPage();

@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::model::layout::Rect;
 use crate::model::share::{CreatedShareLink, SharedView};
 use crate::model::{CanvasState, Orientation};
-use crate::ui::editor::draw::{draw, type_class, visible_edges, visible_nodes};
+use crate::ui::editor::draw::{draw, type_class, visible_edges, visible_nodes, NodeItem, Shared};
 
 #[component]
 pub fn SharePage() -> impl IntoView {
@@ -47,12 +47,54 @@ fn SharedCanvas(view: SharedView) -> impl IntoView {
         connections: view.connections.clone(),
     });
     let export_source = Callback::new(move |_: ()| source.get_value());
-    let drawing = draw(&view.nodes, &view.connections, view.canvas_state.orientation);
-    // The whole tree, in outline order: a shared page is read start to end, also by
-    // crawlers of link previews and screen readers.
-    let items = visible_nodes(&view.nodes, &drawing, &EVERYWHERE);
-    let (paths, links) = visible_edges(&drawing, &EVERYWHERE);
-    let bounds = drawing.layout.bounds;
+    // Collapse and search work on a local copy: nothing is ever written from this page.
+    let orientation_now = view.canvas_state.orientation;
+    let nodes_now = RwSignal::new(view.nodes.clone());
+    let connections = StoredValue::new(view.connections.clone());
+    let drawing = Memo::new(move |_| {
+        nodes_now.with(|n| connections.with_value(|c| Shared(std::sync::Arc::new(draw(n, c, orientation_now)))))
+    });
+    let query = RwSignal::new(String::new());
+    let matches = Memo::new(move |_| {
+        let q = query.get();
+        let d = drawing.get();
+        nodes_now.with(|nodes| {
+            crate::model::editor::search(&d.index, nodes, &q)
+                .into_iter()
+                .map(|i| nodes[i].id.clone())
+                .collect::<std::collections::HashSet<_>>()
+        })
+    });
+    // Searching opens the collapsed nodes that hide a match.
+    Effect::new(move |_| {
+        let found = matches.get();
+        if found.is_empty() {
+            return;
+        }
+        let d = drawing.get_untracked();
+        let closed: Vec<usize> = nodes_now.with_untracked(|nodes| {
+            found
+                .iter()
+                .filter_map(|id| d.index.get(id))
+                .flat_map(|i| crate::model::editor::collapsed_ancestors(&d.index, nodes, i))
+                .collect()
+        });
+        if !closed.is_empty() {
+            nodes_now.update(|nodes| {
+                for i in closed {
+                    nodes[i].is_collapsed = false;
+                }
+            });
+        }
+    });
+    let toggle = move |id: String| {
+        nodes_now.update(|nodes| {
+            if let Some(n) = nodes.iter_mut().find(|n| n.id == id) {
+                n.is_collapsed = !n.is_collapsed;
+            }
+        })
+    };
+    let bounds = Memo::new(move |_| drawing.with(|d| d.layout.bounds));
     let state = RwSignal::new(view.canvas_state);
     let canvas_ref = NodeRef::<leptos::html::Div>::new();
     let drag = StoredValue::new(None::<(f64, f64, CanvasState)>);
@@ -60,7 +102,6 @@ fn SharedCanvas(view: SharedView) -> impl IntoView {
         .description
         .clone()
         .unwrap_or_else(|| format!("An impact tree of {} nodes", view.nodes.len()));
-    let (w, h) = (bounds.w.max(1.0), bounds.h.max(1.0));
     let zoom_by = move |factor: f64| {
         let (vw, vh) = canvas_ref
             .get_untracked()
@@ -73,39 +114,74 @@ fn SharedCanvas(view: SharedView) -> impl IntoView {
             .get_untracked()
             .map(|el| (el.client_width() as f64, el.client_height() as f64))
             .unwrap_or((800.0, 600.0));
-        state.update(|s| *s = s.fit((w, h), view, 24.0));
+        let b = bounds.get_untracked();
+        state.update(|s| *s = s.fit((b.w.max(1.0), b.h.max(1.0)), view, 24.0));
     };
-    let nodes =
-        items
-            .into_iter()
-            .map(|item| {
-                let r = item.rect;
-                let style = format!(
-                    "left:{:.1}px;top:{:.1}px;width:{:.1}px;height:{:.1}px",
-                    r.x, r.y, r.w, r.h
-                );
-                view! {
-                <div class=type_class(item.node_type) style=style role="treeitem" data-testid="tree-node"
-                    aria-expanded=item.has_children.then_some(if item.collapsed { "false" } else { "true" })>
-                    <span class="node-type">{item.node_type.label()}</span>
-                    <span class="node-title">{item.title}</span>
-                    {(!item.badges.is_empty()).then(|| view! {
-                        <span class="node-badges">
-                            {item.badges.into_iter().map(|b| view! { <span class="badge">{b}</span> }).collect_view()}
-                        </span>
-                    })}
-                </div>
+    // The whole tree, in outline order: a shared page is read start to end, also by
+    // crawlers of link previews and screen readers.
+    let items = Memo::new(move |_| {
+        let d = drawing.get();
+        nodes_now.with(|n| visible_nodes(n, &d, &EVERYWHERE))
+    });
+    let node_view = move |item: NodeItem| {
+        let r = item.rect;
+        let style = format!(
+            "left:{:.1}px;top:{:.1}px;width:{:.1}px;height:{:.1}px",
+            r.x, r.y, r.w, r.h
+        );
+        let id = item.id.clone();
+        let class = move || {
+            let mut class = String::from(type_class(item.node_type));
+            if matches.with(|m| m.contains(&id)) {
+                class.push_str(" match");
             }
-            .add_any_attr(leptos::attr::custom::custom_attribute("aria-level", item.level.to_string()))
-            })
-            .collect_view();
-    let edges = view! {
-        <svg class="edges" width=format!("{w:.0}") height=format!("{h:.0}") viewBox=format!("0 0 {w:.0} {h:.0}") aria-hidden="true">
-            {paths.into_iter().map(|path| view! { <path class="edge" d=path /> }).collect_view()}
-            {links.into_iter().map(|(x1, y1, x2, y2)| view! {
-                <line class="cross-link" x1=format!("{x1:.1}") y1=format!("{y1:.1}") x2=format!("{x2:.1}") y2=format!("{y2:.1}") />
-            }).collect_view()}
-        </svg>
+            class
+        };
+        let toggle_id = item.id.clone();
+        let collapsed = item.collapsed;
+        view! {
+            <div class=class style=style role="treeitem" data-testid="tree-node"
+                aria-expanded=item.has_children.then_some(if item.collapsed { "false" } else { "true" })>
+                <span class="node-type">{item.node_type.label()}</span>
+                <span class="node-title">{item.title.clone()}</span>
+                {(!item.badges.is_empty()).then(|| view! {
+                    <span class="node-badges">
+                        {item.badges.into_iter().map(|b| view! { <span class="badge">{b}</span> }).collect_view()}
+                    </span>
+                })}
+                {item.has_children.then(|| view! {
+                    <button type="button" class="node-toggle" data-testid="toggle-collapse"
+                        aria-label=if collapsed { "Expand" } else { "Collapse" }
+                        on:pointerdown=|ev| ev.stop_propagation()
+                        on:click=move |_| toggle(toggle_id.clone())>
+                        {if collapsed { "+" } else { "−" }}
+                    </button>
+                })}
+            </div>
+        }
+        .add_any_attr(leptos::attr::custom::custom_attribute(
+            "aria-level",
+            item.level.to_string(),
+        ))
+        .into_any()
+    };
+    let edges = move || {
+        let d = drawing.get();
+        let (paths, links) = visible_edges(&d, &EVERYWHERE);
+        let b = d.layout.bounds;
+        let (w, h) = (b.w.max(1.0), b.h.max(1.0));
+        view! {
+            <svg class="edges" width=format!("{w:.0}") height=format!("{h:.0}") viewBox=format!("0 0 {w:.0} {h:.0}") aria-hidden="true">
+                {paths.into_iter().map(|path| view! { <path class="edge" d=path /> }).collect_view()}
+                {links.into_iter().map(|(x1, y1, x2, y2)| view! {
+                    <line class="cross-link" x1=format!("{x1:.1}") y1=format!("{y1:.1}") x2=format!("{x2:.1}") y2=format!("{y2:.1}") />
+                }).collect_view()}
+            </svg>
+        }
+    };
+    let count = move || {
+        let q = query.with(|q| q.trim().is_empty());
+        (!q).then(|| format!("{} found", matches.with(|m| m.len())))
     };
     let transform = move || {
         let s = state.get();
@@ -118,14 +194,18 @@ fn SharedCanvas(view: SharedView) -> impl IntoView {
         Orientation::Vertical => "vertical",
         Orientation::Horizontal => "horizontal",
     };
-    view! {
+    // Parts are type-erased: one nested view type this large overflows the stack when
+    // rendered on the server in unoptimised builds.
+    let meta = view! {
         <Title text=view.name.clone() />
         <Meta name="description" content=summary.clone() />
         <Meta property="og:title" content=view.name.clone() />
         <Meta property="og:description" content=summary.clone() />
         <Meta property="og:type" content="website" />
         <Meta name="robots" content="noindex, nofollow" />
-        <section class="tree-page shared">
+    }
+    .into_any();
+    let header = view! {
             <header class="tree-header">
                 <h1 data-testid="tree-name">{view.name.clone()}</h1>
                 <span class="muted">{format!("{} · {} nodes · read-only", view.discovery_phase.as_str(), view.nodes.len())}</span>
@@ -138,6 +218,14 @@ fn SharedCanvas(view: SharedView) -> impl IntoView {
                 </div>
             </header>
             {view.description.clone().map(|d| view! { <p class="shared-description">{d}</p> })}
+            <div class="search-bar" role="search">
+                <input type="search" aria-label="Search nodes" placeholder="Search this tree" data-testid="search-input"
+                    prop:value=query on:input=move |ev| query.set(event_target_value(&ev)) />
+                <span class="muted" data-testid="search-count" aria-live="polite">{count}</span>
+            </div>
+    }
+    .into_any();
+    let canvas = view! {
             <div class="canvas" node_ref=canvas_ref data-orientation=orientation data-testid="canvas"
                 on:wheel=move |ev: leptos::ev::WheelEvent| {
                     ev.prevent_default();
@@ -164,9 +252,18 @@ fn SharedCanvas(view: SharedView) -> impl IntoView {
                 on:pointercancel=move |_| drag.set_value(None)>
                 <div class="canvas-content" style=transform>
                     {edges}
-                    <div class="nodes" role="tree" aria-label=view.name.clone()>{nodes}</div>
+                    <div class="nodes" role="tree" aria-label=view.name.clone()>
+                        <For each=move || items.get() key=|item| item.key() children=node_view />
+                    </div>
                 </div>
             </div>
+    }
+    .into_any();
+    view! {
+        {meta}
+        <section class="tree-page shared">
+            {header}
+            {canvas}
         </section>
     }
 }
