@@ -50,6 +50,7 @@ const MATRIX: &[(&str, Access)] = &[
     ("/api/export_markdown", Access::ById),
     ("/api/import_tree", Access::OwnData),
     ("/api/import_markdown", Access::OwnData),
+    ("/api/import_document", Access::OwnData),
     ("/api/analytics", Access::OwnData),
     ("/api/bulk_update_nodes", Access::ById),
     ("/api/tree_outline", Access::ById),
@@ -92,6 +93,10 @@ fn own_data_calls() -> Vec<(&'static str, Call)> {
         ("/api/list_trees", Call::Form(vec![])),
         ("/api/create_tree", Call::Form(vec![("name", "Mine".into())])),
         ("/api/my_activity", Call::Form(vec![])),
+        (
+            "/api/import_document",
+            Call::Form(vec![("text", "# Mine\n- **Objective:** A".into())]),
+        ),
         ("/api/analytics", Call::Form(vec![])),
         (
             "/api/import_tree",

@@ -207,3 +207,41 @@ async fn markdown_outlines_round_trip(pool: PgPool) {
     assert_eq!(broken.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(broken.json()["problems"][0]["path"], "nodes[1].type");
 }
+
+#[sqlx::test]
+async fn the_dashboard_import_takes_json_or_markdown_and_names_each_problem(pool: PgPool) {
+    let app = common::app(pool.clone());
+    let (mut pm, _) = common::signed_up(&app, "import-either@example.com").await;
+    let json_doc = serde_json::json!({
+        "name": "From JSON",
+        "nodes": [
+            { "id": "r", "type": "objective", "title": "Root" },
+            { "id": "c", "type": "outcome", "title": "Child", "parentId": "r" }
+        ]
+    })
+    .to_string();
+    let answer = pm.call("import_document", &[("text", &json_doc)]).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.json()["name"], "From JSON");
+    let markdown = "# From Markdown\n- **Objective:** Root\n  - **Outcome:** Child\n";
+    let answer = pm.call("import_document", &[("text", markdown)]).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.json()["name"], "From Markdown");
+
+    // Broken JSON says where; a bad type says which node; nothing is written.
+    let broken = pm
+        .call("import_document", &[("text", "{\"name\": \"x\",\n \"nodes\": [}")])
+        .await;
+    assert_eq!(broken.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", broken.body);
+    assert_eq!(broken.json()["problems"][0]["path"], "line 2");
+    let bad_type =
+        serde_json::json!({ "name": "x", "nodes": [{ "id": "r", "type": "wish", "title": "R" }] }).to_string();
+    let refused = pm.call("import_document", &[("text", &bad_type)]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert_eq!(refused.json()["problems"][0]["path"], "nodes[0].type");
+    let trees: i64 = sqlx::query_scalar("SELECT count(*) FROM impact_trees")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(trees, 2);
+}

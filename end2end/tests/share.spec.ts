@@ -103,6 +103,21 @@ test('export SVG, PNG, JSON and Markdown; the JSON re-imports to the same tree',
   };
   expect(shape(again)).toEqual(shape(exported));
 
+  // The same file through the dashboard's import form.
+  const jsonFile = `${test.info().outputPath('export-me.json')}`;
+  await fs.writeFile(jsonFile, json.bytes);
+  await page.goto('/');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await page.getByText('Import a Markdown outline or a JSON tree document').click();
+  await page.getByTestId('import-file').setInputFiles(jsonFile);
+  await expect(page.getByLabel(/Outline/)).toHaveValue(/"nodes"/);
+  await page.getByRole('button', { name: 'Import' }).click();
+  await expect(page).toHaveURL(/\/trees\/\d+$/);
+  await expect(page.getByTestId('tree-name')).toHaveText('Export me');
+  await expect(page.locator('.muted', { hasText: '10 nodes' })).toBeVisible();
+  await page.goto(`/trees/${treeId}`);
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+
   // SVG, PNG and Markdown from the share page, logged out.
   await page.getByTestId('open-share').click();
   await page.getByTestId('create-share-link').click();

@@ -38,6 +38,27 @@ pub async fn import_markdown(text: String) -> Result<TreeMeta, AppError> {
     server::import(document, "markdown").await
 }
 
+/// A new tree from pasted or uploaded text: a JSON tree document (as exported) when it starts
+/// with `{`, else a Markdown outline. The dashboard's import form.
+#[server(prefix = "/api", endpoint = "import_document")]
+pub async fn import_document(text: String) -> Result<TreeMeta, AppError> {
+    crate::server::guard::require_user().await?;
+    let text = text.trim_start_matches('\u{feff}');
+    if text.trim_start().starts_with('{') {
+        let document = serde_json::from_str::<TreeDocument>(text).map_err(|err| AppError::InvalidDocument {
+            problems: vec![crate::model::document::Problem {
+                path: format!("line {}", err.line()),
+                message: format!("this is not a tree document: {err}"),
+            }],
+        })?;
+        server::import(document, "json").await
+    } else {
+        let document =
+            crate::model::document::from_markdown(text).map_err(|problems| AppError::InvalidDocument { problems })?;
+        server::import(document, "markdown").await
+    }
+}
+
 #[cfg(feature = "ssr")]
 mod server {
     use crate::error::AppError;

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::activity::{my_activity, my_analytics};
-use crate::api::documents::ImportMarkdown;
+use crate::api::documents::ImportDocument;
 use crate::api::trees::{list_my_trees, CreateTree, DeleteTree};
 use crate::model::DiscoveryPhase;
 use crate::ui::auth::{use_auth, RequireUser};
@@ -25,13 +25,14 @@ fn Dashboard() -> impl IntoView {
     let auth = use_auth();
     let create = ServerAction::<CreateTree>::new();
     let delete = ServerAction::<DeleteTree>::new();
-    let import = ServerAction::<ImportMarkdown>::new();
+    let import = ServerAction::<ImportDocument>::new();
     let changes = move || (create.version().get(), delete.version().get(), import.version().get());
     let trees = Resource::new(changes, |_| list_my_trees(None, None, None, None));
     let templates = Resource::new(changes, |_| list_my_trees(None, None, None, Some(true)));
     let stats = Resource::new(changes, |_| my_analytics());
     let recent = Resource::new(changes, |_| my_activity(None, Some(8)));
     let import_error = move || import.value().get().and_then(|r| r.err());
+    let import_text = NodeRef::<leptos::html::Textarea>::new();
     let create_error = move || create.value().get().and_then(|r| r.err()).map(|e| e.to_string());
     let name = move || {
         auth.user
@@ -95,10 +96,13 @@ fn Dashboard() -> impl IntoView {
                 })}
             </Transition>
             <details class="import">
-                <summary>"Import a Markdown outline"</summary>
+                <summary>"Import a Markdown outline or a JSON tree document"</summary>
                 <ActionForm action=import attr:class="form" attr:data-testid="import-form">
-                    <label for="import-text">"Outline: a `# Name` line, then `- **Type:** title` items, indented for children"</label>
-                    <textarea id="import-text" name="text" rows="8" required></textarea>
+                    <label for="import-text">"Outline: a `# Name` line, then `- **Type:** title` items, indented for children; or a JSON tree document as exported"</label>
+                    <textarea id="import-text" name="text" rows="8" required node_ref=import_text></textarea>
+                    <label for="import-file">"…or pick a file"</label>
+                    <input id="import-file" type="file" accept=".json,.md,.markdown,.txt,application/json,text/markdown,text/plain"
+                        data-testid="import-file" on:change=move |ev| load_file(ev, import_text) />
                     {move || import_error().map(|err| match err {
                         crate::error::AppError::InvalidDocument { problems } => view! {
                             <ul class="form-error" role="alert" data-testid="import-problems">
@@ -169,5 +173,30 @@ fn short_time(rfc3339: &str) -> String {
     match (rfc3339.get(..10), rfc3339.get(11..16)) {
         (Some(day), Some(time)) => format!("{day} {time} UTC"),
         _ => rfc3339.to_string(),
+    }
+}
+
+/// Puts the text of the picked file into the import form's text area (read in the browser).
+fn load_file(ev: leptos::ev::Event, into: NodeRef<leptos::html::Textarea>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
+            return;
+        };
+        let Some(file) = input.files().and_then(|files| files.get(0)) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                if let (Some(text), Some(area)) = (text.as_string(), into.get_untracked()) {
+                    area.set_value(&text);
+                }
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (ev, into);
     }
 }
