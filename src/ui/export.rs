@@ -87,12 +87,12 @@ fn xml(text: &str) -> String {
 fn colour(t: NodeType) -> &'static str {
     match t {
         NodeType::Objective => "#5b3cc4",
-        NodeType::Outcome => "#1f6fd1",
-        NodeType::Opportunity => "#0f8a7e",
-        NodeType::Solution => "#b35c00",
+        NodeType::Outcome => "#1a63bd",
+        NodeType::Opportunity => "#0b7268",
+        NodeType::Solution => "#9c5000",
         NodeType::Assumption => "#b42318",
-        NodeType::Metric => "#2f7d32",
-        NodeType::Research => "#6b6f7b",
+        NodeType::Metric => "#2a6e2d",
+        NodeType::Research => "#60646f",
     }
 }
 
