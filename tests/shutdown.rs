@@ -2,31 +2,15 @@
 //! process exits 0 and closes its pool.
 #![cfg(all(feature = "ssr", unix))]
 
+mod common;
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::process::{database_url, free_port, wait_until_answers};
 use sqlx::PgPool;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn database_url(pool: &PgPool) -> String {
-    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let db = pool
-        .connect_options()
-        .get_database()
-        .expect("test database name")
-        .to_string();
-    let (server, _) = base.rsplit_once('/').expect("a database URL");
-    format!("{server}/{db}")
-}
 
 fn start_server(pool: &PgPool, port: u16) -> Child {
     Command::new(env!("CARGO_BIN_EXE_impact-tree"))
@@ -43,25 +27,6 @@ fn start_server(pool: &PgPool, port: u16) -> Child {
         .expect("the server binary starts")
 }
 
-async fn wait_until_up(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)).await {
-            stream
-                .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                .await
-                .unwrap();
-            let mut answer = String::new();
-            let _ = stream.read_to_string(&mut answer).await;
-            if answer.starts_with("HTTP/1.1 200") {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server did not come up on port {port}");
-}
-
 fn signal(child: &Child, name: &str) {
     let status = Command::new("kill")
         .arg(format!("-{name}"))
@@ -74,7 +39,7 @@ fn signal(child: &Child, name: &str) {
 async fn in_flight_request_survives(signal_name: &str, pool: &PgPool) {
     let port = free_port();
     let mut child = start_server(pool, port);
-    wait_until_up(port).await;
+    wait_until_answers(port, "/healthz").await;
 
     // Start a server-function call whose body is still arriving when the signal comes.
     let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();

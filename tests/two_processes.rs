@@ -3,33 +3,17 @@
 //! and an edit through one is seen through the other.
 #![cfg(all(feature = "ssr", unix))]
 
+mod common;
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::process::{database_url, free_port, wait_until_answers};
 use sqlx::PgPool;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 const ORIGIN: &str = "http://trees.example.test";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn database_url(pool: &PgPool) -> String {
-    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let db = pool
-        .connect_options()
-        .get_database()
-        .expect("test database name")
-        .to_string();
-    let (server, _) = base.rsplit_once('/').expect("a database URL");
-    format!("{server}/{db}")
-}
 
 /// One process as it would run behind a load balancer: the same public origin for both.
 fn start(pool: &PgPool, port: u16) -> Child {
@@ -121,33 +105,14 @@ async fn http(port: u16, path: &str, content_type: &str, body: &str, cookie: Opt
     Reply { status, cookie, body }
 }
 
-async fn wait_until_up(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)).await {
-            stream
-                .write_all(b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                .await
-                .unwrap();
-            let mut answer = String::new();
-            let _ = stream.read_to_string(&mut answer).await;
-            if answer.starts_with("HTTP/1.1 200") {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server did not come up on port {port}");
-}
-
 #[sqlx::test(migrations = false)]
 async fn two_processes_share_migrations_sessions_and_edits(pool: PgPool) {
     // Both start at once on an empty database: each runs the migrations, one at a time.
     let (pa, pb) = (free_port(), free_port());
     let _a = Server(start(&pool, pa));
     let _b = Server(start(&pool, pb));
-    wait_until_up(pa).await;
-    wait_until_up(pb).await;
+    wait_until_answers(pa, "/readyz").await;
+    wait_until_answers(pb, "/readyz").await;
     let applied: Vec<(i64, i64, bool)> = sqlx::query_as(
         "SELECT version, count(*), bool_and(success) FROM _sqlx_migrations GROUP BY version ORDER BY version",
     )
