@@ -61,7 +61,11 @@ pub fn App() -> impl IntoView {
         <ContentSecurityPolicy />
         <Stylesheet id="leptos" href="/pkg/impact-tree.css" />
         <Title formatter=|title: String| {
-            if title.is_empty() { "Impact Tree".to_string() } else { format!("{title} · Impact Tree") }
+            let title = if title.is_empty() { "Impact Tree".to_string() } else { format!("{title} · Impact Tree") };
+            // leptos_meta writes the server's <title> into the page as is: a tree named
+            // "</title><script>" would become markup. The browser sets document.title, which
+            // is text already.
+            if cfg!(feature = "ssr") { crate::ui::export::xml(&title) } else { title }
         } />
         <Router>
             <Header />

@@ -143,6 +143,7 @@ mod server_side {
                 sqlx::Error::RowNotFound => AppError::NotFound,
                 sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
                     tracing::warn!(error = %err, "database unavailable");
+                    crate::server::outage::note();
                     AppError::Unavailable
                 }
                 sqlx::Error::Database(db) => {
@@ -157,6 +158,14 @@ mod server_side {
                             current: None,
                         };
                     }
+                    // The database went away or is not taking connections (restart,
+                    // terminated backend, ALLOW_CONNECTIONS off, too many clients): the
+                    // request may be retried once it is back.
+                    if db.code().as_deref().is_some_and(is_unavailable_code) {
+                        tracing::warn!(error = %err, "database unavailable");
+                        crate::server::outage::note();
+                        return AppError::Unavailable;
+                    }
                     if db.code().as_deref() == Some("57014") {
                         tracing::error!(error = %err, "statement timed out");
                         return AppError::Unavailable;
@@ -170,6 +179,13 @@ mod server_side {
                 }
             }
         }
+    }
+
+    /// SQLSTATEs of a database that is down or refusing connections: class 08 (connection
+    /// exception), 57P01-57P05 (shutdown, crash, starting up, ...), 53300 (too many
+    /// connections) and 55000 (database not accepting connections).
+    fn is_unavailable_code(code: &str) -> bool {
+        code.starts_with("08") || code.starts_with("57P") || code == "53300" || code == "55000"
     }
 
     /// Constraint names map to messages a person can act on; the list grows with the schema.

@@ -146,6 +146,30 @@ pub fn generate(seed: u64, nodes: usize, name_suffix: &str) -> DemoTree {
     }
 }
 
+impl DemoTree {
+    /// The nodes as a loaded tree holds them (ids `n0`, `n1`, ... in document order), for
+    /// code that works on loaded trees without a database: the layout benchmarks.
+    pub fn tree_nodes(&self) -> Vec<super::TreeNode> {
+        self.document
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| super::TreeNode {
+                id: format!("n{i}"),
+                parent_id: n.parent.map(|p| format!("n{p}")),
+                node_type: n.node_type,
+                title: n.title.clone(),
+                description: n.description.clone(),
+                position: n.position,
+                is_collapsed: false,
+                template_data: n.template_data.clone(),
+                sort_order: n.sort_order,
+                version: 1,
+            })
+            .collect()
+    }
+}
+
 struct Grower {
     rng: Rng,
     nodes: Vec<CheckedNode>,

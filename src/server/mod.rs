@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error_status;
 pub mod guard;
 pub mod health;
+pub mod outage;
 pub mod repo;
 pub mod request_context;
 pub mod router;

@@ -16,7 +16,7 @@ use tower_http::trace::TraceLayer;
 use super::auth::session::{auth_layer, enforce_lifetimes};
 use super::body_limit::{limit_body, BodyLimit};
 use super::csrf::{reject_cross_site, AllowedOrigins};
-use super::{error_status, health, security_headers, telemetry, AppState};
+use super::{error_status, health, outage, security_headers, telemetry, AppState};
 use crate::app::{shell, App};
 
 /// The whole HTTP application: pages, server functions, health checks, static files, and the
@@ -37,7 +37,8 @@ pub fn build(state: AppState) -> Router {
             config.sessions.clone(),
             enforce_lifetimes,
         ))
-        .layer(auth_layer(state.pool.clone(), &config));
+        .layer(auth_layer(state.pool.clone(), &config))
+        .layer(axum::middleware::from_fn(outage::answer_503));
 
     let site = Path::new(&*state.leptos_options.site_root).to_path_buf();
     // Bundle file names do not change between builds, so browsers revalidate them.

@@ -68,7 +68,9 @@ impl ExportSource {
     }
 }
 
-fn xml(text: &str) -> String {
+/// Text made safe for markup: element content (also RCDATA such as `<title>`) and quoted
+/// attribute values.
+pub(crate) fn xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -13,6 +13,7 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 use super::{AuthSession, Backend};
 use crate::server::config::{Config, SessionConfig};
+use crate::server::outage::NotingStore;
 
 /// When the user logged in (unix seconds): the start of the absolute lifetime.
 pub const LOGGED_IN_AT: &str = "impact_tree.logged_in_at";
@@ -36,9 +37,9 @@ pub fn store(pool: PgPool) -> PostgresStore {
     PostgresStore::new(pool)
 }
 
-pub fn auth_layer(pool: PgPool, config: &Config) -> AuthManagerLayer<Backend, PostgresStore> {
+pub fn auth_layer(pool: PgPool, config: &Config) -> AuthManagerLayer<Backend, NotingStore<PostgresStore>> {
     let idle = time::Duration::try_from(config.sessions.idle_timeout).unwrap_or(time::Duration::days(7));
-    let sessions = SessionManagerLayer::new(store(pool.clone()))
+    let sessions = SessionManagerLayer::new(NotingStore(store(pool.clone())))
         .with_name(cookie_name(config))
         .with_secure(config.cookies.secure)
         .with_http_only(true)

@@ -117,7 +117,7 @@ pub struct Drawing {
 
 pub fn draw(nodes: &[TreeNode], connections: &[Connection], orientation: Orientation) -> Drawing {
     let index = TreeIndex::new(nodes);
-    let placed = layout(nodes, orientation);
+    let placed = timed_layout(nodes, orientation);
     let mut levels = vec![1usize; nodes.len()];
     for (i, depth) in index.outline() {
         levels[i] = depth + 1;
@@ -133,6 +133,29 @@ pub fn draw(nodes: &[TreeNode], connections: &[Connection], orientation: Orienta
         levels,
         links,
     }
+}
+
+/// The shared layout. In the browser each run is also recorded as a User Timing measure named
+/// `layout` (`performance.getEntriesByName("layout")`), which the canvas benchmark reads
+/// (`end2end/bench/`); the server just calls it.
+#[cfg(feature = "hydrate")]
+fn timed_layout(nodes: &[TreeNode], orientation: Orientation) -> Layout {
+    const START: &str = "layout-start";
+    let performance = web_sys::window().and_then(|w| w.performance());
+    if let Some(p) = &performance {
+        let _ = p.mark(START);
+    }
+    let placed = layout(nodes, orientation);
+    if let Some(p) = &performance {
+        let _ = p.measure_with_start_mark("layout", START);
+        p.clear_marks_with_mark_name(START);
+    }
+    placed
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn timed_layout(nodes: &[TreeNode], orientation: Orientation) -> Layout {
+    layout(nodes, orientation)
 }
 
 /// Layout coordinates shown by a viewport of `view` pixels at this pan and zoom.
