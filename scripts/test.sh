@@ -32,7 +32,7 @@ clippy_ssr() { cargo clippy --features ssr --all-targets -- -D warnings; }
 clippy_hydrate() { cargo clippy --features hydrate --target wasm32-unknown-unknown --lib -- -D warnings; }
 sqlx_check() { DATABASE_URL="$SQLX_CHECK_URL" cargo sqlx prepare --check -- --all-targets --features ssr; }
 cargo_tests() { cargo test --features ssr; }
-release_build() { cargo leptos build --release; }
+release_build() { cargo leptos build --release --precompress; }
 
 end2end() {
   local e2e_db="${PG_DB}_e2e"
@@ -49,6 +49,6 @@ phase "clippy (ssr)" clippy_ssr
 phase "clippy (hydrate, wasm32)" clippy_hydrate
 phase "sqlx offline data is current" sqlx_check
 phase "unit and integration tests" cargo_tests
-phase "release build (cargo leptos build --release)" release_build
+phase "release build (cargo leptos build --release --precompress)" release_build
 phase "Playwright end-to-end tests (Chromium)" end2end
 finish

@@ -131,3 +131,150 @@ async fn a_share_link_shows_the_tree_read_only_until_revoked(pool: PgPool) {
         ["share_link_created", "share_link_created", "share_link_revoked"]
     );
 }
+
+/// The nonce the page's CSP allows and the nonces its scripts carry.
+fn nonces(answer: &common::Answer) -> (String, Vec<String>) {
+    let csp = answer.headers["content-security-policy"].to_str().unwrap().to_string();
+    let allowed = csp
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap()
+        .to_string();
+    let carried = answer
+        .body
+        .split("nonce=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_string())
+        .collect();
+    (allowed, carried)
+}
+
+#[sqlx::test]
+async fn a_cached_share_page_shows_every_edit_on_the_next_request(pool: PgPool) {
+    let app = app(pool.clone());
+    let (mut owner, _) = signed_up(&app, "cache-owner@example.com").await;
+    let created = owner.call("create_tree", &[("name", "Cached bets")]).await.json();
+    let tree = created["id"].as_i64().unwrap();
+    let t = tree.to_string();
+    let add = |parent: Option<String>, kind: &str, title: &str| json!({ "tree_id": tree, "parent_id": parent, "node": { "node_type": kind, "title": title } });
+    let root = owner
+        .call_json("add_node", add(None, "objective", "Grow retention"))
+        .await
+        .json();
+    let root_id = root["id"].as_str().unwrap().to_string();
+    let token = owner.call("create_share_link", &[("tree_id", &t)]).await.json()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/s/{token}");
+    let mut visitor = Client::new(app.clone());
+
+    let first = visitor.get(&path).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert_eq!(first.headers["x-share-cache"], "miss");
+    let again = visitor.get(&path).await;
+    assert_eq!(again.headers["x-share-cache"], "hit");
+    assert_eq!(again.body, first.body);
+    // Private-page headers and a policy that lets the page's own scripts run, also on a hit.
+    assert_eq!(again.headers["cache-control"], "no-store");
+    assert_eq!(again.headers["referrer-policy"], "no-referrer");
+    let (allowed, carried) = nonces(&again);
+    assert!(
+        !carried.is_empty() && carried.iter().all(|n| *n == allowed),
+        "{allowed} {carried:?}"
+    );
+
+    // Each kind of change is on the next request: node edit, new node, link, tree details,
+    // and the saved orientation.
+    let edited = owner
+        .call_json(
+            "update_node",
+            json!({ "tree_id": tree, "node_id": root_id, "version": root["version"], "node": { "node_type": "objective", "title": "Grow weekly retention" } }),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+    let page = visitor.get(&path).await;
+    assert_eq!(page.headers["x-share-cache"], "miss");
+    assert!(page.body.contains("Grow weekly retention"));
+    assert_eq!(visitor.get(&path).await.headers["x-share-cache"], "hit");
+
+    let child = owner
+        .call_json("add_node", add(Some(root_id.clone()), "outcome", "Weekly actives"))
+        .await
+        .json();
+    assert!(visitor.get(&path).await.body.contains("Weekly actives"));
+    let metric = owner
+        .call_json("add_node", add(Some(root_id.clone()), "metric", "Churn"))
+        .await
+        .json();
+    assert!(!visitor.get(&path).await.body.contains("class=\"cross-link\""));
+    let linked = owner
+        .call_json(
+            "add_connection",
+            json!({ "tree_id": tree, "from_node_id": child["id"], "to_node_id": metric["id"] }),
+        )
+        .await;
+    assert_eq!(linked.status, StatusCode::OK, "{}", linked.body);
+    assert!(visitor.get(&path).await.body.contains("class=\"cross-link\""));
+
+    let renamed = owner
+        .call(
+            "update_tree",
+            &[
+                ("tree_id", &t),
+                ("version", &created["version"].to_string()),
+                ("name", "Cached bets, renamed"),
+                ("discovery_phase", created["discovery_phase"].as_str().unwrap()),
+                ("is_template", "false"),
+            ],
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    assert!(visitor.get(&path).await.body.contains("Cached bets, renamed"));
+
+    let turned = owner
+        .call_json(
+            "save_canvas_state",
+            json!({ "tree_id": tree, "state": { "zoom": 1.0, "pan": { "x": 0, "y": 0 }, "orientation": "horizontal" } }),
+        )
+        .await;
+    assert_eq!(turned.status, StatusCode::OK, "{}", turned.body);
+    let page = visitor.get(&path).await;
+    assert_eq!(page.headers["x-share-cache"], "miss");
+    assert!(page.body.contains("data-orientation=\"horizontal\""));
+
+    // Compressed copies are the same page.
+    let request = visitor
+        .request("GET", &path)
+        .header("accept", "text/html")
+        .header("accept-encoding", "gzip, deflate, br")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let br = common::send(&visitor.app, request).await;
+    assert_eq!(br.headers()["content-encoding"], "br");
+    let bytes = http_body_util::BodyExt::collect(br.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let mut out = Vec::new();
+    brotli::BrotliDecompress(&mut &bytes[..], &mut out).unwrap();
+    assert_eq!(String::from_utf8(out).unwrap(), page.body);
+
+    // The owner, logged in, gets a page rendered for them (their name in the header).
+    let own = owner.get(&path).await;
+    assert_eq!(own.status, StatusCode::OK);
+    assert!(own.headers.get("x-share-cache").is_none());
+
+    // Revoked: the next request is a 404, cached page or not.
+    let link_id = owner.call("list_share_links", &[("tree_id", &t)]).await.json()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    owner
+        .call("revoke_share_link", &[("tree_id", &t), ("link_id", &link_id)])
+        .await;
+    assert_eq!(visitor.get(&path).await.status, StatusCode::NOT_FOUND);
+}

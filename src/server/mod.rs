@@ -15,6 +15,7 @@ pub mod repo;
 pub mod request_context;
 pub mod router;
 pub mod security_headers;
+pub mod share_cache;
 pub mod shutdown;
 pub mod state;
 pub mod telemetry;

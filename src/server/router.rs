@@ -6,16 +6,17 @@ use axum::routing::get;
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower::ServiceBuilder;
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use super::auth::session::{auth_layer, enforce_lifetimes};
+use super::auth::session::{auth_layer, cookie_name, enforce_lifetimes};
 use super::body_limit::{limit_body, BodyLimit};
 use super::csrf::{reject_cross_site, AllowedOrigins};
+use super::share_cache::{self, ShareCache};
 use super::{error_status, health, outage, security_headers, telemetry, AppState};
 use crate::app::{shell, App};
 
@@ -38,12 +39,24 @@ pub fn build(state: AppState) -> Router {
             enforce_lifetimes,
         ))
         .layer(auth_layer(state.pool.clone(), &config))
-        .layer(axum::middleware::from_fn(outage::answer_503));
+        .layer(axum::middleware::from_fn(outage::answer_503))
+        // Outside the session layers: a cached share page costs one indexed query.
+        .layer(axum::middleware::from_fn_with_state(
+            ShareCache::new(state.pool.clone(), cookie_name(&config)),
+            share_cache::serve,
+        ));
 
     let site = Path::new(&*state.leptos_options.site_root).to_path_buf();
     // Bundle file names do not change between builds, so browsers revalidate them.
     let assets = Router::new()
-        .nest_service("/pkg", ServeDir::new(site.join(&*state.leptos_options.site_pkg_dir)))
+        // `cargo leptos build --release --precompress` writes .br and .gz copies beside each
+        // file; they are served when the browser takes them (else compressed on the fly).
+        .nest_service(
+            "/pkg",
+            ServeDir::new(site.join(&*state.leptos_options.site_pkg_dir))
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
         .route_service("/favicon.svg", ServeFile::new(site.join("favicon.svg")))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
@@ -62,7 +75,10 @@ pub fn build(state: AppState) -> Router {
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                 .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
                 .layer(PropagateRequestIdLayer::x_request_id())
-                .layer(CompressionLayer::new())
+                // Brotli's default quality (11) costs ~100x the CPU of quality 4 for a few
+                // percent smaller pages; responses here are made per request. The bundle is
+                // compressed at 11 once, at build time (served precompressed above).
+                .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::REQUEST_TIMEOUT,
                     config.http.request_timeout,

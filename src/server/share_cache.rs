@@ -1,0 +1,310 @@
+//! Share pages kept rendered and compressed for visitors without a session: a shared link can
+//! be opened by many people at once, and a 1,000-node page costs milliseconds to render and
+//! more to compress. Each request still asks the database whether the link is live and which
+//! version of the tree it shows (one indexed row), so a revoked link is a 404 and an edit is
+//! visible on the very next request; only the rendering is reused.
+//!
+//! The page keeps the CSP nonce it was rendered with for as long as it is cached. A nonce must
+//! be unknown to whoever can put markup into the page; here the page's content (the tree) is
+//! the cache key, so text written after a page was cached makes a new page with a new nonce,
+//! and nothing from the request (query, headers) reaches a cached page.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use axum::body::{to_bytes, Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+use sqlx::PgPool;
+use time::PrimitiveDateTime;
+
+use super::repo::share::token_hash;
+use crate::model::share::is_token_shaped;
+
+/// Pages kept at most; the least recently filled goes first.
+const CAPACITY: usize = 256;
+/// Larger pages (tens of thousands of nodes) are rendered for every request instead.
+const MAX_PAGE_BYTES: usize = 16 * 1024 * 1024;
+/// Compression at fill time: brotli 5 and gzip 6 take a few milliseconds for a 1,000-node
+/// page and shrink it ~10x; paid once per tree version.
+const BROTLI_QUALITY: i32 = 5;
+const GZIP_LEVEL: u32 = 6;
+
+/// What a cached page is valid for: the tree's content and its saved view (orientation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Version {
+    tree_id: i32,
+    version: i64,
+    updated_at: PrimitiveDateTime,
+    canvas_state: String,
+}
+
+struct Page {
+    version: Version,
+    filled: u64,
+    csp: HeaderValue,
+    raw: Bytes,
+    br: Bytes,
+    gzip: Bytes,
+}
+
+#[derive(Default)]
+struct Pages {
+    by_token: HashMap<Vec<u8>, Arc<Page>>,
+    fills: u64,
+}
+
+#[derive(Clone)]
+pub struct ShareCache {
+    pool: PgPool,
+    session_cookie: &'static str,
+    pages: Arc<Mutex<Pages>>,
+}
+
+impl ShareCache {
+    pub fn new(pool: PgPool, session_cookie: &'static str) -> Self {
+        ShareCache {
+            pool,
+            session_cookie,
+            pages: Arc::default(),
+        }
+    }
+
+    fn cached(&self, hash: &[u8], version: &Version) -> Option<Arc<Page>> {
+        let pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
+        pages.by_token.get(hash).filter(|p| &p.version == version).cloned()
+    }
+
+    fn keep(&self, hash: Vec<u8>, mut page: Page) -> Arc<Page> {
+        let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
+        pages.fills += 1;
+        page.filled = pages.fills;
+        if pages.by_token.len() >= CAPACITY && !pages.by_token.contains_key(&hash) {
+            let oldest = pages
+                .by_token
+                .iter()
+                .min_by_key(|(_, p)| p.filled)
+                .map(|(k, _)| k.clone());
+            if let Some(oldest) = oldest {
+                pages.by_token.remove(&oldest);
+            }
+        }
+        let page = Arc::new(page);
+        pages.by_token.insert(hash, page.clone());
+        page
+    }
+}
+
+/// The token of a share page request that may be served from the cache.
+fn cacheable_token<'a>(request: &'a Request, session_cookie: &str) -> Option<&'a str> {
+    if request.method() != Method::GET || request.uri().query().is_some() {
+        return None;
+    }
+    let token = request.uri().path().strip_prefix("/s/")?;
+    if !is_token_shaped(token) {
+        return None;
+    }
+    // A logged-in visitor's page carries their name in the header: rendered for them.
+    let has_session = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|pair| pair.trim().starts_with(&format!("{session_cookie}=")));
+    (!has_session).then_some(token)
+}
+
+pub async fn serve(State(cache): State<ShareCache>, request: Request, next: Next) -> Response {
+    let Some(token) = cacheable_token(&request, cache.session_cookie) else {
+        return next.run(request).await;
+    };
+    let hash = token_hash(token);
+    let version = match sqlx::query!(
+        r#"SELECT t.id, t.version, t.updated_at, t.canvas_state::text AS "canvas_state!"
+           FROM share_links s JOIN impact_trees t ON t.id = s.tree_id
+           WHERE s.token_hash = $1 AND s.revoked_at IS NULL"#,
+        &hash
+    )
+    .fetch_optional(&cache.pool)
+    .await
+    {
+        Ok(Some(row)) => Version {
+            tree_id: row.id,
+            version: row.version,
+            updated_at: row.updated_at,
+            canvas_state: row.canvas_state,
+        },
+        // Unknown or revoked (the page says 404), or the database is away (it says 503).
+        Ok(None) | Err(_) => return next.run(request).await,
+    };
+    let encoding = Encoding::accepted(request.headers());
+    if let Some(page) = cache.cached(&hash, &version) {
+        return respond(&page, encoding, "hit");
+    }
+
+    let response = next.run(request).await;
+    let is_page = response.status() == StatusCode::OK
+        && !response.headers().contains_key(header::SET_COOKIE)
+        && response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"));
+    let Some(csp) = response.headers().get(header::CONTENT_SECURITY_POLICY).cloned() else {
+        return response;
+    };
+    if !is_page {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    // Async rendering holds the whole page in memory before the first byte anyway.
+    let raw = match to_bytes(body, usize::MAX).await {
+        Ok(raw) => raw,
+        Err(err) => {
+            tracing::error!(error = %err, "share page body unreadable");
+            return Response::from_parts(parts, Body::empty());
+        }
+    };
+    if raw.len() > MAX_PAGE_BYTES {
+        return Response::from_parts(parts, Body::from(raw));
+    }
+    let compressed = tokio::task::spawn_blocking({
+        let raw = raw.clone();
+        move || compress(&raw)
+    })
+    .await;
+    let Ok(Ok((br, gzip))) = compressed else {
+        tracing::error!("share page not cached: compression failed");
+        return Response::from_parts(parts, Body::from(raw));
+    };
+    let page = cache.keep(
+        hash,
+        Page {
+            version,
+            filled: 0,
+            csp,
+            raw,
+            br,
+            gzip,
+        },
+    );
+    respond(&page, encoding, "miss")
+}
+
+fn compress(raw: &[u8]) -> std::io::Result<(Bytes, Bytes)> {
+    let mut br = Vec::with_capacity(raw.len() / 8);
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: BROTLI_QUALITY,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &raw[..], &mut br, &params)?;
+    let mut gzip =
+        flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 6), flate2::Compression::new(GZIP_LEVEL));
+    gzip.write_all(raw)?;
+    Ok((Bytes::from(br), Bytes::from(gzip.finish()?)))
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Encoding {
+    Brotli,
+    Gzip,
+    Identity,
+}
+
+impl Encoding {
+    /// Brotli, else gzip, when the client takes it (a `q=0` refuses).
+    fn accepted(headers: &HeaderMap) -> Encoding {
+        let mut brotli = false;
+        let mut gzip = false;
+        for value in headers
+            .get_all(header::ACCEPT_ENCODING)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+        {
+            for item in value.split(',') {
+                let mut parts = item.split(';');
+                let name = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+                let refused = parts.any(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.trim().parse::<f32>().ok())
+                        .is_some_and(|q| q <= 0.0)
+                });
+                if refused {
+                    continue;
+                }
+                match name.as_str() {
+                    "br" => brotli = true,
+                    "gzip" | "x-gzip" => gzip = true,
+                    _ => {}
+                }
+            }
+        }
+        if brotli {
+            Encoding::Brotli
+        } else if gzip {
+            Encoding::Gzip
+        } else {
+            Encoding::Identity
+        }
+    }
+}
+
+fn respond(page: &Page, encoding: Encoding, outcome: &'static str) -> Response {
+    let (body, content_encoding) = match encoding {
+        Encoding::Brotli => (page.br.clone(), Some("br")),
+        Encoding::Gzip => (page.gzip.clone(), Some("gzip")),
+        Encoding::Identity => (page.raw.clone(), None),
+    };
+    let mut response = Response::new(Body::from(body));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(header::CONTENT_SECURITY_POLICY, page.csp.clone());
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Some(encoding) = content_encoding {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+    }
+    headers.insert("x-share-cache", HeaderValue::from_static(outcome));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> Encoding {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(value).unwrap());
+        Encoding::accepted(&headers)
+    }
+
+    #[test]
+    fn picks_what_the_client_takes() {
+        assert_eq!(accept("gzip, deflate, br, zstd"), Encoding::Brotli);
+        assert_eq!(accept("gzip, deflate"), Encoding::Gzip);
+        assert_eq!(accept("br;q=0, gzip;q=0.5"), Encoding::Gzip);
+        assert_eq!(accept("identity"), Encoding::Identity);
+        assert_eq!(Encoding::accepted(&HeaderMap::new()), Encoding::Identity);
+    }
+
+    #[test]
+    fn compressed_copies_decompress_to_the_page() {
+        let page =
+            "<html><body>".to_string() + &"<div class=\"node\">Grow retention</div>".repeat(500) + "</body></html>";
+        let (br, gzip) = compress(page.as_bytes()).unwrap();
+        assert!(br.len() < page.len() / 10 && gzip.len() < page.len() / 10);
+        let mut out = Vec::new();
+        brotli::BrotliDecompress(&mut &br[..], &mut out).unwrap();
+        assert_eq!(out, page.as_bytes());
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gzip[..]), &mut out).unwrap();
+        assert_eq!(out, page);
+    }
+}
