@@ -1,5 +1,6 @@
 //! Trees: list, load, create, edit, duplicate, delete. Every query is scoped to the owner.
 
+use sqlx::types::Json;
 use sqlx::{PgConnection, PgExecutor};
 use time::format_description::well_known::Rfc3339;
 use time::PrimitiveDateTime;
@@ -139,11 +140,11 @@ pub async fn get_detail(db: impl PgExecutor<'_>, user_id: &str, tree_id: i32) ->
                               'template_data', coalesce(n.template_data, '{}'::jsonb),
                               'sort_order', n.sort_order, 'version', n.version)
                             ORDER BY n.parent_id NULLS FIRST, n.sort_order, n.id), '[]'::json)
-                   FROM tree_nodes n WHERE n.tree_id = t.id) AS "nodes!",
+                   FROM tree_nodes n WHERE n.tree_id = t.id) AS "nodes!: Json<Vec<NodeJson>>",
                   (SELECT coalesce(json_agg(json_build_object(
                               'id', c.id, 'from_node_id', c.from_node_id, 'to_node_id', c.to_node_id)
                             ORDER BY c.created_at, c.id), '[]'::json)
-                   FROM node_connections c WHERE c.tree_id = t.id) AS "connections!"
+                   FROM node_connections c WHERE c.tree_id = t.id) AS "connections!: Json<Vec<Connection>>"
            FROM impact_trees t
            WHERE t.id = $1 AND t.user_id = $2"#,
         tree_id,
@@ -153,14 +154,9 @@ pub async fn get_detail(db: impl PgExecutor<'_>, user_id: &str, tree_id: i32) ->
     .await?
     .ok_or(AppError::NotFound)?;
 
-    let nodes: Vec<NodeJson> = serde_json::from_value(row.nodes).map_err(|err| {
-        tracing::error!(error = %err, tree_id, "a stored node does not decode");
-        AppError::Internal
-    })?;
-    let connections: Vec<Connection> = serde_json::from_value(row.connections).map_err(|err| {
-        tracing::error!(error = %err, tree_id, "a stored connection does not decode");
-        AppError::Internal
-    })?;
+    // Decoded straight from the aggregate's text into the structs (no serde_json::Value in
+    // between: a 100k-node tree is tens of megabytes of JSON).
+    let (Json(nodes), Json(connections)) = (row.nodes, row.connections);
     // Old rows may lack fields of the viewport; anything unreadable is the default.
     let canvas_state = serde_json::from_value::<CanvasState>(row.canvas_state)
         .ok()
@@ -181,7 +177,7 @@ pub async fn get_detail(db: impl PgExecutor<'_>, user_id: &str, tree_id: i32) ->
 }
 
 /// A node as the aggregate above spells it; `node_type` stays text until checked.
-#[derive(serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 struct NodeJson {
     id: String,
     parent_id: Option<String>,
