@@ -18,7 +18,7 @@ pub struct NodeContent<'a> {
     pub template_data: &'a serde_json::Value,
 }
 
-struct NodeRow {
+pub(super) struct NodeRow {
     id: String,
     parent_id: Option<String>,
     node_type: String,
@@ -46,6 +46,21 @@ impl From<NodeRow> for TreeNode {
             version: r.version,
         }
     }
+}
+
+/// Every node of `tree_id`, ordered by parent, then sibling order. Plain rows: building JSON in
+/// the database cost several times the query itself (27 ms against 7 ms for 5,000 nodes).
+pub(super) async fn all_in_tree(conn: &mut PgConnection, tree_id: i32) -> Result<Vec<TreeNode>, sqlx::Error> {
+    let rows = sqlx::query_as!(
+        NodeRow,
+        "SELECT id, parent_id, node_type, title, description, position, is_collapsed, template_data, sort_order, version
+         FROM tree_nodes WHERE tree_id = $1
+         ORDER BY parent_id NULLS FIRST, sort_order, id",
+        tree_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().map(TreeNode::from).collect())
 }
 
 /// A node of `tree_id`, or NotFound.

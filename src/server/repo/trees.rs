@@ -1,15 +1,12 @@
 //! Trees: list, load, create, edit, duplicate, delete. Every query is scoped to the owner.
 
-use sqlx::types::Json;
-use sqlx::{PgConnection, PgExecutor};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 use time::format_description::well_known::Rfc3339;
 use time::PrimitiveDateTime;
 
 use super::activity::{self, Actor};
 use crate::error::AppError;
-use crate::model::{
-    CanvasState, Connection, DiscoveryPhase, NodeType, Position, TreeDetail, TreeMeta, TreeNode, TreeSummary,
-};
+use crate::model::{CanvasState, Connection, DiscoveryPhase, TreeDetail, TreeMeta, TreeSummary};
 
 pub(crate) fn rfc3339(at: PrimitiveDateTime) -> String {
     at.assume_utc().format(&Rfc3339).unwrap_or_default()
@@ -127,36 +124,34 @@ pub async fn touch(conn: &mut PgConnection, tree_id: i32) -> Result<(), sqlx::Er
     Ok(())
 }
 
-/// The tree with all its nodes and connections in one round trip: the database aggregates the
-/// rows, Rust builds the tree.
-pub async fn get_detail(db: impl PgExecutor<'_>, user_id: &str, tree_id: i32) -> Result<TreeDetail, AppError> {
+/// The tree with all its nodes and connections, read in one snapshot (repeatable read), so the
+/// nodes and the links between them agree.
+pub async fn get_detail(pool: &PgPool, user_id: &str, tree_id: i32) -> Result<TreeDetail, AppError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await?;
     let row = sqlx::query!(
         r#"SELECT t.id, t.name, t.description, t.discovery_phase, t.is_template, t.version, t.updated_at,
-                  t.canvas_state,
-                  (SELECT coalesce(json_agg(json_build_object(
-                              'id', n.id, 'parent_id', n.parent_id, 'node_type', n.node_type, 'title', n.title,
-                              'description', n.description, 'position', n.position,
-                              'is_collapsed', coalesce(n.is_collapsed, false),
-                              'template_data', coalesce(n.template_data, '{}'::jsonb),
-                              'sort_order', n.sort_order, 'version', n.version)
-                            ORDER BY n.parent_id NULLS FIRST, n.sort_order, n.id), '[]'::json)
-                   FROM tree_nodes n WHERE n.tree_id = t.id) AS "nodes!: Json<Vec<NodeJson>>",
-                  (SELECT coalesce(json_agg(json_build_object(
-                              'id', c.id, 'from_node_id', c.from_node_id, 'to_node_id', c.to_node_id)
-                            ORDER BY c.created_at, c.id), '[]'::json)
-                   FROM node_connections c WHERE c.tree_id = t.id) AS "connections!: Json<Vec<Connection>>"
+                  t.canvas_state
            FROM impact_trees t
            WHERE t.id = $1 AND t.user_id = $2"#,
         tree_id,
         user_id
     )
-    .fetch_optional(db)
+    .fetch_optional(&mut *tx)
     .await?
     .ok_or(AppError::NotFound)?;
-
-    // Decoded straight from the aggregate's text into the structs (no serde_json::Value in
-    // between: a 100k-node tree is tens of megabytes of JSON).
-    let (Json(nodes), Json(connections)) = (row.nodes, row.connections);
+    let nodes = super::nodes::all_in_tree(&mut tx, tree_id).await?;
+    let connections = sqlx::query_as!(
+        Connection,
+        r#"SELECT id::text AS "id!", from_node_id, to_node_id FROM node_connections
+           WHERE tree_id = $1 ORDER BY created_at, id"#,
+        tree_id
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
     // Old rows may lack fields of the viewport; anything unreadable is the default.
     let canvas_state = serde_json::from_value::<CanvasState>(row.canvas_state)
         .ok()
@@ -171,44 +166,9 @@ pub async fn get_detail(db: impl PgExecutor<'_>, user_id: &str, tree_id: i32) ->
         canvas_state,
         version: row.version,
         updated_at: rfc3339(row.updated_at),
-        nodes: nodes.into_iter().map(TreeNode::from).collect(),
+        nodes,
         connections,
     })
-}
-
-/// A node as the aggregate above spells it; `node_type` stays text until checked.
-#[derive(Debug, serde::Deserialize)]
-struct NodeJson {
-    id: String,
-    parent_id: Option<String>,
-    node_type: String,
-    title: String,
-    description: Option<String>,
-    #[serde(default)]
-    position: Option<Position>,
-    is_collapsed: bool,
-    template_data: serde_json::Value,
-    sort_order: i32,
-    version: i64,
-}
-
-impl From<NodeJson> for TreeNode {
-    fn from(n: NodeJson) -> Self {
-        TreeNode {
-            // A type the original app allowed but we do not know reads as an opportunity,
-            // the most general kind, rather than hiding the node.
-            node_type: n.node_type.parse().unwrap_or(NodeType::Opportunity),
-            id: n.id,
-            parent_id: n.parent_id,
-            title: n.title,
-            description: n.description,
-            position: n.position.unwrap_or_default(),
-            is_collapsed: n.is_collapsed,
-            template_data: n.template_data,
-            sort_order: n.sort_order,
-            version: n.version,
-        }
-    }
 }
 
 pub struct NewTree<'a> {

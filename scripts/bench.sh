@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# Measures the app's speed, latency and size at realistic scale and rewrites BENCHMARKS.md:
+# the layout (criterion, native), server functions and the share page over HTTP (wrk against
+# the release server and a seeded database), the editor in Chromium (Playwright: first paint,
+# hydration, pan/zoom frame times, add-a-node latency, layout in WASM) and the bundle sizes.
+#
+#   ./scripts/bench.sh            # everything, ~10-15 minutes on 2 cores
+#   BENCH_ONLY="http bundle" ./scripts/bench.sh   # some parts: layout http browser bundle
+#
+# Not part of the test suite: timings on a shared 2-core machine are noisy, so they are
+# recorded, compared with the targets, and never asserted.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+BENCH_DB_URL="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/impact_tree_bench}"
+BENCH_PORT="${BENCH_PORT:-3300}"
+ORIGIN="http://127.0.0.1:$BENCH_PORT"
+OUT="$REPO_ROOT/target/bench"
+ONLY="${BENCH_ONLY:-layout http browser bundle}"
+DURATION="${BENCH_DURATION:-10s}"
+WARMUP="${BENCH_WARMUP:-3s}"
+PASSWORD="bench-impact-tree"
+export BENCH_LUA_DIR="$REPO_ROOT/benches/http"
+
+wants() { [[ " $ONLY " == *" $1 "* ]]; }
+
+tools() {
+  ensure_build_tools
+  ensure_wasm_opt
+  if command -v wrk >/dev/null; then
+    note "wrk: present"
+  else
+    apt_install wrk
+  fi
+  command -v curl >/dev/null || apt_install curl
+  command -v node >/dev/null || die "node not found: install Node.js (Debian: nodejs npm)"
+  if wants browser; then
+    ensure_chromium
+    ensure_e2e_packages
+  fi
+}
+
+database() {
+  export DATABASE_URL="$BENCH_DB_URL"
+  ensure_postgres
+  recreate_database "$PG_DB"
+}
+
+release_build() { cargo leptos build --release --precompress; }
+
+layout_bench() {
+  # Criterion keeps its own history under target/criterion; the report reads the estimates.
+  # Its own target dir: the bench profile would otherwise overwrite the release server's
+  # artifacts (other features) and make the next release build start over.
+  CARGO_TARGET_DIR="$REPO_ROOT/target/bench-build" cargo bench --bench layout -- --noplot
+}
+
+SERVER_PID=""
+stop_server() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID"
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=""
+}
+trap stop_server EXIT
+
+start_server() {
+  DATABASE_URL="$BENCH_DB_URL" LEPTOS_SITE_ADDR="127.0.0.1:$BENCH_PORT" LEPTOS_SITE_ROOT=target/site \
+    LEPTOS_ENV=production IMPACT_TREE_PUBLIC_ORIGIN="$ORIGIN" IMPACT_TREE_COOKIE_SECURE=false \
+    IMPACT_TREE_RATE_LIMIT_LOGIN_PER_IP=1000 RUST_LOG=warn \
+    ./target/release/impact-tree serve >"$OUT/server.log" 2>&1 &
+  SERVER_PID=$!
+  local i
+  for i in $(seq 1 100); do
+    curl -fsS "$ORIGIN/readyz" >/dev/null 2>&1 && { note "server up on $ORIGIN (pid $SERVER_PID)"; return 0; }
+    sleep 0.2
+  done
+  cat "$OUT/server.log" >&2
+  die "the server did not become ready"
+}
+
+seed() {
+  # prefix nodes trees seed: account PREFIX-1 gets TREES trees of NODES nodes. The editor's
+  # account (bed) holds both the 5k and the 10k tree (another seed adds a tree).
+  local prefix nodes trees seed
+  while read -r prefix nodes trees seed; do
+    DATABASE_URL="$BENCH_DB_URL" ./target/release/impact-tree seed-demo --users 1 --trees "$trees" \
+      --nodes "$nodes" --seed "$seed" --email-prefix "$prefix" | tail -1
+  done <<EOF
+b1k 1000 1 1
+bed 5000 1 1
+bed 10000 1 2
+b100k 100000 1 1
+blist 20 1000 1
+EOF
+}
+
+# login PREFIX: prints the session cookie (name=value) of the seeded account PREFIX-1.
+login() {
+  local jar
+  jar=$(mktemp)
+  curl -fsS -o /dev/null -c "$jar" -H "Origin: $ORIGIN" -H 'Accept: application/json' \
+    --data-urlencode "email=$1-1@impact-tree.test" --data-urlencode "password=$PASSWORD" "$ORIGIN/api/log_in"
+  # HttpOnly cookies are written as "#HttpOnly_<domain> ..." lines.
+  awk '{ sub(/^#HttpOnly_/, "") } !/^#/ && NF >= 7 {print $6 "=" $7}' "$jar" | tail -1
+  rm -f "$jar"
+}
+
+# api COOKIE ENDPOINT FORM: a server-function call, its JSON on stdout.
+api() {
+  curl -fsS -H "Origin: $ORIGIN" -H 'Accept: application/json' -H "Cookie: $1" --data "$3" "$ORIGIN/api/$2"
+}
+
+json() { node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{const v=JSON.parse(s);console.log(($1)(v))})"; }
+
+# wrk_case NAME CONNECTIONS THREADS SCRIPT PATH [env...]: warm-up, then the measured run.
+wrk_case() {
+  local name="$1" connections="$2" threads="$3" script="$4" path="$5"
+  shift 5
+  # wrk's default time-out (2 s) would count a slow answer as an error, not as a latency.
+  env "$@" BENCH_OUT=/dev/null wrk -t "$threads" -c "$connections" -d "$WARMUP" --timeout 60s \
+    -s "$BENCH_LUA_DIR/$script" "$ORIGIN$path" >/dev/null
+  env "$@" BENCH_OUT="$OUT/http-$name.json" wrk -t "$threads" -c "$connections" -d "$DURATION" --timeout 60s \
+    -s "$BENCH_LUA_DIR/$script" "$ORIGIN$path" >"$OUT/http-$name.txt"
+  note "$name: $(cat "$OUT/http-$name.json")"
+}
+
+http_bench() {
+  start_server
+  seed
+  local c1k c5k c100k clist
+  c1k=$(login b1k); c5k=$(login bed); c100k=$(login b100k); clist=$(login blist)
+  local t1k t5k t10k t100k
+  t1k=$(api "$c1k" list_trees "" | json 'v=>v[0].id')
+  t5k=$(api "$c5k" list_trees "" | json 'v=>v.find(t=>t.node_count===5000).id')
+  t10k=$(api "$c5k" list_trees "" | json 'v=>v.find(t=>t.node_count===10000).id')
+  t100k=$(api "$c100k" list_trees "" | json 'v=>v[0].id')
+  echo "{\"5000\": $t5k, \"10000\": $t10k}" >"$OUT/trees.json"
+  local call=(BENCH_ORIGIN="$ORIGIN" BENCH_CONTENT_TYPE=application/x-www-form-urlencoded)
+
+  wrk_case get-tree-1k 8 2 call.lua /api/get_tree "${call[@]}" BENCH_COOKIE="$c1k" BENCH_BODY="tree_id=$t1k"
+  wrk_case get-tree-5k 8 2 call.lua /api/get_tree "${call[@]}" BENCH_COOKIE="$c5k" BENCH_BODY="tree_id=$t5k"
+  wrk_case get-tree-100k 8 2 call.lua /api/get_tree "${call[@]}" BENCH_COOKIE="$c100k" BENCH_BODY="tree_id=$t100k"
+  wrk_case list-trees-1000 8 2 call.lua /api/list_trees "${call[@]}" BENCH_COOKIE="$clist" BENCH_BODY=""
+  wrk_case analytics-1000 8 2 call.lua /api/analytics "${call[@]}" BENCH_COOKIE="$clist" BENCH_BODY=""
+
+  # Edits: four outcomes of each tree, one per wrk thread (and four more for the warm-up).
+  local n1k n100k
+  n1k=$(api "$c1k" get_tree "tree_id=$t1k" | json "v=>v.nodes.filter(n=>n.node_type==='outcome').slice(0,8).map(n=>n.id).join(',')")
+  n100k=$(api "$c100k" get_tree "tree_id=$t100k" | json "v=>v.nodes.filter(n=>n.node_type==='outcome').slice(0,8).map(n=>n.id).join(',')")
+  wrk_case edit-1k 4 4 edit.lua /api/update_node BENCH_ORIGIN="$ORIGIN" BENCH_COOKIE="$c1k" BENCH_TREE="$t1k" BENCH_NODES="$n1k"
+  wrk_case edit-100k 4 4 edit.lua /api/update_node BENCH_ORIGIN="$ORIGIN" BENCH_COOKIE="$c100k" BENCH_TREE="$t100k" BENCH_NODES="$n100k"
+
+  # The share page of the 1,000-node tree, as a browser asks for it (compressed).
+  local share
+  share=$(api "$c1k" create_share_link "tree_id=$t1k" | json 'v=>v.path')
+  curl -fsS -o /dev/null -H 'Accept-Encoding: br, gzip' -w '{"status":%{http_code},"bytes_on_wire":%{size_download}}' \
+    "$ORIGIN$share" >"$OUT/share-wire.json"
+  curl -fsS -o "$OUT/share-page.html" "$ORIGIN$share"
+  note "share page: $(cat "$OUT/share-wire.json"), $(wc -c <"$OUT/share-page.html") bytes uncompressed"
+  local page=(BENCH_ORIGIN="$ORIGIN" BENCH_METHOD=GET BENCH_ACCEPT_ENCODING="br, gzip")
+  wrk_case share-1k-c32 32 2 call.lua "$share" "${page[@]}"
+  wrk_case share-1k-c1 1 1 call.lua "$share" "${page[@]}"
+  # A query string keeps a request out of the page cache: every one is rendered.
+  wrk_case share-1k-c1-uncached 1 1 call.lua "$share?uncached" "${page[@]}"
+  stop_server
+}
+
+browser_bench() {
+  [ -f "$OUT/trees.json" ] || die "the browser bench needs the seeded trees: run with http too"
+  start_server
+  (cd end2end && BENCH_ORIGIN="$ORIGIN" BENCH_EMAIL="bed-1@impact-tree.test" BENCH_PASSWORD="$PASSWORD" \
+    BENCH_TREES="$(cat "$OUT/trees.json")" BENCH_OUT="$OUT/browser.json" \
+    npx playwright test -c bench/bench.config.ts)
+  stop_server
+}
+
+bundle() {
+  node -e '
+    const fs = require("fs"), zlib = require("zlib"), path = require("path");
+    const dir = "target/site/pkg", out = {};
+    for (const f of fs.readdirSync(dir)) {
+      const data = fs.readFileSync(path.join(dir, f));
+      const br = zlib.brotliCompressSync(data, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } });
+      out[f] = { raw: data.length, brotli: br.length, gzip: zlib.gzipSync(data, { level: 9 }).length };
+    }
+    fs.writeFileSync(process.argv[1], JSON.stringify(out, null, 1));
+    console.log(JSON.stringify(out));
+  ' "$OUT/bundle.json"
+}
+
+report() { node benches/report.mjs "$OUT" BENCHMARKS.md; }
+
+mkdir -p "$OUT"
+phase "tools" tools
+phase "database" database
+phase "release build (cargo leptos build --release --precompress)" release_build
+wants layout && phase "layout (criterion)" layout_bench
+wants http && phase "server functions and share page over HTTP (wrk)" http_bench
+wants browser && phase "editor in Chromium (Playwright)" browser_bench
+wants bundle && phase "bundle sizes" bundle
+phase "BENCHMARKS.md" report
+finish
