@@ -144,10 +144,11 @@ http_bench() {
   wrk_case list-trees-1000 8 2 call.lua /api/list_trees "${call[@]}" BENCH_COOKIE="$clist" BENCH_BODY=""
   wrk_case analytics-1000 8 2 call.lua /api/analytics "${call[@]}" BENCH_COOKIE="$clist" BENCH_BODY=""
 
-  # Edits: four outcomes of each tree, one per wrk thread (and four more for the warm-up).
+  # Edits: four nodes of each tree (not the root), one per wrk thread, and four more for the
+  # warm-up; each keeps its type.
   local n1k n100k
-  n1k=$(api "$c1k" get_tree "tree_id=$t1k" | json "v=>v.nodes.filter(n=>n.node_type==='outcome').slice(0,8).map(n=>n.id).join(',')")
-  n100k=$(api "$c100k" get_tree "tree_id=$t100k" | json "v=>v.nodes.filter(n=>n.node_type==='outcome').slice(0,8).map(n=>n.id).join(',')")
+  n1k=$(api "$c1k" get_tree "tree_id=$t1k" | json "v=>v.nodes.filter(n=>n.parent_id).slice(0,8).map(n=>n.id+':'+n.node_type).join(',')")
+  n100k=$(api "$c100k" get_tree "tree_id=$t100k" | json "v=>v.nodes.filter(n=>n.parent_id).slice(0,8).map(n=>n.id+':'+n.node_type).join(',')")
   wrk_case edit-1k 4 4 edit.lua /api/update_node BENCH_ORIGIN="$ORIGIN" BENCH_COOKIE="$c1k" BENCH_TREE="$t1k" BENCH_NODES="$n1k"
   wrk_case edit-100k 4 4 edit.lua /api/update_node BENCH_ORIGIN="$ORIGIN" BENCH_COOKIE="$c100k" BENCH_TREE="$t100k" BENCH_NODES="$n100k"
 

@@ -1,9 +1,9 @@
 -- wrk script: each thread renames its own node again and again through update_node, carrying
 -- the version the previous answer returned (as the editor does), so no write is a conflict.
 -- Run with as many threads as connections (-t N -c N): one connection per thread keeps each
--- thread's requests in order. Environment: BENCH_TREE, BENCH_NODES (comma-separated node ids,
--- two per thread: the warm-up run, BENCH_OUT=/dev/null, edits the second half, so the measured
--- run starts every node at version 1 and never meets a conflict), BENCH_NODE_TYPE,
+-- thread's requests in order. Environment: BENCH_TREE, BENCH_NODES (comma-separated
+-- "id:type" pairs, two per thread: the warm-up run, BENCH_OUT=/dev/null, edits the second half,
+-- so the measured run starts every node at version 1 and never meets a conflict),
 -- BENCH_COOKIE, BENCH_ORIGIN, BENCH_OUT.
 local next_thread = 0
 local all = {}
@@ -15,9 +15,10 @@ for i = 1, half do nodes[i] = all[i + offset] end
 
 function setup(thread)
   next_thread = next_thread + 1
-  thread:set("node", nodes[next_thread])
+  local id, node_type = string.match(nodes[next_thread], "([^:]+):(.+)")
+  thread:set("node", id)
+  thread:set("node_type", node_type)
   thread:set("tree", os.getenv("BENCH_TREE"))
-  thread:set("node_type", os.getenv("BENCH_NODE_TYPE") or "outcome")
 end
 
 wrk.method = "POST"
