@@ -1,5 +1,7 @@
 import { defineConfig } from '@playwright/test';
 
+import { chromiumLaunchOptions } from './chromium';
+
 // The release server, started by Playwright itself against a database of its own.
 // scripts/test.sh builds the binary and sets E2E_DATABASE_URL; both can be overridden.
 const port = process.env.E2E_PORT ?? '3100';
@@ -18,19 +20,7 @@ export default defineConfig({
     baseURL: origin,
     trace: 'retain-on-failure',
     browserName: 'chromium',
-    launchOptions: {
-      // Debian's Chromium: Playwright never downloads a browser of its own here.
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    },
+    launchOptions: chromiumLaunchOptions,
   },
   webServer: {
     command: process.env.E2E_SERVER_COMMAND ?? './target/release/impact-tree serve',

@@ -42,7 +42,10 @@ tools() {
 database() {
   export DATABASE_URL="$BENCH_DB_URL"
   ensure_postgres
-  recreate_database "$PG_DB"
+  # The HTTP part seeds a fresh database; the browser part alone reuses the last one.
+  if wants http; then
+    recreate_database "$PG_DB"
+  fi
 }
 
 release_build() { cargo leptos build --release --precompress; }
@@ -168,7 +171,7 @@ http_bench() {
 }
 
 browser_bench() {
-  [ -f "$OUT/trees.json" ] || die "the browser bench needs the seeded trees: run with http too"
+  [ -f "$OUT/trees.json" ] || die "the browser bench needs the seeded trees: run it with http once"
   start_server
   (cd end2end && BENCH_ORIGIN="$ORIGIN" BENCH_EMAIL="bed-1@impact-tree.test" BENCH_PASSWORD="$PASSWORD" \
     BENCH_TREES="$(cat "$OUT/trees.json")" BENCH_OUT="$OUT/browser.json" \

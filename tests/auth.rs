@@ -343,6 +343,22 @@ async fn forms_work_without_javascript(pool: PgPool) {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("nojs@example.com"));
 
+    // A refused password change comes back to the account page, which says why.
+    let answer = client
+        .post_form(
+            "change_password",
+            &[
+                ("current_password", "not-my-password"),
+                ("new_password", "another-fine-tree"),
+            ],
+            "/account",
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::FOUND, "{}", answer.body);
+    assert_eq!(answer.location(), Some("/account"));
+    let page = client.get("/account").await;
+    assert!(page.body.contains("is not your current password"), "{}", page.body);
+
     // Failure: back to the form, which then shows the error and keeps the email.
     let mut anonymous = Client::new(app);
     let answer = anonymous

@@ -933,3 +933,31 @@ async fn new_trees_start_blank_from_a_starter_or_from_a_template(pool: PgPool) {
     let listed = pm.call("list_trees", &[]).await.json();
     assert_eq!(listed.as_array().unwrap().len(), 3, "{listed}");
 }
+
+#[sqlx::test]
+async fn each_page_carries_its_data_once(pool: PgPool) {
+    let app = app(pool.clone());
+    let (mut pm, _) = signed_up(&app, "once@example.com").await;
+    let t = create_tree(&mut pm, "Once").await;
+    let root = add_ok(&mut pm, t, None, "objective", "Grow retention").await;
+    let marker = "a-description-only-the-serialized-tree-carries";
+    let answer = pm
+        .call_json(
+            "update_node",
+            json!({ "tree_id": t, "node_id": id(&root), "version": root["version"],
+                    "node": { "node_type": "objective", "title": "Grow retention", "description": marker } }),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+
+    // The editor page holds the tree for hydration once (a resource made inside a
+    // <Transition> was written three times).
+    let page = pm.get(&format!("/trees/{t}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.body.matches(marker).count(), 1, "the tree's data in the page");
+
+    // The dashboard's four lists, once each.
+    let page = pm.get("/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.body.matches("__RESOLVED_RESOURCES[").count(), 5, "user + 4 lists");
+}

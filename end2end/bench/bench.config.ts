@@ -1,5 +1,7 @@
 import { defineConfig } from '@playwright/test';
 
+import { chromiumLaunchOptions } from '../chromium';
+
 // The browser benchmarks (GitHub issue #8), kept apart from the test suite: scripts/bench.sh
 // seeds the database, starts the release server and runs
 //
@@ -29,19 +31,7 @@ export default defineConfig({
     trace: 'off',
     screenshot: 'off',
     video: 'off',
-    launchOptions: {
-      // Debian's Chromium, launched exactly as end2end/playwright.config.ts does: Playwright
-      // never downloads a browser of its own here.
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    },
+    // Launched exactly as for the test suite.
+    launchOptions: chromiumLaunchOptions,
   },
 });

@@ -211,21 +211,24 @@ pub fn SignupPage() -> impl IntoView {
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
+    // Outside RequireUser's <Transition>, which runs its children several times on the server:
+    // made in there, the flash was taken by the first run and the page showed a later, empty
+    // one (the error of a password change never reached a browser without JavaScript).
+    let flash = Resource::new(|| (), |_| take_form_flash("password".into()));
     view! {
         <Title text="Account" />
         <RequireUser>
-            <AccountDetails />
+            <AccountDetails flash />
         </RequireUser>
     }
 }
 
 #[component]
-fn AccountDetails() -> impl IntoView {
+fn AccountDetails(flash: Resource<Result<Option<FormFlash>, AppError>>) -> impl IntoView {
     let auth = use_auth();
     let query = use_query_map();
     let changed =
         move || query.read().get("changed").is_some() || matches!(auth.change_password.value().get(), Some(Ok(())));
-    let flash = Resource::new(|| (), |_| take_form_flash("password".into()));
     let error = form_error(auth.change_password, flash);
     let user = move || auth.user.get().and_then(|r| r.ok()).flatten();
 

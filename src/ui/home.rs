@@ -4,33 +4,63 @@ use leptos_meta::Title;
 use crate::api::activity::{my_activity, my_analytics};
 use crate::api::documents::ImportDocument;
 use crate::api::trees::{list_my_trees, CreateTree, DeleteTree};
-use crate::model::DiscoveryPhase;
+use crate::error::AppError;
+use crate::model::analytics::Analytics;
+use crate::model::{ActivityPage, DiscoveryPhase, TreeSummary};
 use crate::ui::auth::{use_auth, RequireUser};
 use crate::ui::charts::{BarChart, ColumnChart};
 use crate::ui::status::StatusLine;
 
 /// `/`: the logged-in user's dashboard.
+/// The dashboard's actions and the data they refresh.
+#[derive(Clone, Copy)]
+struct DashboardData {
+    create: ServerAction<CreateTree>,
+    delete: ServerAction<DeleteTree>,
+    import: ServerAction<ImportDocument>,
+    trees: Resource<Result<Vec<TreeSummary>, AppError>>,
+    templates: Resource<Result<Vec<TreeSummary>, AppError>>,
+    stats: Resource<Result<Analytics, AppError>>,
+    recent: Resource<Result<ActivityPage, AppError>>,
+}
+
 #[component]
 pub fn DashboardPage() -> impl IntoView {
+    // Made outside RequireUser's <Transition>, which runs its children up to three times on
+    // the server: made in there, each resource was fetched and written into the page 3 times.
+    let create = ServerAction::<CreateTree>::new();
+    let delete = ServerAction::<DeleteTree>::new();
+    let import = ServerAction::<ImportDocument>::new();
+    let changes = move || (create.version().get(), delete.version().get(), import.version().get());
+    let data = DashboardData {
+        create,
+        delete,
+        import,
+        trees: Resource::new(changes, |_| list_my_trees(None, None, None, None)),
+        templates: Resource::new(changes, |_| list_my_trees(None, None, None, Some(true))),
+        stats: Resource::new(changes, |_| my_analytics()),
+        recent: Resource::new(changes, |_| my_activity(None, Some(8))),
+    };
     view! {
         <Title text="Your trees" />
         <RequireUser>
-            <Dashboard />
+            <Dashboard data />
         </RequireUser>
     }
 }
 
 #[component]
-fn Dashboard() -> impl IntoView {
+fn Dashboard(data: DashboardData) -> impl IntoView {
     let auth = use_auth();
-    let create = ServerAction::<CreateTree>::new();
-    let delete = ServerAction::<DeleteTree>::new();
-    let import = ServerAction::<ImportDocument>::new();
-    let changes = move || (create.version().get(), delete.version().get(), import.version().get());
-    let trees = Resource::new(changes, |_| list_my_trees(None, None, None, None));
-    let templates = Resource::new(changes, |_| list_my_trees(None, None, None, Some(true)));
-    let stats = Resource::new(changes, |_| my_analytics());
-    let recent = Resource::new(changes, |_| my_activity(None, Some(8)));
+    let DashboardData {
+        create,
+        delete,
+        import,
+        trees,
+        templates,
+        stats,
+        recent,
+    } = data;
     let import_error = move || import.value().get().and_then(|r| r.err());
     let import_text = NodeRef::<leptos::html::Textarea>::new();
     let create_error = move || create.value().get().and_then(|r| r.err()).map(|e| e.to_string());

@@ -24,23 +24,26 @@ pub use state::{Command, Editor, Notice};
 
 #[component]
 pub fn TreePage() -> impl IntoView {
-    view! {
-        <RequireUser>
-            <TreeLoader />
-        </RequireUser>
-    }
-}
-
-#[component]
-fn TreeLoader() -> impl IntoView {
     let params = use_params_map();
     let tree_id = move || params.read().get("id").and_then(|id| id.parse::<i32>().ok());
+    // Made here, not inside RequireUser: on the server a <Transition> runs its children up to
+    // three times before it settles (leptos-rs/leptos#4688), and a resource made in there is
+    // fetched and written into the page each time: three copies of the tree.
     let tree = Resource::new(tree_id, |id| async move {
         match id {
             Some(id) => get_tree(id).await,
             None => Err(crate::error::AppError::NotFound),
         }
     });
+    view! {
+        <RequireUser>
+            <TreeLoader tree />
+        </RequireUser>
+    }
+}
+
+#[component]
+fn TreeLoader(tree: Resource<Result<TreeDetail, crate::error::AppError>>) -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p class="page muted">"Loading the tree…"</p> }>
             {move || tree.get().map(|result| match result {
