@@ -30,14 +30,12 @@ const RECOVERY_LIMIT: Duration = Duration::from_secs(5);
 
 fn start_server(pool: &PgPool) -> Server {
     let port = free_port();
-    Server::start(
+    Server::start_production(
         &database_url(pool),
         port,
+        ORIGIN,
+        // The seed's pool shape, smaller: the load must queue for connections.
         &[
-            ("LEPTOS_ENV", "production"),
-            ("IMPACT_TREE_PUBLIC_ORIGIN", ORIGIN),
-            ("IMPACT_TREE_COOKIE_SECURE", "false"),
-            // The seed's pool shape, smaller: the load must queue for connections.
             ("IMPACT_TREE_DB_MIN_CONNECTIONS", "2"),
             ("IMPACT_TREE_DB_MAX_CONNECTIONS", "8"),
         ],

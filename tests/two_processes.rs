@@ -12,15 +12,7 @@ const ORIGIN: &str = "http://trees.example.test";
 
 /// One process as it would run behind a load balancer: the same public origin for both.
 fn start(pool: &PgPool, port: u16) -> Server {
-    Server::start(
-        &database_url(pool),
-        port,
-        &[
-            ("LEPTOS_ENV", "production"),
-            ("IMPACT_TREE_PUBLIC_ORIGIN", ORIGIN),
-            ("IMPACT_TREE_COOKIE_SECURE", "false"),
-        ],
-    )
+    Server::start_production(&database_url(pool), port, ORIGIN, &[])
 }
 
 async fn http(port: u16, path: &str, content_type: &str, body: &str, cookie: Option<&str>) -> Reply {

@@ -62,6 +62,18 @@ impl Server {
         Server { child, port }
     }
 
+    /// Starts the server as deployed (production settings) behind `origin`, over plain http
+    /// on loopback (so cookies without Secure), with extra environment settings.
+    pub fn start_production(database_url: &str, port: u16, origin: &str, env: &[(&str, &str)]) -> Server {
+        let mut all = vec![
+            ("LEPTOS_ENV", "production"),
+            ("IMPACT_TREE_PUBLIC_ORIGIN", origin),
+            ("IMPACT_TREE_COOKIE_SECURE", "false"),
+        ];
+        all.extend_from_slice(env);
+        Server::start(database_url, port, &all)
+    }
+
     pub fn signal(&self, name: &str) {
         let status = Command::new("kill")
             .arg(format!("-{name}"))
