@@ -123,17 +123,9 @@ pub async fn serve(State(cache): State<ShareCache>, request: Request, next: Next
         return next.run(request).await;
     };
     let hash = token_hash(token);
-    let version = match sqlx::query!(
-        r#"SELECT t.id, t.version, t.updated_at, t.canvas_state::text AS "canvas_state!"
-           FROM share_links s JOIN impact_trees t ON t.id = s.tree_id
-           WHERE s.token_hash = $1 AND s.revoked_at IS NULL"#,
-        &hash
-    )
-    .fetch_optional(&cache.pool)
-    .await
-    {
+    let version = match super::repo::share::live_version(&cache.pool, &hash).await {
         Ok(Some(row)) => Version {
-            tree_id: row.id,
+            tree_id: row.tree_id,
             version: row.version,
             updated_at: row.updated_at,
             canvas_state: row.canvas_state,

@@ -154,3 +154,24 @@ pub async fn shared_tree(db: impl PgExecutor<'_>, token: &str) -> Result<SharedV
         connections,
     })
 }
+
+/// What the page of a live link shows: its tree, the tree's version and last change, and the
+/// saved view. None when the link is unknown or revoked.
+pub struct LiveVersion {
+    pub tree_id: i32,
+    pub version: i64,
+    pub updated_at: time::PrimitiveDateTime,
+    pub canvas_state: String,
+}
+
+pub async fn live_version(db: impl PgExecutor<'_>, token_hash: &[u8]) -> Result<Option<LiveVersion>, sqlx::Error> {
+    sqlx::query_as!(
+        LiveVersion,
+        r#"SELECT t.id AS tree_id, t.version, t.updated_at, t.canvas_state::text AS "canvas_state!"
+           FROM share_links s JOIN impact_trees t ON t.id = s.tree_id
+           WHERE s.token_hash = $1 AND s.revoked_at IS NULL"#,
+        token_hash
+    )
+    .fetch_optional(db)
+    .await
+}
