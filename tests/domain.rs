@@ -695,7 +695,7 @@ async fn the_tree_page_is_drawn_on_the_server(pool: PgPool) {
     assert!(page.body.contains("Page &lt;tree&gt;"));
     assert!(page.body.contains("900 → 1100"), "metric badge");
     assert!(
-        page.body.contains("translate(40.0px,12.0px) scale(0.500)"),
+        page.body.contains("translate(40.0px,12.0px) scale(0.50000)"),
         "saved viewport"
     );
     assert_eq!(page.body.matches("role=\"treeitem\"").count(), 2);
@@ -960,4 +960,89 @@ async fn each_page_carries_its_data_once(pool: PgPool) {
     let page = pm.get("/").await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.body.matches("__RESOLVED_RESOURCES[").count(), 5, "user + 4 lists");
+}
+
+/// get_tree keeps its answer per tree version (server::tree_cache): every kind of write must
+/// show on the very next read, and a kept answer must never reach another user.
+#[sqlx::test]
+async fn a_read_tree_shows_every_write_at_once(pool: PgPool) {
+    let app = app(pool.clone());
+    let (mut pm, _) = signed_up(&app, "cache@example.com").await;
+    let (mut other, _) = signed_up(&app, "cache-other@example.com").await;
+    let t = create_tree(&mut pm, "Cached").await;
+    let root = add_ok(&mut pm, t, None, "objective", "Root").await;
+    let first = tree(&mut pm, t).await;
+    assert_eq!(tree(&mut pm, t).await, first, "two reads of one version agree");
+    assert_eq!(
+        other.call("get_tree", &[("tree_id", &t.to_string())]).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let renamed = pm
+        .call_json(
+            "update_node",
+            json!({ "tree_id": t, "node_id": id(&root), "version": root["version"],
+                    "node": { "node_type": "objective", "title": "Renamed" } }),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    assert_eq!(tree(&mut pm, t).await["nodes"][0]["title"], "Renamed");
+
+    let a = add_ok(&mut pm, t, Some(&id(&root)), "outcome", "A").await;
+    let b = add_ok(&mut pm, t, Some(&id(&root)), "outcome", "B").await;
+    assert_eq!(children(&tree(&mut pm, t).await, Some(&id(&root))), ["A", "B"]);
+
+    let link = pm
+        .call_json(
+            "add_connection",
+            json!({ "tree_id": t, "from_node_id": id(&a), "to_node_id": id(&b) }),
+        )
+        .await;
+    assert_eq!(link.status, StatusCode::OK, "{}", link.body);
+    assert_eq!(tree(&mut pm, t).await["connections"].as_array().unwrap().len(), 1);
+
+    let state = json!({ "zoom": 0.5, "pan": { "x": 10.0, "y": 20.0 }, "orientation": "horizontal" });
+    let saved = pm
+        .call_json("save_canvas_state", json!({ "tree_id": t, "state": state }))
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert_eq!(tree(&mut pm, t).await["canvas_state"], state);
+
+    let version = tree(&mut pm, t).await["version"].as_i64().unwrap();
+    let meta = pm
+        .call(
+            "update_tree",
+            &[
+                ("tree_id", &t.to_string()),
+                ("version", &version.to_string()),
+                ("name", "Cached, renamed"),
+                ("discovery_phase", "delivery"),
+                ("is_template", "false"),
+            ],
+        )
+        .await;
+    assert_eq!(meta.status, StatusCode::OK, "{}", meta.body);
+    assert_eq!(tree(&mut pm, t).await["name"], "Cached, renamed");
+
+    let b_now = tree(&mut pm, t).await["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == b["id"])
+        .cloned()
+        .unwrap();
+    let deleted = pm
+        .call_json(
+            "delete_node",
+            json!({ "tree_id": t, "node_id": id(&b), "version": b_now["version"] }),
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
+    let after = tree(&mut pm, t).await;
+    assert_eq!(children(&after, Some(&id(&root))), ["A"]);
+    assert!(after["connections"].as_array().unwrap().is_empty());
+    assert_eq!(
+        other.call("get_tree", &[("tree_id", &t.to_string())]).await.status,
+        StatusCode::NOT_FOUND
+    );
 }

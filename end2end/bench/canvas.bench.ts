@@ -65,6 +65,8 @@
  *                                   "rendered_nodes", "visible_nodes_wanted": 1000}   // (iii)
  *       // at the editor's minimum zoom; visible_nodes (inside the canvas at the start of the
  *       // pan) can stay below visible_nodes_wanted: the run warns but does not fail then.
+ *       // In the far-zoom overview (a <canvas>) visible_nodes is the count the editor painted
+ *       // in view (its data-drawn-nodes attribute) and rendered_nodes is 0.
  *     },
  *     "10000": { ... }
  *   },
@@ -316,10 +318,16 @@ function installProbe() {
     const m = el?.style.transform.match(/translate\(([-0-9.e]+)px, ?([-0-9.e]+)px\) scale\(([-0-9.e]+)\)/);
     return m ? { x: Number(m[1]), y: Number(m[2]), zoom: Number(m[3]) } : null;
   };
+  /**
+   * Node elements in the DOM, and of those inside the canvas. Zoomed out below the overview
+   * zoom the editor paints the tree on a <canvas> instead and says how many nodes it painted
+   * in view (data-drawn-nodes); those count as visible then.
+   */
   b.countNodes = () => {
     const c = b.canvas().getBoundingClientRect();
+    const overview = document.querySelector('[data-testid="overview"]');
     let rendered = 0;
-    let visible = 0;
+    let visible = overview ? Number(overview.getAttribute('data-drawn-nodes') ?? '0') : 0;
     for (const el of document.querySelectorAll('[data-testid="tree-node"]')) {
       rendered++;
       const r = el.getBoundingClientRect();

@@ -112,6 +112,72 @@ test('zoom, pan and orientation survive a reload', async ({ page, baseURL }) => 
   await expect(page.getByTestId('tree-node')).toHaveCount(4);
 });
 
+test('zoomed far out the tree is painted as an overview, and a click there selects a node', async ({ page, baseURL }) => {
+  await signUp(page);
+  await page.getByLabel('New tree').fill('Far away');
+  await page.getByRole('button', { name: 'Create tree' }).click();
+  await expect(page).toHaveURL(/\/trees\/\d+$/);
+  const treeId = Number(page.url().split('/').pop());
+  const headers = { Origin: baseURL! };
+  const root = await page.request.post('/api/add_node', {
+    headers,
+    data: { tree_id: treeId, parent_id: null, node: { node_type: 'objective', title: 'Root' } },
+  });
+  const rootId = (await root.json()).id;
+  for (const title of ['One', 'Two', 'Three']) {
+    await page.request.post('/api/add_node', {
+      headers,
+      data: { tree_id: treeId, parent_id: rootId, node: { node_type: 'outcome', title } },
+    });
+  }
+  await page.reload();
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page.getByTestId('overview')).toHaveCount(0);
+
+  // Where the root sits in layout coordinates, from its element and the canvas transform.
+  const transformOf = async () => {
+    const style = (await page.getByTestId('canvas-content').getAttribute('style')) ?? '';
+    const m = style.match(/translate\(([-0-9.e]+)px, ?([-0-9.e]+)px\) scale\(([-0-9.e]+)\)/);
+    expect(m, style).not.toBeNull();
+    return { x: Number(m![1]), y: Number(m![2]), zoom: Number(m![3]) };
+  };
+  const canvas = page.getByTestId('canvas');
+  // The canvas's padding box: where the transformed content starts.
+  const origin = await canvas.evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    return { x: r.left + el.clientLeft, y: r.top + el.clientTop };
+  });
+  const rootBox = (await page.locator(`[data-node-id="${rootId}"]`).boundingBox())!;
+  const before = await transformOf();
+  const rootCentre = {
+    x: (rootBox.x + rootBox.width / 2 - origin.x - before.x) / before.zoom,
+    y: (rootBox.y + rootBox.height / 2 - origin.y - before.y) / before.zoom,
+  };
+
+  const box = (await canvas.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  const saved = page.waitForResponse((r) => r.url().endsWith('/api/save_canvas_state') && r.status() === 200);
+  for (let i = 0; i < 3; i++) await page.mouse.wheel(0, 1000);
+  await saved;
+  const overview = page.getByTestId('overview');
+  await expect(overview).toBeVisible();
+  await expect(page.getByTestId('tree-node')).toHaveCount(0);
+  await expect(overview).toHaveAttribute('data-drawn-nodes', '4');
+  expect(await page.getByTestId('zoom-level').textContent()).toMatch(/^[0-9.]+%$/);
+
+  // The node painted under the pointer is selected by a click, and shown in the panel.
+  const far = await transformOf();
+  expect(far.zoom).toBeLessThan(0.3);
+  await page.mouse.click(origin.x + far.x + rootCentre.x * far.zoom, origin.y + far.y + rootCentre.y * far.zoom);
+  await expect(page.getByTestId('node-title')).toHaveValue('Root');
+
+  // Fit brings the node elements back, with the selection kept.
+  await canvas.press('0');
+  await expect(overview).toHaveCount(0);
+  await expect(page.getByTestId('tree-node')).toHaveCount(4);
+  await expect(page.locator(`[data-node-id="${rootId}"]`)).toHaveAttribute('aria-selected', 'true');
+});
+
 test('import an outline, see the overview charts, and delete a tree after confirming', async ({ page }) => {
   await signUp(page);
   await page.getByText('Import a Markdown outline').click();

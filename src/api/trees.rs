@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use crate::error::AppError;
-use crate::model::{CanvasState, TreeDetail, TreeMeta, TreeSummary};
+use crate::model::{CanvasState, TreeDetail, TreeJson, TreeMeta, TreeSummary};
 
 /// The caller's trees, newest first; every filter is optional.
 #[server(prefix = "/api", endpoint = "list_trees")]
@@ -32,10 +32,36 @@ pub async fn list_my_trees(
 
 /// One tree with all its nodes and connections.
 #[server(prefix = "/api", endpoint = "get_tree")]
-pub async fn get_tree(tree_id: i32) -> Result<TreeDetail, AppError> {
+pub async fn get_tree(tree_id: i32) -> Result<TreeJson, AppError> {
     use crate::server::{guard, repo};
     let (caller, user) = guard::require_user().await?;
-    repo::trees::get_detail(&caller.state.pool, &user.0.id, tree_id).await
+    let pool = &caller.state.pool;
+    let cache = &caller.state.tree_cache;
+    let version = repo::trees::detail_version(pool, &user.0.id, tree_id).await?;
+    if let Some(json) = cache.get(&version) {
+        return Ok(TreeJson(json));
+    }
+    let tree = repo::trees::get_detail(pool, &user.0.id, tree_id).await?;
+    let json = cache.fill(&tree).map_err(|err| {
+        tracing::error!(error = %err, tree_id, "tree not serializable");
+        AppError::Internal
+    })?;
+    Ok(TreeJson(json))
+}
+
+/// The editor's tree. Rendering on the server reads it directly (the page serializes it
+/// anyway); the browser asks `get_tree` and parses the answer.
+pub async fn load_tree(tree_id: i32) -> Result<TreeDetail, AppError> {
+    #[cfg(feature = "ssr")]
+    {
+        use crate::server::{guard, repo};
+        let (caller, user) = guard::require_user().await?;
+        repo::trees::get_detail(&caller.state.pool, &user.0.id, tree_id).await
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        get_tree(tree_id).await.map(|json| json.0)
+    }
 }
 
 /// A new tree: empty, or with the nodes of `template_id` — one of the caller's trees marked

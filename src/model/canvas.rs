@@ -1,7 +1,9 @@
 use serde::{Deserialize, Serialize};
 
-/// The smallest and largest zoom the canvas allows; saved states are clamped into it.
-pub const MIN_ZOOM: f64 = 0.05;
+/// The smallest and largest zoom the canvas allows; saved states are clamped into it. A
+/// 5,000-node tree can be ~900,000 px wide, and fitting it must still be possible: far zoom
+/// levels are drawn as an overview (`ui::editor::overview`), not as node elements.
+pub const MIN_ZOOM: f64 = 0.001;
 pub const MAX_ZOOM: f64 = 4.0;
 /// Pan offsets beyond this are nonsense (a bug or a hostile client), not a place to look at.
 pub const MAX_PAN: f64 = 10_000_000.0;

@@ -100,6 +100,32 @@ pub struct Subtree {
     pub connections: Vec<Connection>,
 }
 
+/// `get_tree`'s answer: `TreeDetail`'s JSON. The server keeps it as text per tree version
+/// (`server::tree_cache`) and writes it out as is; the browser reads it straight into a
+/// `TreeDetail` (one parse, no intermediate text).
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone)]
+pub struct TreeJson(pub std::sync::Arc<serde_json::value::RawValue>);
+
+#[cfg(feature = "ssr")]
+impl Serialize for TreeJson {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl<'de> Deserialize<'de> for TreeJson {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Box::<serde_json::value::RawValue>::deserialize(d).map(|raw| TreeJson(raw.into()))
+    }
+}
+
+#[cfg(not(feature = "ssr"))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TreeJson(pub TreeDetail);
+
 /// A whole tree: what the editor loads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TreeDetail {

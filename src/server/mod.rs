@@ -19,6 +19,7 @@ pub mod share_cache;
 pub mod shutdown;
 pub mod state;
 pub mod telemetry;
+pub mod tree_cache;
 
 pub use config::Config;
 pub use state::AppState;

@@ -14,6 +14,7 @@ pub struct AppState {
     pub pool: PgPool,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
+    pub tree_cache: super::tree_cache::TreeCache,
 }
 
 impl AppState {
@@ -23,6 +24,7 @@ impl AppState {
             pool,
             config: Arc::new(config),
             leptos_options,
+            tree_cache: Default::default(),
         }
     }
 }

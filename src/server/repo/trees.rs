@@ -7,6 +7,7 @@ use time::PrimitiveDateTime;
 use super::activity::{self, Actor};
 use crate::error::AppError;
 use crate::model::{CanvasState, Connection, DiscoveryPhase, TreeDetail, TreeMeta, TreeSummary};
+use crate::server::tree_cache::TreeVersion;
 
 pub(crate) fn rfc3339(at: PrimitiveDateTime) -> String {
     at.assume_utc().format(&Rfc3339).unwrap_or_default()
@@ -126,6 +127,33 @@ pub async fn touch(conn: &mut PgConnection, tree_id: i32) -> Result<(), sqlx::Er
 
 /// The tree with all its nodes and connections, read in one snapshot (repeatable read), so the
 /// nodes and the links between them agree.
+/// Old rows may lack fields of the viewport; anything unreadable is the default.
+fn read_canvas_state(stored: serde_json::Value) -> CanvasState {
+    serde_json::from_value::<CanvasState>(stored)
+        .ok()
+        .and_then(|s| s.sanitized().ok())
+        .unwrap_or_default()
+}
+
+/// Which version of the caller's tree `get_detail` would read now (the key of its cached
+/// answer, `server::tree_cache`); another user's tree is NotFound.
+pub async fn detail_version(db: impl PgExecutor<'_>, user_id: &str, tree_id: i32) -> Result<TreeVersion, AppError> {
+    let row = sqlx::query!(
+        "SELECT version, updated_at, canvas_state FROM impact_trees WHERE id = $1 AND user_id = $2",
+        tree_id,
+        user_id
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(TreeVersion {
+        tree_id,
+        version: row.version,
+        updated_at: rfc3339(row.updated_at),
+        canvas_state: read_canvas_state(row.canvas_state),
+    })
+}
+
 pub async fn get_detail(pool: &PgPool, user_id: &str, tree_id: i32) -> Result<TreeDetail, AppError> {
     let mut tx = pool.begin().await?;
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -152,11 +180,7 @@ pub async fn get_detail(pool: &PgPool, user_id: &str, tree_id: i32) -> Result<Tr
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    // Old rows may lack fields of the viewport; anything unreadable is the default.
-    let canvas_state = serde_json::from_value::<CanvasState>(row.canvas_state)
-        .ok()
-        .and_then(|s| s.sanitized().ok())
-        .unwrap_or_default();
+    let canvas_state = read_canvas_state(row.canvas_state);
     Ok(TreeDetail {
         id: row.id,
         name: row.name,

@@ -3,9 +3,11 @@
 //! hydrated every edit goes through the node server functions and can be undone.
 //!
 //! Only nodes near the viewport are in the DOM; panning and zooming change one transform and
-//! re-render only when the view leaves the rendered region.
+//! re-render only when the view leaves the rendered region. Zoomed out below
+//! `overview::OVERVIEW_ZOOM` the tree is painted on a `<canvas>` instead (see `overview`).
 
 pub(crate) mod draw;
+mod overview;
 mod panel;
 mod state;
 
@@ -13,7 +15,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::trees::get_tree;
+use crate::api::trees::load_tree;
 use crate::model::editor::{self as tree_ops, DropPlan, DropZone};
 use crate::model::layout::Rect;
 use crate::model::{CanvasState, NodeType, Orientation, TreeDetail};
@@ -31,7 +33,7 @@ pub fn TreePage() -> impl IntoView {
     // fetched and written into the page each time: three copies of the tree.
     let tree = Resource::new(tree_id, |id| async move {
         match id {
-            Some(id) => get_tree(id).await,
+            Some(id) => load_tree(id).await,
             None => Err(crate::error::AppError::NotFound),
         }
     });
@@ -152,6 +154,37 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
             handle.clear();
         }
     });
+    // The canvas layer is promoted (`will-change: transform`) only while it moves: a promoted
+    // layer keeps the raster scale it had, so zooming far out under it rasterises at the old
+    // scale (seconds per frame on big trees); after the gesture the browser re-rasters once.
+    let moving = RwSignal::new(false);
+    let press = StoredValue::new(None::<Press>);
+    let gesture_timer = StoredValue::new(None::<leptos::prelude::TimeoutHandle>);
+    let gesture_done_soon = move || {
+        if let Some(handle) = gesture_timer.get_value() {
+            handle.clear();
+        }
+        let handle = set_timeout_with_handle(
+            move || {
+                if press.try_get_value().flatten().is_none() {
+                    let _ = moving.try_set(false);
+                }
+            },
+            std::time::Duration::from_millis(250),
+        )
+        .ok();
+        gesture_timer.set_value(handle);
+    };
+    let gesture_started = move || {
+        if !moving.get_untracked() {
+            moving.set(true);
+        }
+    };
+    on_cleanup(move || {
+        if let Some(Some(handle)) = gesture_timer.try_get_value() {
+            handle.clear();
+        }
+    });
     let zoom_by = move |factor: f64| {
         let (w, h) = viewport_size.get_untracked();
         ed.view.update(|s| *s = s.zoom_at(factor, w / 2.0, h / 2.0));
@@ -215,16 +248,24 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
     });
 
     // --- What is drawn -------------------------------------------------------------------
+    let overview_on = Memo::new(move |_| ed.view.with(|v| v.zoom < overview::OVERVIEW_ZOOM));
     let items = Memo::new(move |_| {
+        if overview_on.get() {
+            return Vec::new();
+        }
         let d = ed.drawing.get();
         let r = region.get();
         ed.nodes.with(|nodes| visible_nodes(nodes, &d, &r))
     });
     let edges = Memo::new(move |_| {
+        if overview_on.get() {
+            return (Vec::new(), Vec::new());
+        }
         let d = ed.drawing.get();
         visible_edges(&d, &region.get())
     });
     let far = Memo::new(move |_| ed.view.with(|v| v.zoom < FAR_ZOOM));
+    let overview_ref = NodeRef::<leptos::html::Canvas>::new();
     let bounds = Memo::new(move |_| ed.drawing.with(|d| d.layout.bounds));
 
     // --- Search ----------------------------------------------------------------------------
@@ -242,6 +283,50 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
         })
     });
     let match_set = Memo::new(move |_| matches.with(|m| m.iter().cloned().collect::<std::collections::HashSet<_>>()));
+
+    // The overview is painted at most once a frame, from the state at that frame.
+    #[cfg(feature = "hydrate")]
+    {
+        let paint_pending = StoredValue::new(false);
+        Effect::new(move |_| {
+            overview_ref.track();
+            ed.view.track();
+            ed.drawing.track();
+            ed.selected.track();
+            matches.track();
+            viewport_size.track();
+            if !overview_on.get() || paint_pending.get_value() {
+                return;
+            }
+            paint_pending.set_value(true);
+            request_animation_frame(move || {
+                if paint_pending.try_update_value(|p| *p = false).is_none() {
+                    return;
+                }
+                let (Some(Some(el)), Some(view)) = (overview_ref.try_get_untracked(), ed.view.try_get_untracked())
+                else {
+                    return;
+                };
+                if view.zoom >= overview::OVERVIEW_ZOOM {
+                    return;
+                }
+                let size = (el.client_width() as f64, el.client_height() as f64);
+                let selected = ed.selected.get_untracked();
+                let scene = ed.drawing.with_untracked(|d| {
+                    ed.nodes.with_untracked(|nodes| {
+                        let selected = selected.and_then(|id| d.index.get(&id));
+                        let found: Vec<usize> =
+                            matches.with_untracked(|m| m.iter().filter_map(|id| d.index.get(id)).collect());
+                        let type_of = |i: usize| nodes.get(i).map_or(NodeType::Objective, |n| n.node_type);
+                        overview::scene(d, type_of, &view, size, selected, &found)
+                    })
+                });
+                overview::paint(&el, &scene);
+                // What the canvas benchmark counts as nodes in view.
+                let _ = el.set_attribute("data-drawn-nodes", &scene.drawn.to_string());
+            });
+        });
+    }
     let current_match = RwSignal::new(None::<usize>);
     Effect::new(move |_| {
         query.track();
@@ -485,7 +570,6 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
     }
 
     // --- Pointer: pan the background, select and drag nodes -----------------------------------
-    let press = StoredValue::new(None::<Press>);
     let drag = RwSignal::new(None::<DragView>);
     let to_layout = move |client_x: f64, client_y: f64| -> (f64, f64) {
         let Some(el) = canvas_ref.get_untracked() else {
@@ -504,8 +588,10 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
         let rect = el.get_bounding_client_rect();
         let (px, py) = (ev.client_x() as f64 - rect.left(), ev.client_y() as f64 - rect.top());
         let factor = (-ev.delta_y() * 0.0015).exp();
+        gesture_started();
         ed.view.update(|s| *s = s.zoom_at(factor, px, py));
         save_view_soon();
+        gesture_done_soon();
     };
     let on_pointer_down = move |ev: leptos::ev::PointerEvent| {
         if ev.button() != 0 {
@@ -538,12 +624,15 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
                     dragging: false,
                 }
             }
-            None => Press::Pan {
-                x0,
-                y0,
-                start: ed.view.get_untracked(),
-                moved: false,
-            },
+            None => {
+                gesture_started();
+                Press::Pan {
+                    x0,
+                    y0,
+                    start: ed.view.get_untracked(),
+                    moved: false,
+                }
+            }
         }));
     };
     let on_pointer_move = move |ev: leptos::ev::PointerEvent| {
@@ -627,14 +716,33 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
     // A cancelled gesture (the browser took it over) does nothing.
     let on_pointer_cancel = move |_ev: leptos::ev::PointerEvent| {
         press.set_value(None);
+        gesture_done_soon();
         drag.set(None);
     };
-    let on_pointer_up = move |_ev: leptos::ev::PointerEvent| {
+    let on_pointer_up = move |ev: leptos::ev::PointerEvent| {
+        gesture_done_soon();
         let Some(done) = press.get_value() else { return };
         press.set_value(None);
         match done {
             Press::Pan { moved: true, .. } => save_view_soon(),
-            Press::Pan { moved: false, .. } => ed.selected.set(None),
+            // In the overview a click selects the node painted under it.
+            Press::Pan { moved: false, .. } => {
+                let hit = if overview_on.get_untracked() {
+                    canvas_ref.get_untracked().and_then(|el| {
+                        let rect = el.get_bounding_client_rect();
+                        let px = ev.client_x() as f64 - rect.left() - el.client_left() as f64;
+                        let py = ev.client_y() as f64 - rect.top() - el.client_top() as f64;
+                        let view = ed.view.get_untracked();
+                        ed.drawing.with_untracked(|d| {
+                            let i = overview::node_at(d, &view, px, py)?;
+                            ed.nodes.with_untracked(|nodes| nodes.get(i).map(|n| n.id.clone()))
+                        })
+                    })
+                } else {
+                    None
+                };
+                ed.selected.set(hit);
+            }
             Press::Node { dragging: true, id, .. } => {
                 if let Some(view) = drag.get_untracked() {
                     match view.plan {
@@ -666,7 +774,7 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
     let transform = move || {
         let s = ed.view.get();
         format!(
-            "transform:translate({:.1}px,{:.1}px) scale({:.3})",
+            "transform:translate({:.1}px,{:.1}px) scale({:.5})",
             s.pan.x, s.pan.y, s.zoom
         )
     };
@@ -755,11 +863,17 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
         .into_any()
     };
     let edges_view = move || {
+        // Only as large as the rendered region (within the tree): an SVG the size of a whole
+        // big layout (900,000 px wide at 5,000 nodes) costs seconds of raster when zooming.
         let b = bounds.get();
-        let (w, h) = (b.w.max(1.0), b.h.max(1.0));
+        let r = region.get();
+        let (x0, y0) = (r.x.max(b.x), r.y.max(b.y));
+        let w = ((r.x + r.w).min(b.x + b.w) - x0).max(1.0);
+        let h = ((r.y + r.h).min(b.y + b.h) - y0).max(1.0);
         let (paths, links) = edges.get();
         view! {
-            <svg class="edges" width=format!("{w:.0}") height=format!("{h:.0}") viewBox=format!("0 0 {w:.0} {h:.0}") aria-hidden="true">
+            <svg class="edges" style=format!("left:{x0:.0}px;top:{y0:.0}px") width=format!("{w:.0}") height=format!("{h:.0}")
+                viewBox=format!("{x0:.0} {y0:.0} {w:.0} {h:.0}") aria-hidden="true">
                 {paths.into_iter().map(|path| view! { <path class="edge" d=path /> }).collect_view()}
                 {links.into_iter().map(|(x1, y1, x2, y2)| view! {
                     <line class="cross-link" x1=format!("{x1:.1}") y1=format!("{y1:.1}") x2=format!("{x2:.1}") y2=format!("{y2:.1}") />
@@ -808,7 +922,7 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
             </div>
             <div class="canvas-tools" role="toolbar" aria-label="View">
                 <button type="button" class="secondary" title="Zoom out (-)" aria-label="Zoom out" on:click=move |_| zoom_by(1.0 / ZOOM_STEP)>"−"</button>
-                <span class="zoom-level" data-testid="zoom-level">{move || format!("{:.0}%", ed.view.get().zoom * 100.0)}</span>
+                <span class="zoom-level" data-testid="zoom-level">{move || zoom_label(ed.view.get().zoom)}</span>
                 <button type="button" class="secondary" title="Zoom in (+)" aria-label="Zoom in" on:click=move |_| zoom_by(ZOOM_STEP)>"+"</button>
                 <button type="button" class="secondary" title="Fit to screen (0)" on:click=move |_| fit()>"Fit"</button>
                 <button type="button" class="secondary" data-testid="toggle-orientation" on:click=move |_| toggle_orientation()>
@@ -877,7 +991,7 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
         <div class="canvas" id="tree-canvas" node_ref=canvas_ref tabindex="0" role="tree" aria-label=move || name.get()
             aria-activedescendant=active_descendant aria-busy=move || if ed.busy.get() { "true" } else { "false" }
             data-orientation=orientation_name data-testid="canvas"
-            class:far=move || far.get() class:dragging-node=move || drag.with(|d| d.is_some())
+            class:far=move || far.get() class:moving=move || moving.get() class:dragging-node=move || drag.with(|d| d.is_some())
             on:keydown=on_canvas_key
             on:wheel=on_wheel on:pointerdown=on_pointer_down on:pointermove=on_pointer_move
             on:pointerup=on_pointer_up on:pointercancel=on_pointer_cancel>
@@ -886,6 +1000,9 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
                     <p>"This tree has no nodes yet."</p>
                     <button type="button" on:click=add_first>"Add the objective"</button>
                 </div>
+            </Show>
+            <Show when=move || overview_on.get()>
+                <canvas class="overview" node_ref=overview_ref data-testid="overview" aria-hidden="true"></canvas>
             </Show>
             <div class="canvas-content" style=transform data-testid="canvas-content">
                 {edges_view}
@@ -924,6 +1041,16 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
             </div>
             {dialogs}
         </section>
+    }
+}
+
+/// "100%", "35%", "0.4%": whole percent unless that would read 0%.
+fn zoom_label(zoom: f64) -> String {
+    let percent = zoom * 100.0;
+    if percent < 0.95 {
+        format!("{percent:.1}%")
+    } else {
+        format!("{percent:.0}%")
     }
 }
 

@@ -390,7 +390,7 @@ impl Editor {
     }
 
     pub async fn reload(&self) {
-        let loaded = crate::api::trees::get_tree(self.tree_id).await;
+        let loaded = crate::api::trees::load_tree(self.tree_id).await;
         if !self.alive() {
             return;
         }
