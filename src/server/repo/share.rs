@@ -6,7 +6,7 @@ use sqlx::{PgConnection, PgExecutor};
 use super::activity::{self, Actor};
 use crate::error::AppError;
 use crate::model::share::{ShareLink, SharedView};
-use crate::model::{CanvasState, Connection, DiscoveryPhase, Position, TreeNode};
+use crate::model::{CanvasState, DiscoveryPhase};
 
 pub fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
@@ -86,61 +86,25 @@ pub async fn revoke(conn: &mut PgConnection, actor: &Actor, tree_id: i32, link_i
     Ok(())
 }
 
-/// The tree behind a live token, public fields only, in one round trip.
-pub async fn shared_tree(db: impl PgExecutor<'_>, token: &str) -> Result<SharedView, AppError> {
+/// The tree behind a live token, public fields only, read in one snapshot. Plain rows, not
+/// JSON built by the database: `jsonb_agg` of the nodes took ~4x as long as the rows.
+pub async fn shared_tree(pool: &sqlx::PgPool, token: &str) -> Result<SharedView, AppError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await?;
     let row = sqlx::query!(
-        r#"SELECT t.name, t.description, t.discovery_phase, t.canvas_state,
-             coalesce((SELECT jsonb_agg(jsonb_build_object(
-                 'id', n.id, 'parent_id', n.parent_id, 'node_type', n.node_type, 'title', n.title,
-                 'description', n.description, 'position', n.position, 'is_collapsed', coalesce(n.is_collapsed, false),
-                 'template_data', coalesce(n.template_data, '{}'::jsonb), 'sort_order', n.sort_order, 'version', n.version)
-                 ORDER BY n.parent_id NULLS FIRST, n.sort_order, n.id)
-               FROM tree_nodes n WHERE n.tree_id = t.id), '[]'::jsonb) AS "nodes!",
-             coalesce((SELECT jsonb_agg(jsonb_build_object('id', c.id::text, 'from_node_id', c.from_node_id, 'to_node_id', c.to_node_id) ORDER BY c.id)
-               FROM node_connections c WHERE c.tree_id = t.id), '[]'::jsonb) AS "connections!"
+        r#"SELECT t.id, t.name, t.description, t.discovery_phase, t.canvas_state
            FROM share_links s JOIN impact_trees t ON t.id = s.tree_id
            WHERE s.token_hash = $1 AND s.revoked_at IS NULL"#,
         &token_hash(token)
     )
-    .fetch_optional(db)
+    .fetch_optional(&mut *tx)
     .await?
     .ok_or(AppError::NotFound)?;
-    #[derive(serde::Deserialize)]
-    struct Node {
-        id: String,
-        parent_id: Option<String>,
-        node_type: String,
-        title: String,
-        description: Option<String>,
-        position: Option<serde_json::Value>,
-        is_collapsed: bool,
-        template_data: serde_json::Value,
-        sort_order: i32,
-        version: i64,
-    }
-    let nodes: Vec<Node> = serde_json::from_value(row.nodes).map_err(|err| {
-        tracing::error!(error = %err, "shared tree nodes did not read");
-        AppError::Internal
-    })?;
-    let nodes = nodes
-        .into_iter()
-        .map(|n| TreeNode {
-            node_type: n.node_type.parse().unwrap_or(crate::model::NodeType::Opportunity),
-            id: n.id,
-            parent_id: n.parent_id,
-            title: n.title,
-            description: n.description,
-            position: n
-                .position
-                .and_then(|p| serde_json::from_value::<Position>(p).ok())
-                .unwrap_or_default(),
-            is_collapsed: n.is_collapsed,
-            template_data: n.template_data,
-            sort_order: n.sort_order,
-            version: n.version,
-        })
-        .collect();
-    let connections: Vec<Connection> = serde_json::from_value(row.connections).unwrap_or_default();
+    let nodes = super::nodes::all_in_tree(&mut tx, row.id).await?;
+    let connections = super::trees::connections_in_tree(&mut tx, row.id).await?;
+    tx.commit().await?;
     let canvas_state = serde_json::from_value::<CanvasState>(row.canvas_state)
         .ok()
         .and_then(|c| c.sanitized().ok())

@@ -127,6 +127,17 @@ pub async fn touch(conn: &mut PgConnection, tree_id: i32) -> Result<(), sqlx::Er
 
 /// The tree with all its nodes and connections, read in one snapshot (repeatable read), so the
 /// nodes and the links between them agree.
+pub(super) async fn connections_in_tree(conn: &mut PgConnection, tree_id: i32) -> Result<Vec<Connection>, sqlx::Error> {
+    sqlx::query_as!(
+        Connection,
+        r#"SELECT id::text AS "id!", from_node_id, to_node_id FROM node_connections
+           WHERE tree_id = $1 ORDER BY created_at, id"#,
+        tree_id
+    )
+    .fetch_all(conn)
+    .await
+}
+
 /// Old rows may lack fields of the viewport; anything unreadable is the default.
 fn read_canvas_state(stored: serde_json::Value) -> CanvasState {
     serde_json::from_value::<CanvasState>(stored)
@@ -171,14 +182,7 @@ pub async fn get_detail(pool: &PgPool, user_id: &str, tree_id: i32) -> Result<Tr
     .await?
     .ok_or(AppError::NotFound)?;
     let nodes = super::nodes::all_in_tree(&mut tx, tree_id).await?;
-    let connections = sqlx::query_as!(
-        Connection,
-        r#"SELECT id::text AS "id!", from_node_id, to_node_id FROM node_connections
-           WHERE tree_id = $1 ORDER BY created_at, id"#,
-        tree_id
-    )
-    .fetch_all(&mut *tx)
-    .await?;
+    let connections = connections_in_tree(&mut tx, tree_id).await?;
     tx.commit().await?;
     let canvas_state = read_canvas_state(row.canvas_state);
     Ok(TreeDetail {
