@@ -92,14 +92,20 @@ for (const size of ['5000', '10000']) {
   row(`editor, ${n} nodes: navigation to hydrated (median)`, t && `${ms(t.hydrated_ms.median)} ms`, '≤ 700 ms', t && t.hydrated_ms.median <= 700);
   for (const [key, label] of [['pan_100', 'pan at 100%'], ['zoom_out', 'zoom out'], ['pan_zoomed_out', 'pan zoomed out']]) {
     const f = t?.[key];
-    const extra = f?.visible_nodes != null ? `, ${f.visible_nodes.toLocaleString('en')} nodes visible` : '';
+    const visible = (v) => v.toLocaleString('en');
+    const extra =
+      f?.visible_nodes == null
+        ? ''
+        : f.visible_nodes_end == null
+          ? `, ${visible(f.visible_nodes)} nodes visible`
+          : `, ${visible(f.visible_nodes)} nodes visible (${visible(f.visible_nodes_end)} at the end)`;
     row(
       `editor, ${n} nodes: ${label}, frame time`,
       f && `p50 ${ms(f.p50)} ms, p95 ${ms(f.p95)} ms, max ${ms(f.max)} ms over ${f.frames} frames; ${f.long_tasks} long tasks${extra}`,
       'p95 ≤ 16.7 ms' + (key === 'pan_zoomed_out' ? ', ≥ 1,000 nodes visible' : ''),
       // requestAnimationFrame deltas of an on-time 60 Hz frame read 16.6–16.8 ms; a dropped
       // frame reads ≥ 33 ms. So "≤ 16.7" is checked as "< 17.7".
-      f && f.p95 < 17.7 && (key !== 'pan_zoomed_out' || (f.visible_nodes ?? 0) >= 1000),
+      f && f.p95 < 17.7 && (key !== 'pan_zoomed_out' || Math.min(f.visible_nodes ?? 0, f.visible_nodes_end ?? f.visible_nodes ?? 0) >= 1000),
       // A frame of a quarter second or more is a freeze a person notices, whatever the p95.
       f && f.max >= 250 ? `${ms(f.max)} ms freeze` : '',
     );

@@ -63,8 +63,9 @@
  *       "zoom_out": Frames & {"zoom_from", "zoom_to", "steps"},   // (ii) wheel, to the minimum
  *       "pan_zoomed_out": Frames & {"zoom", "visible_nodes", "visible_nodes_end",
  *                                   "rendered_nodes", "visible_nodes_wanted": 1000}   // (iii)
- *       // at the editor's minimum zoom; visible_nodes (inside the canvas at the start of the
- *       // pan) can stay below visible_nodes_wanted: the run warns but does not fail then.
+ *       // at the editor's minimum zoom, back and forth (left, right, ...) so the tree stays in
+ *       // view; visible_nodes (inside the canvas at the start of the pan; visible_nodes_end at
+ *       // its end) can stay below visible_nodes_wanted: the run warns but does not fail then.
  *       // In the far-zoom overview (a <canvas>) visible_nodes is the count the editor painted
  *       // in view (its data-drawn-nodes attribute) and rendered_nodes is 0.
  *     },
@@ -600,35 +601,46 @@ async function view(page: Page): Promise<{ x: number; y: number; zoom: number }>
 }
 
 /** A point of the canvas background (not a node, not a button) with room to drag left. */
-async function backgroundPoint(page: Page, room: number): Promise<{ x: number; y: number }> {
-  const p = await page.evaluate((room) => {
+/** A point on the canvas background with `room` px free to drag towards `direction` (-1: left). */
+async function backgroundPoint(page: Page, room: number, direction: -1 | 1): Promise<{ x: number; y: number }> {
+  const p = await page.evaluate(([room, direction]) => {
     const canvas = (window as any).__bench.canvas() as HTMLElement;
     const c = canvas.getBoundingClientRect();
+    const xs: number[] = [];
+    if (direction < 0) for (let x = c.right - 30; x > c.left + 20 + room; x -= 9) xs.push(x);
+    else for (let x = c.left + 30; x < c.right - 20 - room; x += 9) xs.push(x);
     for (let dy = 0; dy < c.height / 2 - 20; dy += 7) {
       for (const y of [c.top + c.height / 2 + dy, c.top + c.height / 2 - dy]) {
-        for (let x = c.right - 30; x > c.left + 20 + room; x -= 9) {
+        for (const x of xs) {
           const el = document.elementFromPoint(x, y);
           if (el && canvas.contains(el) && !el.closest('[data-node-id], button, .empty-canvas')) return { x, y };
         }
       }
     }
     return null;
-  }, room);
+  }, [room, direction] as const);
   if (!p) throw new Error('no free background point on the canvas to start a pan from');
   return p;
 }
 
-/** Drag-pans the canvas leftwards with the mouse, one move per frame; returns frame figures. */
-async function panPhase(page: Page) {
+/**
+ * Drag-pans the canvas with the mouse, one move per frame; returns frame figures. "one-way"
+ * pans leftwards all the time (at 100 % that leaves the rendered region, so re-renders are
+ * timed too); "back-and-forth" alternates, so a tree zoomed far out stays in view.
+ */
+async function panPhase(page: Page, mode: 'one-way' | 'back-and-forth' = 'one-way') {
   const before = await view(page);
   const room = PAN.steps_per_gesture * PAN.px_per_step;
+  let wanted = 0;
   await startFrames(page);
   for (let g = 0; g < PAN.gestures; g++) {
-    const from = await backgroundPoint(page, room);
+    const direction: -1 | 1 = mode === 'back-and-forth' && g % 2 === 1 ? 1 : -1;
+    wanted -= direction * room;
+    const from = await backgroundPoint(page, room, direction);
     await step('mouse move', page.mouse.move(from.x, from.y));
     await step('mouse down', page.mouse.down());
     for (let i = 1; i <= PAN.steps_per_gesture; i++) {
-      await step('mouse move', page.mouse.move(from.x - i * PAN.px_per_step, from.y));
+      await step('mouse move', page.mouse.move(from.x + direction * i * PAN.px_per_step, from.y));
       await nextFrame(page);
     }
     await step('mouse up', page.mouse.up());
@@ -638,7 +650,6 @@ async function panPhase(page: Page) {
   const frames = await stopFrames(page);
   const after = await view(page);
   const moved = before.x - after.x;
-  const wanted = PAN.gestures * room;
   if (Math.abs(moved - wanted) > 2 || Math.abs(after.zoom - before.zoom) > 1e-6) {
     throw new Error(`the pan moved the canvas by ${moved}px instead of ${wanted}px (zoom ${before.zoom} -> ${after.zoom})`);
   }
@@ -734,9 +745,9 @@ test('canvas benchmark', async ({ browser }) => {
       console.log(`  zoom out ${zoomFrom} -> ${zoom} (${zoomLabel}) in ${steps} steps: ${JSON.stringify(zoomFrames)}`);
       await settle(page, 300);
 
-      // (c)(iii) pan while zoomed out.
+      // (c)(iii) pan while zoomed out, back and forth so the tree stays in view.
       const counts = await page.evaluate(() => (window as any).__bench.countNodes());
-      const panFar = await panPhase(page);
+      const panFar = await panPhase(page, 'back-and-forth');
       const countsEnd = await page.evaluate(() => (window as any).__bench.countNodes());
       console.log(`  pan ${zoomLabel}: visible ${counts.visible} -> ${countsEnd.visible} nodes: ${JSON.stringify(panFar.frames)}`);
       if (counts.visible < VISIBLE_WANTED) {

@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::model::layout::Rect;
 use crate::model::share::{CreatedShareLink, SharedView};
 use crate::model::{CanvasState, Orientation};
-use crate::ui::editor::draw::{draw, type_class, visible_edges, visible_nodes, NodeItem, Shared};
+use crate::ui::editor::draw::{box_style, draw, type_class, visible_edges, visible_nodes, NodeItem, Px, Shared};
 
 #[component]
 pub fn SharePage() -> impl IntoView {
@@ -38,19 +38,23 @@ const EVERYWHERE: Rect = Rect {
 
 #[component]
 fn SharedCanvas(view: SharedView) -> impl IntoView {
-    let source = StoredValue::new(crate::ui::export::ExportSource {
-        name: view.name.clone(),
-        description: view.description.clone(),
-        phase: view.discovery_phase,
-        orientation: view.canvas_state.orientation,
-        nodes: view.nodes.clone(),
-        connections: view.connections.clone(),
-    });
-    let export_source = Callback::new(move |_: ()| source.get_value());
     // Collapse and search work on a local copy: nothing is ever written from this page.
     let orientation_now = view.canvas_state.orientation;
-    let nodes_now = RwSignal::new(view.nodes.clone());
-    let connections = StoredValue::new(view.connections.clone());
+    let node_count = view.nodes.len();
+    let nodes_now = RwSignal::new(view.nodes);
+    let connections = StoredValue::new(view.connections);
+    // Built when asked for, not with every page: it is a copy of the whole tree.
+    let export_source = {
+        let (name, description, phase) = (view.name.clone(), view.description.clone(), view.discovery_phase);
+        Callback::new(move |_: ()| crate::ui::export::ExportSource {
+            name: name.clone(),
+            description: description.clone(),
+            phase,
+            orientation: orientation_now,
+            nodes: nodes_now.get_untracked(),
+            connections: connections.get_value(),
+        })
+    };
     let drawing = Memo::new(move |_| {
         nodes_now.with(|n| connections.with_value(|c| Shared(std::sync::Arc::new(draw(n, c, orientation_now)))))
     });
@@ -101,7 +105,7 @@ fn SharedCanvas(view: SharedView) -> impl IntoView {
     let summary = view
         .description
         .clone()
-        .unwrap_or_else(|| format!("An impact tree of {} nodes", view.nodes.len()));
+        .unwrap_or_else(|| format!("An impact tree of {} nodes", node_count));
     let zoom_by = move |factor: f64| {
         let (vw, vh) = canvas_ref
             .get_untracked()
@@ -125,10 +129,7 @@ fn SharedCanvas(view: SharedView) -> impl IntoView {
     });
     let node_view = move |item: NodeItem| {
         let r = item.rect;
-        let style = format!(
-            "left:{:.1}px;top:{:.1}px;width:{:.1}px;height:{:.1}px",
-            r.x, r.y, r.w, r.h
-        );
+        let style = box_style(&r);
         let id = item.id.clone();
         let class = move || {
             let mut class = String::from(type_class(item.node_type));
@@ -174,7 +175,7 @@ fn SharedCanvas(view: SharedView) -> impl IntoView {
             <svg class="edges" width=format!("{w:.0}") height=format!("{h:.0}") viewBox=format!("0 0 {w:.0} {h:.0}") aria-hidden="true">
                 {paths.into_iter().map(|path| view! { <path class="edge" d=path /> }).collect_view()}
                 {links.into_iter().map(|(x1, y1, x2, y2)| view! {
-                    <line class="cross-link" x1=format!("{x1:.1}") y1=format!("{y1:.1}") x2=format!("{x2:.1}") y2=format!("{y2:.1}") />
+                    <line class="cross-link" x1=Px(x1).to_string() y1=Px(y1).to_string() x2=Px(x2).to_string() y2=Px(y2).to_string() />
                 }).collect_view()}
             </svg>
         }
@@ -186,7 +187,7 @@ fn SharedCanvas(view: SharedView) -> impl IntoView {
     let transform = move || {
         let s = state.get();
         format!(
-            "transform:translate({:.1}px,{:.1}px) scale({:.3})",
+            "transform:translate({:.1}px,{:.1}px) scale({:.5})",
             s.pan.x, s.pan.y, s.zoom
         )
     };
@@ -208,7 +209,7 @@ fn SharedCanvas(view: SharedView) -> impl IntoView {
     let header = view! {
             <header class="tree-header">
                 <h1 data-testid="tree-name">{view.name.clone()}</h1>
-                <span class="muted">{format!("{} · {} nodes · read-only", view.discovery_phase.as_str(), view.nodes.len())}</span>
+                <span class="muted">{format!("{} · {} nodes · read-only", view.discovery_phase.as_str(), node_count)}</span>
                 <div class="canvas-tools" role="toolbar" aria-label="View">
                     <button type="button" class="secondary" aria-label="Zoom out" on:click=move |_| zoom_by(0.8)>"−"</button>
                     <span class="zoom-level">{move || format!("{:.0}%", state.get().zoom * 100.0)}</span>

@@ -20,7 +20,7 @@ use crate::model::editor::{self as tree_ops, DropPlan, DropZone};
 use crate::model::layout::Rect;
 use crate::model::{CanvasState, NodeType, Orientation, TreeDetail};
 use crate::ui::auth::RequireUser;
-use draw::{region_around, region_serves, viewport_rect, visible_edges, visible_nodes, NodeItem};
+use draw::{region_around, region_serves, viewport_rect, visible_edges, visible_nodes, NodeItem, Px};
 use panel::SidePanel;
 pub use state::{Command, Editor, Notice};
 
@@ -828,10 +828,7 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
         };
         let toggle_id = item.id.clone();
         let r = item.rect;
-        let style = format!(
-            "left:{:.1}px;top:{:.1}px;width:{:.1}px;height:{:.1}px",
-            r.x, r.y, r.w, r.h
-        );
+        let style = draw::box_style(&r);
         let expanded = item
             .has_children
             .then_some(if item.collapsed { "false" } else { "true" });
@@ -876,7 +873,7 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
                 viewBox=format!("{x0:.0} {y0:.0} {w:.0} {h:.0}") aria-hidden="true">
                 {paths.into_iter().map(|path| view! { <path class="edge" d=path /> }).collect_view()}
                 {links.into_iter().map(|(x1, y1, x2, y2)| view! {
-                    <line class="cross-link" x1=format!("{x1:.1}") y1=format!("{y1:.1}") x2=format!("{x2:.1}") y2=format!("{y2:.1}") />
+                    <line class="cross-link" x1=Px(x1).to_string() y1=Px(y1).to_string() x2=Px(x2).to_string() y2=Px(y2).to_string() />
                 }).collect_view()}
             </svg>
         }
