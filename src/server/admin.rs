@@ -148,6 +148,8 @@ pub async fn cleanup_orphans(pool: &PgPool, dry_run: bool) -> Result<Report, sql
             )
             .execute(&mut *tx)
             .await?;
+            // A running server's cached answers for this tree must not outlive the repair.
+            repo::trees::touch(&mut tx, node.tree_id).await?;
         }
     }
     let gone =

@@ -15,9 +15,9 @@ use crate::model::{CanvasState, TreeDetail};
 /// Bytes kept at most over all trees; the least recently filled goes first.
 const CAPACITY_BYTES: usize = 256 * 1024 * 1024;
 
-/// What one serialized answer is valid for: everything in `TreeDetail` that can change
-/// without its nodes changing it moves one of these (every node or connection write bumps the
-/// tree's version in the same transaction; the saved view changes `canvas_state` only).
+/// What one serialized answer is valid for. Every write to a tree's nodes or connections
+/// moves `updated_at` in its transaction (`repo::trees::touch`), edits of the tree's own fields
+/// move `version` (and `updated_at`), and saving the view changes `canvas_state` only.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TreeVersion {
     pub tree_id: i32,

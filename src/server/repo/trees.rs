@@ -117,11 +117,17 @@ pub async fn lock_owned(conn: &mut PgConnection, user_id: &str, tree_id: i32) ->
     found.map(|_| ()).ok_or(AppError::NotFound)
 }
 
-/// Marks the tree as changed (its node structure or content), for "recently updated".
+/// Marks the tree as changed (its node structure or content), for "recently updated" and as
+/// the key of the cached `get_tree` answers and share pages. The time is read when the row is
+/// written, under its lock, not at the start of the transaction (`now()`): two writes that
+/// began in the same microsecond would otherwise leave the same key after different trees.
 pub async fn touch(conn: &mut PgConnection, tree_id: i32) -> Result<(), sqlx::Error> {
-    sqlx::query!("UPDATE impact_trees SET updated_at = now() WHERE id = $1", tree_id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE impact_trees SET updated_at = clock_timestamp() WHERE id = $1",
+        tree_id
+    )
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
