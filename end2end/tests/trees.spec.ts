@@ -112,7 +112,7 @@ test('zoom, pan and orientation survive a reload', async ({ page, baseURL }) => 
   await expect(page.getByTestId('tree-node')).toHaveCount(4);
 });
 
-test('zoomed far out the tree is painted as an overview, and a click there selects a node', async ({ page, baseURL }) => {
+test('zoomed far out the tree is painted as an overview; a click there selects a node, a double click zooms to it', async ({ page, baseURL }) => {
   await signUp(page);
   await page.getByLabel('New tree').fill('Far away');
   await page.getByRole('button', { name: 'Create tree' }).click();
@@ -171,11 +171,14 @@ test('zoomed far out the tree is painted as an overview, and a click there selec
   await page.mouse.click(origin.x + far.x + rootCentre.x * far.zoom, origin.y + far.y + rootCentre.y * far.zoom);
   await expect(page.getByTestId('node-title')).toHaveValue('Root');
 
-  // Fit brings the node elements back, with the selection kept.
-  await canvas.press('0');
+  // A double click there zooms to 100 % on that node: the node elements are back.
+  await page.mouse.dblclick(origin.x + far.x + rootCentre.x * far.zoom, origin.y + far.y + rootCentre.y * far.zoom);
   await expect(overview).toHaveCount(0);
+  await expect(page.getByTestId('zoom-level')).toHaveText('100%');
   await expect(page.getByTestId('tree-node')).toHaveCount(4);
-  await expect(page.locator(`[data-node-id="${rootId}"]`)).toHaveAttribute('aria-selected', 'true');
+  const rootNode = page.locator(`[data-node-id="${rootId}"]`);
+  await expect(rootNode).toHaveAttribute('aria-selected', 'true');
+  await expect(rootNode).toBeInViewport();
 });
 
 test('import an outline, see the overview charts, and delete a tree after confirming', async ({ page }) => {

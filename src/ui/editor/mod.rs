@@ -719,6 +719,31 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
         gesture_done_soon();
         drag.set(None);
     };
+    // The node painted in the overview under a pointer (client coordinates).
+    let overview_hit = move |client_x: i32, client_y: i32| -> Option<String> {
+        if !overview_on.get_untracked() {
+            return None;
+        }
+        let el = canvas_ref.get_untracked()?;
+        let rect = el.get_bounding_client_rect();
+        let px = client_x as f64 - rect.left() - el.client_left() as f64;
+        let py = client_y as f64 - rect.top() - el.client_top() as f64;
+        let view = ed.view.get_untracked();
+        ed.drawing.with_untracked(|d| {
+            let i = overview::node_at(d, &view, px, py)?;
+            ed.nodes.with_untracked(|nodes| nodes.get(i).map(|n| n.id.clone()))
+        })
+    };
+    // A double click in the overview zooms to 100 % on that node. (Heard on the canvas: its
+    // pointer capture makes it the target of the clicks.)
+    let on_overview_dblclick = move |ev: leptos::ev::MouseEvent| {
+        let Some(id) = overview_hit(ev.client_x(), ev.client_y()) else {
+            return;
+        };
+        ed.selected.set(Some(id.clone()));
+        ed.view.update(|s| s.zoom = 1.0);
+        reveal(&id, true);
+    };
     let on_pointer_up = move |ev: leptos::ev::PointerEvent| {
         gesture_done_soon();
         let Some(done) = press.get_value() else { return };
@@ -726,23 +751,7 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
         match done {
             Press::Pan { moved: true, .. } => save_view_soon(),
             // In the overview a click selects the node painted under it.
-            Press::Pan { moved: false, .. } => {
-                let hit = if overview_on.get_untracked() {
-                    canvas_ref.get_untracked().and_then(|el| {
-                        let rect = el.get_bounding_client_rect();
-                        let px = ev.client_x() as f64 - rect.left() - el.client_left() as f64;
-                        let py = ev.client_y() as f64 - rect.top() - el.client_top() as f64;
-                        let view = ed.view.get_untracked();
-                        ed.drawing.with_untracked(|d| {
-                            let i = overview::node_at(d, &view, px, py)?;
-                            ed.nodes.with_untracked(|nodes| nodes.get(i).map(|n| n.id.clone()))
-                        })
-                    })
-                } else {
-                    None
-                };
-                ed.selected.set(hit);
-            }
+            Press::Pan { moved: false, .. } => ed.selected.set(overview_hit(ev.client_x(), ev.client_y())),
             Press::Node { dragging: true, id, .. } => {
                 if let Some(view) = drag.get_untracked() {
                     match view.plan {
@@ -989,7 +998,7 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
             aria-activedescendant=active_descendant aria-busy=move || if ed.busy.get() { "true" } else { "false" }
             data-orientation=orientation_name data-testid="canvas"
             class:far=move || far.get() class:moving=move || moving.get() class:dragging-node=move || drag.with(|d| d.is_some())
-            on:keydown=on_canvas_key
+            on:keydown=on_canvas_key on:dblclick=on_overview_dblclick
             on:wheel=on_wheel on:pointerdown=on_pointer_down on:pointermove=on_pointer_move
             on:pointerup=on_pointer_up on:pointercancel=on_pointer_cancel>
             <Show when=move || count() == 0>
@@ -1067,6 +1076,7 @@ fn KeyHelp(on_close: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView
         ("Tab", "Add a child to the selected node (with nothing selected, Tab leaves the canvas)"),
         ("Enter", "Add a sibling after the selected node"),
         ("F2 or double click", "Edit the selected node's title"),
+        ("Double click, zoomed far out", "Zoom to 100 % on that node"),
         ("Ctrl/⌘ + Enter", "Save the panel"),
         ("Alt + arrow keys", "Move the selected node: earlier or later among its siblings, in under the sibling before it, out after its parent"),
         ("Delete / Backspace", "Delete the selected node and its subtree"),
