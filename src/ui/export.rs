@@ -6,8 +6,8 @@
 use leptos::prelude::*;
 
 use crate::model::document::{to_markdown, TreeDocument};
-use crate::model::{CanvasState, Connection, DiscoveryPhase, NodeType, Orientation, TreeDetail, TreeNode};
-use crate::ui::editor::draw::{draw, visible_edges, visible_nodes};
+use crate::model::{CanvasState, Connection, DiscoveryPhase, Orientation, TreeDetail, TreeNode};
+use crate::ui::editor::draw::{draw, type_colour, visible_edges, visible_nodes};
 
 /// Everything an export needs, taken when the button is pressed.
 #[derive(Clone)]
@@ -86,18 +86,6 @@ pub(crate) fn xml(text: &str) -> String {
     out
 }
 
-fn colour(t: NodeType) -> &'static str {
-    match t {
-        NodeType::Objective => "#5b3cc4",
-        NodeType::Outcome => "#1a63bd",
-        NodeType::Opportunity => "#0b7268",
-        NodeType::Solution => "#9c5000",
-        NodeType::Assumption => "#b42318",
-        NodeType::Metric => "#2a6e2d",
-        NodeType::Research => "#60646f",
-    }
-}
-
 /// Up to two lines of about `width` characters, the second ending in "…" when cut.
 fn title_lines(title: &str, width: usize) -> Vec<String> {
     let mut lines = vec![String::new()];
@@ -154,7 +142,7 @@ pub fn svg(source: &ExportSource) -> (String, f64, f64) {
     out.push_str("</g>\n");
     for item in items {
         let r = item.rect;
-        let c = colour(item.node_type);
+        let c = type_colour(item.node_type);
         out.push_str(&format!(
             "<g transform=\"translate({:.1} {:.1})\"><rect width=\"{:.1}\" height=\"{:.1}\" rx=\"8\" fill=\"#ffffff\" stroke=\"#dde2ea\"/>\
              <rect width=\"5\" height=\"{:.1}\" fill=\"{c}\"/>\
@@ -310,7 +298,7 @@ pub fn ExportMenu(source: Callback<(), ExportSource>) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Position;
+    use crate::model::{NodeType, Position};
 
     fn node(id: &str, parent: Option<&str>, t: NodeType, title: &str, order: i32) -> TreeNode {
         TreeNode {

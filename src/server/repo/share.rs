@@ -6,7 +6,7 @@ use sqlx::{PgConnection, PgExecutor};
 use super::activity::{self, Actor};
 use crate::error::AppError;
 use crate::model::share::{ShareLink, SharedView};
-use crate::model::{CanvasState, DiscoveryPhase};
+use crate::model::DiscoveryPhase;
 
 pub fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
@@ -105,10 +105,7 @@ pub async fn shared_tree(pool: &sqlx::PgPool, token: &str) -> Result<SharedView,
     let nodes = super::nodes::all_in_tree(&mut tx, row.id).await?;
     let connections = super::trees::connections_in_tree(&mut tx, row.id).await?;
     tx.commit().await?;
-    let canvas_state = serde_json::from_value::<CanvasState>(row.canvas_state)
-        .ok()
-        .and_then(|c| c.sanitized().ok())
-        .unwrap_or_default();
+    let canvas_state = super::trees::read_canvas_state(row.canvas_state);
     Ok(SharedView {
         name: row.name,
         description: row.description,

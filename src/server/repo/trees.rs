@@ -145,7 +145,7 @@ pub(super) async fn connections_in_tree(conn: &mut PgConnection, tree_id: i32) -
 }
 
 /// Old rows may lack fields of the viewport; anything unreadable is the default.
-fn read_canvas_state(stored: serde_json::Value) -> CanvasState {
+pub(super) fn read_canvas_state(stored: serde_json::Value) -> CanvasState {
     serde_json::from_value::<CanvasState>(stored)
         .ok()
         .and_then(|s| s.sanitized().ok())

@@ -43,6 +43,20 @@ pub fn type_class(t: NodeType) -> &'static str {
     }
 }
 
+/// A type's colour, as the `.node.<type>` CSS rules give it: for drawings made outside the
+/// DOM (the far-zoom overview, SVG export).
+pub fn type_colour(t: NodeType) -> &'static str {
+    match t {
+        NodeType::Objective => "#5b3cc4",
+        NodeType::Outcome => "#1a63bd",
+        NodeType::Opportunity => "#0b7268",
+        NodeType::Solution => "#9c5000",
+        NodeType::Assumption => "#b42318",
+        NodeType::Metric => "#2a6e2d",
+        NodeType::Research => "#60646f",
+    }
+}
+
 /// The small facts a node shows under its title.
 pub fn badges(node: &TreeNode, hidden: usize) -> Vec<String> {
     let data = &node.template_data;

@@ -18,25 +18,14 @@ pub const OVERVIEW_ZOOM: f64 = 0.3;
 /// node still shows every node, and a click can still hit one.
 const MIN_PX: f64 = 2.0;
 
-/// Node types in painting order, with the colours of their `.node.<type>` CSS rules.
-const TYPES: [(NodeType, &str); 7] = [
-    (NodeType::Objective, "#5b3cc4"),
-    (NodeType::Outcome, "#1a63bd"),
-    (NodeType::Opportunity, "#0b7268"),
-    (NodeType::Solution, "#9c5000"),
-    (NodeType::Assumption, "#b42318"),
-    (NodeType::Metric, "#2a6e2d"),
-    (NodeType::Research, "#60646f"),
-];
-
 fn type_slot(t: NodeType) -> usize {
-    TYPES.iter().position(|(ty, _)| *ty == t).unwrap_or(0)
+    NodeType::ALL.iter().position(|ty| *ty == t).unwrap_or(0)
 }
 
 /// What one frame paints, in CSS pixels of the canvas element.
 #[derive(Debug, Default, PartialEq)]
 pub struct Scene {
-    /// Node boxes (x, y, w, h) per entry of `TYPES`.
+    /// Node boxes (x, y, w, h) per entry of `NodeType::ALL`.
     pub boxes: [Vec<[f64; 4]>; 7],
     /// Parent edges as polylines of four points (an elbow).
     pub edges: Vec<[f64; 8]>,
@@ -93,15 +82,7 @@ pub fn scene(
             continue;
         };
         // An edge can cross the view with both ends outside it: test the box around both.
-        let x = p.x.min(c.x);
-        let y = p.y.min(c.y);
-        let span = Rect {
-            x,
-            y,
-            w: (p.x + p.w).max(c.x + c.w) - x,
-            h: (p.y + p.h).max(c.y + c.h) - y,
-        };
-        if intersects(&span, &area) {
+        if intersects(&around(&p, &c), &area) {
             out.edges.push(elbow(&p, &c, d.orientation, view));
         }
     }
@@ -109,15 +90,7 @@ pub fn scene(
         let (Some(ra), Some(rb)) = (rect(a), rect(b)) else {
             continue;
         };
-        let x = ra.x.min(rb.x);
-        let y = ra.y.min(rb.y);
-        let span = Rect {
-            x,
-            y,
-            w: (ra.x + ra.w).max(rb.x + rb.w) - x,
-            h: (ra.y + ra.h).max(rb.y + rb.h) - y,
-        };
-        if intersects(&span, &area) {
+        if intersects(&around(&ra, &rb), &area) {
             let [ax, ay] = centre_on_screen(&ra, view);
             let [bx, by] = centre_on_screen(&rb, view);
             out.links.push([ax, ay, bx, by]);
@@ -131,6 +104,17 @@ pub fn scene(
         .map(|r| to_screen(&r, view))
         .collect();
     out
+}
+
+/// The smallest rectangle holding both.
+fn around(a: &Rect, b: &Rect) -> Rect {
+    let (x, y) = (a.x.min(b.x), a.y.min(b.y));
+    Rect {
+        x,
+        y,
+        w: (a.x + a.w).max(b.x + b.w) - x,
+        h: (a.y + a.h).max(b.y + b.h) - y,
+    }
 }
 
 fn centre_on_screen(r: &Rect, view: &CanvasState) -> [f64; 2] {
@@ -207,11 +191,11 @@ pub fn paint(canvas: &web_sys::HtmlCanvasElement, scene: &Scene) {
     }
     ctx.stroke();
 
-    for (boxes, (_, colour)) in scene.boxes.iter().zip(TYPES) {
+    for (boxes, t) in scene.boxes.iter().zip(NodeType::ALL) {
         if boxes.is_empty() {
             continue;
         }
-        ctx.set_fill_style_str(colour);
+        ctx.set_fill_style_str(super::draw::type_colour(t));
         ctx.begin_path();
         for b in boxes {
             ctx.rect(b[0], b[1], b[2], b[3]);
