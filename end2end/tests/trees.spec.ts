@@ -13,6 +13,31 @@ async function signUp(page: Page) {
   await expect(page.getByTestId('dashboard')).toBeVisible();
 }
 
+/** Signs up, creates a tree `name` with a root and three children (through the API), and
+ * opens it hydrated. */
+async function openTreeOfFour(page: Page, baseURL: string, name: string) {
+  await signUp(page);
+  await page.getByLabel('New tree').fill(name);
+  await page.getByRole('button', { name: 'Create tree' }).click();
+  await expect(page).toHaveURL(/\/trees\/\d+$/);
+  const treeId = Number(page.url().split('/').pop());
+  const headers = { Origin: baseURL };
+  const root = await page.request.post('/api/add_node', {
+    headers,
+    data: { tree_id: treeId, parent_id: null, node: { node_type: 'objective', title: 'Root' } },
+  });
+  const rootId: string = (await root.json()).id;
+  for (const title of ['One', 'Two', 'Three']) {
+    await page.request.post('/api/add_node', {
+      headers,
+      data: { tree_id: treeId, parent_id: rootId, node: { node_type: 'outcome', title } },
+    });
+  }
+  await page.reload();
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  return { treeId, rootId };
+}
+
 test('create a tree from the dashboard and see its nodes drawn, also without JavaScript', async ({ page, browser, baseURL }) => {
   await signUp(page);
   await page.getByLabel('New tree').fill('Grow weekly retention');
@@ -58,25 +83,7 @@ test('create a tree from the dashboard and see its nodes drawn, also without Jav
 });
 
 test('zoom, pan and orientation survive a reload', async ({ page, baseURL }) => {
-  await signUp(page);
-  await page.getByLabel('New tree').fill('Viewport');
-  await page.getByRole('button', { name: 'Create tree' }).click();
-  await expect(page).toHaveURL(/\/trees\/\d+$/);
-  const treeId = Number(page.url().split('/').pop());
-  const headers = { Origin: baseURL! };
-  const root = await page.request.post('/api/add_node', {
-    headers,
-    data: { tree_id: treeId, parent_id: null, node: { node_type: 'objective', title: 'Root' } },
-  });
-  const rootId = (await root.json()).id;
-  for (const title of ['One', 'Two', 'Three']) {
-    await page.request.post('/api/add_node', {
-      headers,
-      data: { tree_id: treeId, parent_id: rootId, node: { node_type: 'outcome', title } },
-    });
-  }
-  await page.reload();
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await openTreeOfFour(page, baseURL!, 'Viewport');
   await expect(page.getByTestId('zoom-level')).toHaveText('100%');
 
   // Wheel zoom around the pointer, then a drag of the background.
@@ -113,25 +120,7 @@ test('zoom, pan and orientation survive a reload', async ({ page, baseURL }) => 
 });
 
 test('zoomed far out the tree is painted as an overview; a click there selects a node, a double click zooms to it', async ({ page, baseURL }) => {
-  await signUp(page);
-  await page.getByLabel('New tree').fill('Far away');
-  await page.getByRole('button', { name: 'Create tree' }).click();
-  await expect(page).toHaveURL(/\/trees\/\d+$/);
-  const treeId = Number(page.url().split('/').pop());
-  const headers = { Origin: baseURL! };
-  const root = await page.request.post('/api/add_node', {
-    headers,
-    data: { tree_id: treeId, parent_id: null, node: { node_type: 'objective', title: 'Root' } },
-  });
-  const rootId = (await root.json()).id;
-  for (const title of ['One', 'Two', 'Three']) {
-    await page.request.post('/api/add_node', {
-      headers,
-      data: { tree_id: treeId, parent_id: rootId, node: { node_type: 'outcome', title } },
-    });
-  }
-  await page.reload();
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  const { rootId } = await openTreeOfFour(page, baseURL!, 'Far away');
   await expect(page.getByTestId('overview')).toHaveCount(0);
 
   // Where the root sits in layout coordinates, from its element and the canvas transform.
