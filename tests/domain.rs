@@ -212,6 +212,107 @@ async fn a_stale_version_is_a_conflict_with_the_current_row(pool: PgPool) {
     assert_eq!(stale.json()["current"]["name"], "Renamed");
 }
 
+/// An edit that keeps the node's type is one statement (`repo::nodes::update_same_type`); a
+/// type change goes through the checked transaction. Both must write the same: the node, its
+/// version, the tree's change time and one activity row naming exactly the fields changed.
+#[sqlx::test]
+async fn an_edit_logs_the_fields_it_changed(pool: PgPool) {
+    let app = app(pool.clone());
+    let (mut pm, _) = signed_up(&app, "fields@example.com").await;
+    let t = create_tree(&mut pm, "Fields").await;
+    let root = add_ok(&mut pm, t, None, "outcome", "Retention").await;
+    let child = add_ok(&mut pm, t, Some(&id(&root)), "opportunity", "Slow onboarding").await;
+    let updated_at = || async {
+        sqlx::query_scalar::<_, time::PrimitiveDateTime>("SELECT updated_at FROM impact_trees WHERE id = $1")
+            .bind(t as i32)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    let last_activity = || async {
+        sqlx::query_as::<_, (String, String, Value)>(
+            "SELECT activity_type, description, activity_data FROM user_activities WHERE tree_id = $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(t as i32)
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+    };
+    let edit = |node: &Value, version: i64, content: Value| json!({ "tree_id": t, "node_id": id(node), "version": version, "node": content });
+
+    let before = updated_at().await;
+    let renamed = pm
+        .call_json(
+            "update_node",
+            edit(
+                &child,
+                1,
+                json!({ "node_type": "opportunity", "title": "Onboarding takes a week" }),
+            ),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    assert_eq!(renamed.json()["version"], 2);
+    assert_eq!(renamed.json()["title"], "Onboarding takes a week");
+    assert_eq!(renamed.json()["parent_id"], root["id"]);
+    assert!(updated_at().await > before, "the tree is marked changed");
+    let (kind, description, data) = last_activity().await;
+    assert_eq!(kind, "node_updated");
+    assert_eq!(description, "Updated opportunity: Onboarding takes a week");
+    assert_eq!(
+        data,
+        json!({ "nodeId": id(&child), "changed": ["title"], "version": 2 })
+    );
+
+    let fields = json!({ "node_type": "opportunity", "title": "Onboarding takes a week",
+                         "description": "Seen in 12 interviews", "is_collapsed": true,
+                         "template_data": { "evidence_notes": "interviews" } });
+    let answer = pm.call_json("update_node", edit(&child, 2, fields.clone())).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let (_, _, data) = last_activity().await;
+    assert_eq!(data["changed"], json!(["description", "is_collapsed", "template_data"]));
+
+    // The same content again: a new version, nothing named as changed.
+    let answer = pm.call_json("update_node", edit(&child, 3, fields)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(last_activity().await.2["changed"], json!([]));
+
+    // A stale version changes nothing and logs nothing.
+    let logged = activity_types(&pool, t).await.len();
+    let stale = pm
+        .call_json(
+            "update_node",
+            edit(&child, 3, json!({ "node_type": "opportunity", "title": "Lost" })),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert_eq!(stale.json()["current"]["version"], 4);
+    assert_eq!(activity_types(&pool, t).await.len(), logged);
+
+    // A type change is checked against the parent: an objective cannot sit under an outcome.
+    let wrong = pm
+        .call_json(
+            "update_node",
+            edit(&child, 4, json!({ "node_type": "objective", "title": "X" })),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", wrong.body);
+    assert_eq!(activity_types(&pool, t).await.len(), logged);
+    let retyped = pm
+        .call_json(
+            "update_node",
+            edit(&child, 4, json!({ "node_type": "research", "title": "Guided setup" })),
+        )
+        .await;
+    assert_eq!(retyped.status, StatusCode::OK, "{}", retyped.body);
+    let (_, description, data) = last_activity().await;
+    assert_eq!(description, "Updated research: Guided setup");
+    assert_eq!(
+        data["changed"],
+        json!(["title", "description", "node_type", "is_collapsed", "template_data"])
+    );
+}
+
 fn form_of(value: &Value) -> Vec<(&str, String)> {
     value
         .as_object()

@@ -59,17 +59,21 @@ pub async fn update_node(tree_id: i32, node_id: String, version: i64, node: Node
     let (caller, user) = guard::require_user().await?;
     let node_id = server::node_id(&node_id)?;
     let content = server::Content::check(&caller, node)?;
-    let mut tx = caller.state.pool.begin().await?;
-    repo::trees::lock_owned(&mut tx, &user.0.id, tree_id).await?;
-    let updated = repo::nodes::update(
-        &mut tx,
-        &caller.actor(&user.0.id),
+    let actor = caller.actor(&user.0.id);
+    let fast = repo::nodes::update_same_type(
+        &caller.state.pool,
+        &actor,
         tree_id,
         node_id,
         version,
         content.as_content(),
-    )
-    .await?;
+    );
+    if let Some(updated) = fast.await? {
+        return Ok(updated);
+    }
+    let mut tx = caller.state.pool.begin().await?;
+    repo::trees::lock_owned(&mut tx, &user.0.id, tree_id).await?;
+    let updated = repo::nodes::update(&mut tx, &actor, tree_id, node_id, version, content.as_content()).await?;
     tx.commit().await?;
     Ok(updated)
 }

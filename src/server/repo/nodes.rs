@@ -274,6 +274,77 @@ pub async fn update(
     Ok(node)
 }
 
+/// The common edit (text, fields, collapsed; same type) as one statement, so one round trip
+/// instead of a transaction of seven (begin, lock, read, update, touch, log, commit). A single
+/// statement is atomic on its own. It takes the tree's row lock first, as every writer does,
+/// so it cannot deadlock against a move; it then updates the node only if it is the caller's,
+/// at `expected_version` and of the same type, touches the tree and writes the activity row
+/// with the fields that changed. `None` when it changed nothing (not found, stale, or a type
+/// change, which needs the type rules): the caller then runs [`update`] in a transaction,
+/// which tells these cases apart.
+pub async fn update_same_type(
+    db: impl sqlx::PgExecutor<'_>,
+    actor: &Actor,
+    tree_id: i32,
+    node_id: &str,
+    expected_version: i64,
+    content: NodeContent<'_>,
+) -> Result<Option<TreeNode>, sqlx::Error> {
+    let description = format!("Updated {}: {}", content.node_type, content.title);
+    let row = sqlx::query_as!(
+        NodeRow,
+        r#"WITH tree AS (
+             SELECT id FROM impact_trees WHERE id = $2 AND user_id = $9 FOR UPDATE
+           ), old AS (
+             SELECT n.title, n.description, coalesce(n.is_collapsed, false) AS is_collapsed,
+                    coalesce(n.template_data, '{}') AS template_data
+             FROM tree_nodes n JOIN tree ON n.tree_id = tree.id WHERE n.id = $1
+           ), updated AS (
+             UPDATE tree_nodes n
+             SET title = $5, description = $6, is_collapsed = $7, template_data = $8, version = n.version + 1
+             FROM tree
+             WHERE n.id = $1 AND n.tree_id = tree.id AND n.version = $3 AND n.node_type = $4
+             RETURNING n.id, n.parent_id, n.node_type, n.title, n.description, n.position, n.is_collapsed,
+                       n.template_data, n.sort_order, n.version
+           ), touched AS (
+             UPDATE impact_trees SET updated_at = clock_timestamp() WHERE id IN (SELECT $2::int FROM updated)
+           ), logged AS (
+             INSERT INTO user_activities (user_id, tree_id, activity_type, description, session_id, activity_data, user_agent, ip_address)
+             SELECT $9, $2, 'node_updated', $10, $11,
+                    jsonb_build_object(
+                      'nodeId', u.id,
+                      'changed', to_jsonb(array_remove(ARRAY[
+                        CASE WHEN o.title IS DISTINCT FROM u.title THEN 'title' END,
+                        CASE WHEN o.description IS DISTINCT FROM u.description THEN 'description' END,
+                        CASE WHEN o.is_collapsed IS DISTINCT FROM u.is_collapsed THEN 'is_collapsed' END,
+                        CASE WHEN o.template_data IS DISTINCT FROM coalesce(u.template_data, '{}') THEN 'template_data' END
+                      ], NULL)),
+                      'version', u.version),
+                    $12, $13
+             FROM updated u, old o
+           )
+           SELECT id AS "id!", parent_id, node_type AS "node_type!", title AS "title!", description,
+                  position AS "position!", is_collapsed, template_data, sort_order AS "sort_order!", version AS "version!"
+           FROM updated"#,
+        node_id,
+        tree_id,
+        expected_version,
+        content.node_type.as_str(),
+        content.title,
+        content.description,
+        content.is_collapsed,
+        content.template_data,
+        actor.user_id,
+        description,
+        actor.session_id,
+        actor.user_agent,
+        actor.ip_address
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(TreeNode::from))
+}
+
 /// True when `candidate` is `node_id` itself or lies beneath it.
 async fn is_self_or_descendant(
     conn: &mut PgConnection,
