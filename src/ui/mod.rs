@@ -7,4 +7,5 @@ pub mod export;
 pub mod home;
 pub mod layout;
 pub mod share;
+pub mod share_markup;
 pub mod status;

@@ -11,7 +11,8 @@ use crate::error::AppError;
 use crate::model::layout::Rect;
 use crate::model::share::{CreatedShareLink, SharedView};
 use crate::model::{CanvasState, Orientation};
-use crate::ui::editor::draw::{box_style, draw, type_class, visible_edges, visible_nodes, NodeItem, Px, Shared};
+use crate::ui::editor::draw::{draw, visible_edges, visible_nodes, Shared};
+use crate::ui::share_markup;
 
 #[component]
 pub fn SharePage() -> impl IntoView {
@@ -19,13 +20,18 @@ pub fn SharePage() -> impl IntoView {
     let token = move || params.read().get("token").unwrap_or_default();
     let tree = Resource::new(token, shared_tree);
     view! {
-        <Transition fallback=|| view! { <p class="page muted">"Loading…"</p> }>
-            {move || tree.get().map(|result| match result {
-                Ok(view) => view! { <SharedCanvas view /> }.into_any(),
-                Err(AppError::NotFound) => view! { <crate::ui::layout::NotFound /> }.into_any(),
-                Err(err) => view! { <p class="page form-error" role="alert">{err.to_string()}</p> }.into_any(),
+        <Suspense fallback=|| view! { <p class="page muted">"Loading…"</p> }>
+            // A Suspend, not a `move ||` closure: server rendering calls a closure twice (a dry
+            // run to find resources, then the HTML), which built the whole canvas twice. A
+            // share page's token never changes under it (nothing links one to another).
+            {Suspend::new(async move {
+                match tree.await {
+                    Ok(view) => view! { <SharedCanvas view /> }.into_any(),
+                    Err(AppError::NotFound) => view! { <crate::ui::layout::NotFound /> }.into_any(),
+                    Err(err) => view! { <p class="page form-error" role="alert">{err.to_string()}</p> }.into_any(),
+                }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 
@@ -127,58 +133,47 @@ fn SharedCanvas(view: SharedView) -> impl IntoView {
         let d = drawing.get();
         nodes_now.with(|n| visible_nodes(n, &d, &EVERYWHERE))
     });
-    let node_view = move |item: NodeItem| {
-        let r = item.rect;
-        let style = box_style(&r);
-        let id = item.id.clone();
-        let class = move || {
-            let mut class = String::from(type_class(item.node_type));
-            if matches.with(|m| m.contains(&id)) {
-                class.push_str(" match");
-            }
-            class
-        };
-        let toggle_id = item.id.clone();
-        let collapsed = item.collapsed;
-        view! {
-            <div class=class style=style role="treeitem" data-testid="tree-node"
-                aria-expanded=item.has_children.then_some(if item.collapsed { "false" } else { "true" })>
-                <span class="node-type">{item.node_type.label()}</span>
-                <span class="node-title">{item.title.clone()}</span>
-                {(!item.badges.is_empty()).then(|| view! {
-                    <span class="node-badges">
-                        {item.badges.into_iter().map(|b| view! { <span class="badge">{b}</span> }).collect_view()}
-                    </span>
-                })}
-                {item.has_children.then(|| view! {
-                    <button type="button" class="node-toggle" data-testid="toggle-collapse"
-                        aria-label=if collapsed { "Expand" } else { "Collapse" }
-                        on:pointerdown=|ev| ev.stop_propagation()
-                        on:click=move |_| toggle(toggle_id.clone())>
-                        {if collapsed { "+" } else { "−" }}
-                    </button>
-                })}
-            </div>
-        }
-        .add_any_attr(leptos::attr::custom::custom_attribute(
-            "aria-level",
-            item.level.to_string(),
-        ))
-        .into_any()
+    // Boxes and edges are one string each (`share_markup`): rebuilt whole when a node is
+    // folded or the search changes, which on a read-only page is all that ever changes.
+    // Memos, not closures: server rendering reads each attribute twice (a dry run that finds
+    // resources, then the HTML).
+    let nodes_markup = Memo::new(move |_| {
+        let found = matches.get();
+        items.with(|items| share_markup::nodes(items, |id| found.contains(id)))
+    });
+    let edges_markup = Memo::new(move |_| {
+        let (paths, links) = drawing.with(|d| visible_edges(d, &EVERYWHERE));
+        share_markup::edges(&paths, &links)
+    });
+    let svg_size = move || {
+        let b = bounds.get();
+        (b.w.max(1.0), b.h.max(1.0))
     };
-    let edges = move || {
-        let d = drawing.get();
-        let (paths, links) = visible_edges(&d, &EVERYWHERE);
-        let b = d.layout.bounds;
-        let (w, h) = (b.w.max(1.0), b.h.max(1.0));
-        view! {
-            <svg class="edges" width=format!("{w:.0}") height=format!("{h:.0}") viewBox=format!("0 0 {w:.0} {h:.0}") aria-hidden="true">
-                {paths.into_iter().map(|path| view! { <path class="edge" d=path /> }).collect_view()}
-                {links.into_iter().map(|(x1, y1, x2, y2)| view! {
-                    <line class="cross-link" x1=Px(x1).to_string() y1=Px(y1).to_string() x2=Px(x2).to_string() y2=Px(y2).to_string() />
-                }).collect_view()}
-            </svg>
-        }
+    // Folding is handled here for every toggle inside the boxes; the toggle keeps the focus
+    // though its element is replaced.
+    let on_nodes_click = move |ev: leptos::ev::MouseEvent| {
+        let button = ev
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+            .and_then(|t| t.closest(".node-toggle").ok().flatten());
+        let Some(id) = button
+            .and_then(|t| t.closest("[data-node-id]").ok().flatten())
+            .and_then(|el| el.get_attribute("data-node-id"))
+        else {
+            return;
+        };
+        toggle(id.clone());
+        #[cfg(feature = "hydrate")]
+        request_animation_frame(move || {
+            let selector = format!("[data-node-id=\"{}\"] .node-toggle", id.replace(['"', '\\'], ""));
+            let button = canvas_ref
+                .get_untracked()
+                .and_then(|el| el.query_selector(&selector).ok().flatten())
+                .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok());
+            if let Some(button) = button {
+                let _ = button.focus();
+            }
+        });
     };
     let count = move || {
         let q = query.with(|q| q.trim().is_empty());
@@ -236,6 +231,14 @@ fn SharedCanvas(view: SharedView) -> impl IntoView {
                     state.update(|s| *s = s.zoom_at(factor, ev.client_x() as f64 - rect.left(), ev.client_y() as f64 - rect.top()));
                 }
                 on:pointerdown=move |ev: leptos::ev::PointerEvent| {
+                    let on_toggle = ev
+                        .target()
+                        .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+                        .and_then(|t| t.closest(".node-toggle").ok().flatten())
+                        .is_some();
+                    if on_toggle {
+                        return;
+                    }
                     if let Some(el) = canvas_ref.get_untracked() {
                         let _ = el.set_pointer_capture(ev.pointer_id());
                     }
@@ -252,10 +255,10 @@ fn SharedCanvas(view: SharedView) -> impl IntoView {
                 on:pointerup=move |_| drag.set_value(None)
                 on:pointercancel=move |_| drag.set_value(None)>
                 <div class="canvas-content" style=transform>
-                    {edges}
-                    <div class="nodes" role="tree" aria-label=view.name.clone()>
-                        <For each=move || items.get() key=|item| item.key() children=node_view />
-                    </div>
+                    <svg class="edges" width=move || format!("{:.0}", svg_size().0) height=move || format!("{:.0}", svg_size().1)
+                        viewBox=move || { let (w, h) = svg_size(); format!("0 0 {w:.0} {h:.0}") }
+                        aria-hidden="true" inner_html=move || edges_markup.get()></svg>
+                    <div class="nodes" role="tree" aria-label=view.name.clone() on:click=on_nodes_click inner_html=move || nodes_markup.get()></div>
                 </div>
             </div>
     }
