@@ -48,10 +48,17 @@ pub fn TreePage() -> impl IntoView {
 fn TreeLoader(tree: Resource<Result<TreeDetail, crate::error::AppError>>) -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p class="page muted">"Loading the tree…"</p> }>
-            {move || tree.get().map(|result| match result {
-                Ok(tree) => view! { <TreeEditor tree /> }.into_any(),
-                Err(crate::error::AppError::NotFound) => view! { <crate::ui::layout::NotFound /> }.into_any(),
-                Err(err) => view! { <p class="page form-error" role="alert">{err.to_string()}</p> }.into_any(),
+            // A Suspend, not a `move ||` closure: server rendering calls a closure twice once
+            // its data are there (a dry run to find resources, then the HTML), and built the
+            // whole editor twice. The tree id never changes under a mounted editor (trees are
+            // opened from the dashboard, another route), and a reload after a conflict goes
+            // through the editor's own state, not this resource.
+            {Suspend::new(async move {
+                match tree.await {
+                    Ok(tree) => view! { <TreeEditor tree /> }.into_any(),
+                    Err(crate::error::AppError::NotFound) => view! { <crate::ui::layout::NotFound /> }.into_any(),
+                    Err(err) => view! { <p class="page form-error" role="alert">{err.to_string()}</p> }.into_any(),
+                }
             })}
         </Transition>
     }
