@@ -38,6 +38,13 @@ test('share a tree: the link works logged out and without JavaScript, and stops 
   await outcome.getByTestId('toggle-collapse').click();
   await expect(view.getByTestId('tree-node')).toHaveCount(5);
   await expect(outcome).toContainText('+3 hidden');
+  // The boxes are redrawn on a fold; the toggle keeps the focus, so the keyboard goes on.
+  await expect(outcome.getByTestId('toggle-collapse')).toBeFocused();
+  await view.keyboard.press('Enter');
+  await expect(view.getByTestId('tree-node')).toHaveCount(8);
+  await expect(outcome.getByTestId('toggle-collapse')).toBeFocused();
+  await view.keyboard.press('Enter');
+  await expect(view.getByTestId('tree-node')).toHaveCount(5);
   await view.getByTestId('search-input').fill('must be true');
   await expect(view.getByTestId('search-count')).toHaveText('1 found');
   await expect(view.getByTestId('tree-node')).toHaveCount(8);

@@ -42,6 +42,13 @@ const EVERYWHERE: Rect = Rect {
     h: f64::MAX / 2.0,
 };
 
+/// The fold button (drawn in `share_markup`) an event happened on, if any.
+fn fold_button(ev: &web_sys::Event) -> Option<web_sys::Element> {
+    ev.target()
+        .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+        .and_then(|t| t.closest(".node-toggle").ok().flatten())
+}
+
 #[component]
 fn SharedCanvas(view: SharedView) -> impl IntoView {
     // Collapse and search work on a local copy: nothing is ever written from this page.
@@ -152,11 +159,7 @@ fn SharedCanvas(view: SharedView) -> impl IntoView {
     // Folding is handled here for every toggle inside the boxes; the toggle keeps the focus
     // though its element is replaced.
     let on_nodes_click = move |ev: leptos::ev::MouseEvent| {
-        let button = ev
-            .target()
-            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
-            .and_then(|t| t.closest(".node-toggle").ok().flatten());
-        let Some(id) = button
+        let Some(id) = fold_button(&ev)
             .and_then(|t| t.closest("[data-node-id]").ok().flatten())
             .and_then(|el| el.get_attribute("data-node-id"))
         else {
@@ -231,12 +234,7 @@ fn SharedCanvas(view: SharedView) -> impl IntoView {
                     state.update(|s| *s = s.zoom_at(factor, ev.client_x() as f64 - rect.left(), ev.client_y() as f64 - rect.top()));
                 }
                 on:pointerdown=move |ev: leptos::ev::PointerEvent| {
-                    let on_toggle = ev
-                        .target()
-                        .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
-                        .and_then(|t| t.closest(".node-toggle").ok().flatten())
-                        .is_some();
-                    if on_toggle {
+                    if fold_button(&ev).is_some() {
                         return;
                     }
                     if let Some(el) = canvas_ref.get_untracked() {
