@@ -6,8 +6,7 @@
 
 use std::fmt::Write;
 
-use crate::model::layout::Rect;
-use crate::ui::editor::draw::{type_class, Line, NodeItem, Px};
+use crate::ui::editor::draw::{type_class, write_box_style, Line, NodeItem, Px};
 
 /// Writes `text` safe for element content and double-quoted attribute values.
 pub fn escape_into(out: &mut String, text: &str) {
@@ -26,17 +25,6 @@ pub fn escape_into(out: &mut String, text: &str) {
     out.push_str(rest);
 }
 
-fn write_box(out: &mut String, r: &Rect) {
-    let _ = write!(
-        out,
-        "left:{}px;top:{}px;width:{}px;height:{}px",
-        Px(r.x),
-        Px(r.y),
-        Px(r.w),
-        Px(r.h)
-    );
-}
-
 /// The node boxes, in the order given (outline order: how the page is read without sight).
 /// `is_match` marks the search hits.
 pub fn nodes(items: &[NodeItem], is_match: impl Fn(&str) -> bool) -> String {
@@ -48,7 +36,7 @@ pub fn nodes(items: &[NodeItem], is_match: impl Fn(&str) -> bool) -> String {
             out.push_str(" match");
         }
         out.push_str("\" style=\"");
-        write_box(&mut out, &item.rect);
+        write_box_style(&mut out, &item.rect);
         out.push_str("\" role=\"treeitem\" data-testid=\"tree-node\" data-node-id=\"");
         escape_into(&mut out, &item.id);
         let _ = write!(out, "\" aria-level=\"{}\"", item.level);
@@ -110,6 +98,7 @@ pub fn edges(paths: &[String], links: &[Line]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::layout::Rect;
     use crate::model::NodeType;
 
     fn item(id: &str, title: &str, has_children: bool, collapsed: bool) -> NodeItem {

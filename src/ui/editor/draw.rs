@@ -116,13 +116,22 @@ impl std::fmt::Display for Px {
 
 /// `left`, `top`, `width` and `height` of a node's box.
 pub fn box_style(r: &Rect) -> String {
-    format!(
+    let mut out = String::with_capacity(64);
+    write_box_style(&mut out, r);
+    out
+}
+
+/// [`box_style`] written into a buffer (the share page writes all its boxes into one string).
+pub fn write_box_style(out: &mut String, r: &Rect) {
+    use std::fmt::Write;
+    let _ = write!(
+        out,
         "left:{}px;top:{}px;width:{}px;height:{}px",
         Px(r.x),
         Px(r.y),
         Px(r.w),
         Px(r.h)
-    )
+    );
 }
 
 /// An edge from the parent's far side to the child's near side, as a smooth curve.
