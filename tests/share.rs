@@ -83,6 +83,13 @@ async fn a_share_link_shows_the_tree_read_only_until_revoked(pool: PgPool) {
     assert_eq!(page.headers["referrer-policy"], "no-referrer");
     assert_eq!(page.headers["cache-control"], "no-store");
     assert!(page.headers["x-robots-tag"].to_str().unwrap().contains("noindex"));
+    // The page names nodes by position: it carries no database ids.
+    assert!(!page.body.contains(&root), "a node id on the share page");
+    let data = visitor.call("shared_page", &[("token", &token)]).await;
+    assert_eq!(data.status, StatusCode::OK, "{}", data.body);
+    assert_eq!(data.json()["nodes"][1]["p"], json!(0));
+    let whole = visitor.call("shared_tree", &[("token", &token)]).await;
+    assert_eq!(whole.json()["nodes"].as_array().unwrap().len(), 2);
 
     // The token opens nothing else: no write takes it, and the visitor is not logged in.
     let write = visitor
@@ -110,8 +117,10 @@ async fn a_share_link_shows_the_tree_read_only_until_revoked(pool: PgPool) {
     let gone = visitor.get(&format!("/s/{token}")).await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
     assert!(!gone.body.contains("Retention bets"));
-    let api = visitor.call("shared_tree", &[("token", &token)]).await;
-    assert_eq!(api.status, StatusCode::NOT_FOUND);
+    for endpoint in ["shared_tree", "shared_page"] {
+        let api = visitor.call(endpoint, &[("token", &token)]).await;
+        assert_eq!(api.status, StatusCode::NOT_FOUND, "{endpoint}");
+    }
 
     let listed = owner
         .call("list_share_links", &[("tree_id", &tree.to_string())])

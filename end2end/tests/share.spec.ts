@@ -156,6 +156,10 @@ test('export SVG, PNG, JSON and Markdown; the JSON re-imports to the same tree',
   expect(png.bytes.readUInt32BE(16)).toBe(Math.round(parsed.width * 2));
   expect(png.bytes.readUInt32BE(20)).toBe(Math.round(parsed.height * 2));
 
+  // The page holds only what it draws; its JSON export fetches the whole tree, template fields too.
+  const sharedJson = JSON.parse((await save(view, 'export-json')).bytes.toString('utf8'));
+  expect(shape(sharedJson)).toEqual(shape(exported));
+
   const md = (await save(view, 'export-md')).bytes.toString('utf8');
   for (const title of titles) expect(md).toContain(title);
   await stranger.close();

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::share::{CreatedShareLink, ShareLink, SharedView};
+use crate::model::share::{CreatedShareLink, ShareLink, SharedOutline, SharedView};
 
 /// A new link to a read-only view of the caller's tree. The token (256 random bits) is in the
 /// answer once; only its hash is kept.
@@ -50,8 +50,8 @@ pub async fn revoke_share_link(tree_id: i32, link_id: String) -> Result<(), AppE
     Ok(())
 }
 
-/// The tree behind a live share token, public fields only. Unknown and revoked are both
-/// NotFound.
+/// The tree behind a live share token, public fields only (what an export takes). Unknown and
+/// revoked are both NotFound.
 #[server(prefix = "/api", endpoint = "shared_tree")]
 pub async fn shared_tree(token: String) -> Result<SharedView, AppError> {
     use crate::server::{guard, repo};
@@ -60,4 +60,16 @@ pub async fn shared_tree(token: String) -> Result<SharedView, AppError> {
         return Err(AppError::NotFound);
     }
     repo::share::shared_tree(&caller.state.pool, &token).await
+}
+
+/// What the share page of a live token draws and hydrates with: [`shared_tree`] without what
+/// the page does not use.
+#[server(prefix = "/api", endpoint = "shared_page")]
+pub async fn shared_page(token: String) -> Result<SharedOutline, AppError> {
+    use crate::server::{guard, repo};
+    let caller = guard::caller().await?;
+    if !crate::model::share::is_token_shaped(&token) {
+        return Err(AppError::NotFound);
+    }
+    repo::share::shared_outline(&caller.state.pool, &token).await
 }

@@ -17,12 +17,22 @@ pub struct TreeIndex {
 
 impl TreeIndex {
     pub fn new(nodes: &[TreeNode]) -> Self {
-        let by_id: HashMap<String, usize> = nodes.iter().enumerate().map(|(i, n)| (n.id.clone(), i)).collect();
-        let mut parent = vec![None; nodes.len()];
-        let mut children: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+        Self::from_parts(
+            nodes
+                .iter()
+                .map(|n| (n.id.as_str(), n.parent_id.as_deref(), n.sort_order))
+                .collect(),
+        )
+    }
+
+    /// From (id, parent id, sort order) of every node, for callers that hold no `TreeNode`s.
+    pub fn from_parts(parts: Vec<(&str, Option<&str>, i32)>) -> Self {
+        let by_id: HashMap<String, usize> = parts.iter().enumerate().map(|(i, n)| (n.0.to_string(), i)).collect();
+        let mut parent = vec![None; parts.len()];
+        let mut children: Vec<Vec<usize>> = vec![Vec::new(); parts.len()];
         let mut roots = Vec::new();
-        for (i, n) in nodes.iter().enumerate() {
-            match n.parent_id.as_deref().and_then(|p| by_id.get(p)) {
+        for (i, n) in parts.iter().enumerate() {
+            match n.1.and_then(|p| by_id.get(p)) {
                 Some(&p) if p != i => {
                     parent[i] = Some(p);
                     children[p].push(i);
@@ -30,8 +40,7 @@ impl TreeIndex {
                 _ => roots.push(i),
             }
         }
-        let order =
-            |a: &usize, b: &usize| (nodes[*a].sort_order, &nodes[*a].id).cmp(&(nodes[*b].sort_order, &nodes[*b].id));
+        let order = |a: &usize, b: &usize| (parts[*a].2, parts[*a].0).cmp(&(parts[*b].2, parts[*b].0));
         roots.sort_by(order);
         for list in children.iter_mut() {
             list.sort_by(order);

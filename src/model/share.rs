@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{CanvasState, Connection, DiscoveryPhase, TreeNode};
+use super::editor::TreeIndex;
+use super::template_data::BadgeFields;
+use super::{CanvasState, Connection, DiscoveryPhase, NodeType, Position, TreeNode};
 
 /// A share link as its owner sees it (the token is shown once, at creation).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,7 +35,305 @@ pub struct SharedView {
     pub connections: Vec<Connection>,
 }
 
+/// What a share page hands the browser to fold, search and redraw the tree it was drawn with.
+/// A page carries its data once for hydration, beside the markup that already shows it, so
+/// this keeps only what those use: nodes in outline order with parents by position (no ids,
+/// positions, versions or sort orders), the template fields badges show, and short keys.
+/// Exports ask for the whole tree ([`SharedView`]) when a visitor wants one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SharedOutline {
+    pub name: String,
+    pub description: Option<String>,
+    pub discovery_phase: DiscoveryPhase,
+    pub canvas_state: CanvasState,
+    pub nodes: Vec<OutlineNode>,
+    /// Cross-links, as (from, to) positions in `nodes`.
+    pub links: Vec<(u32, u32)>,
+}
+
+/// One node of a [`SharedOutline`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutlineNode {
+    /// The parent's position in `SharedOutline::nodes` (always before this node).
+    #[serde(rename = "p", default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<u32>,
+    #[serde(rename = "k")]
+    pub node_type: NodeType,
+    #[serde(rename = "t")]
+    pub title: String,
+    #[serde(rename = "d", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "c", default, skip_serializing_if = "is_false")]
+    pub is_collapsed: bool,
+    #[serde(rename = "b", default, skip_serializing_if = "BadgeFields::is_empty")]
+    pub badges: BadgeFields,
+}
+
+/// A node as a share page's query reads it: its ids put the outline together, then go.
+pub struct OutlineRow {
+    pub id: String,
+    pub parent_id: Option<String>,
+    pub sort_order: i32,
+    /// Its `parent` is filled in by [`SharedOutline::new`].
+    pub node: OutlineNode,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl SharedOutline {
+    /// `links` are cross-links as (from, to) node ids.
+    pub fn new(
+        name: String,
+        description: Option<String>,
+        discovery_phase: DiscoveryPhase,
+        canvas_state: CanvasState,
+        rows: Vec<OutlineRow>,
+        links: &[(String, String)],
+    ) -> SharedOutline {
+        let index = TreeIndex::from_parts(
+            rows.iter()
+                .map(|r| (r.id.as_str(), r.parent_id.as_deref(), r.sort_order))
+                .collect(),
+        );
+        let outline = index.outline();
+        let mut position = vec![0u32; rows.len()];
+        for (at, &(i, _)) in outline.iter().enumerate() {
+            position[i] = at as u32;
+        }
+        let links = links
+            .iter()
+            .filter_map(|(from, to)| Some((position[index.get(from)?], position[index.get(to)?])))
+            .collect();
+        let mut slots: Vec<Option<OutlineRow>> = rows.into_iter().map(Some).collect();
+        let nodes = outline
+            .iter()
+            .filter_map(|&(i, _)| {
+                let mut node = slots[i].take()?.node;
+                node.parent = index.parent[i].map(|p| position[p]);
+                Some(node)
+            })
+            .collect();
+        SharedOutline {
+            name,
+            description,
+            discovery_phase,
+            canvas_state,
+            nodes,
+            links,
+        }
+    }
+
+    /// The outline of a whole shared tree (the share page reads its rows with its own query).
+    pub fn from_view(view: SharedView) -> SharedOutline {
+        let links: Vec<(String, String)> = view
+            .connections
+            .into_iter()
+            .map(|c| (c.from_node_id, c.to_node_id))
+            .collect();
+        let rows = view
+            .nodes
+            .into_iter()
+            .map(|n| OutlineRow {
+                node: OutlineNode {
+                    parent: None,
+                    node_type: n.node_type,
+                    title: n.title,
+                    description: n.description,
+                    is_collapsed: n.is_collapsed,
+                    badges: serde_json::from_value(n.template_data).unwrap_or_default(),
+                },
+                id: n.id,
+                parent_id: n.parent_id,
+                sort_order: n.sort_order,
+            })
+            .collect();
+        SharedOutline::new(
+            view.name,
+            view.description,
+            view.discovery_phase,
+            view.canvas_state,
+            rows,
+            &links,
+        )
+    }
+
+    /// The nodes as the drawing code takes them; a node's id is its position, which also
+    /// keeps sibling order.
+    pub fn tree_nodes(&self) -> Vec<TreeNode> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| TreeNode {
+                id: i.to_string(),
+                parent_id: n.parent.map(|p| p.to_string()),
+                node_type: n.node_type,
+                title: n.title.clone(),
+                description: n.description.clone(),
+                position: Position::default(),
+                is_collapsed: n.is_collapsed,
+                template_data: n.badges.to_value(),
+                sort_order: i as i32,
+                version: 0,
+            })
+            .collect()
+    }
+
+    pub fn connections(&self) -> Vec<Connection> {
+        self.links
+            .iter()
+            .enumerate()
+            .map(|(i, &(from, to))| Connection {
+                id: i.to_string(),
+                from_node_id: from.to_string(),
+                to_node_id: to.to_string(),
+            })
+            .collect()
+    }
+}
+
 /// Tokens are 32 random bytes as 64 hex digits; anything else cannot be one.
 pub fn is_token_shaped(token: &str) -> bool {
     token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Orientation;
+    use crate::ui::editor::draw::{draw, visible_nodes};
+
+    fn node(id: &str, parent: Option<&str>, t: NodeType, order: i32, data: serde_json::Value) -> TreeNode {
+        TreeNode {
+            id: id.into(),
+            parent_id: parent.map(str::to_string),
+            node_type: t,
+            title: format!("{id} <title>"),
+            description: (id == "s1").then(|| "why it might work".to_string()),
+            position: Position { x: 17.0, y: 4.0 },
+            is_collapsed: id == "o2",
+            template_data: data,
+            sort_order: order,
+            version: 3,
+        }
+    }
+
+    /// Rows as the database may return them: children before parents, siblings out of order.
+    fn view() -> SharedView {
+        use serde_json::json;
+        let nodes = vec![
+            node(
+                "s1",
+                Some("o1"),
+                NodeType::Solution,
+                0,
+                json!({ "status": "in_progress" }),
+            ),
+            node(
+                "o2",
+                Some("out"),
+                NodeType::Opportunity,
+                1,
+                json!({ "evidence_count": 4, "evidence_notes": "long notes" }),
+            ),
+            node(
+                "m",
+                Some("out"),
+                NodeType::Metric,
+                2,
+                json!({ "unit": "%", "baseline": 1.0, "current": 2.0, "target": 5.0 }),
+            ),
+            node("obj", None, NodeType::Objective, 0, json!({})),
+            node("o1", Some("out"), NodeType::Opportunity, 0, json!({})),
+            node("out", Some("obj"), NodeType::Outcome, 0, json!({})),
+            node(
+                "a",
+                Some("o2"),
+                NodeType::Assumption,
+                0,
+                json!({ "risk": "high", "test_status": "testing" }),
+            ),
+        ];
+        SharedView {
+            name: "Bets".into(),
+            description: None,
+            discovery_phase: DiscoveryPhase::Discovery,
+            canvas_state: CanvasState {
+                orientation: Orientation::Horizontal,
+                ..CanvasState::default()
+            },
+            nodes,
+            connections: vec![Connection {
+                id: "c".into(),
+                from_node_id: "m".into(),
+                to_node_id: "s1".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn a_page_keeps_the_outline_parents_by_position_and_only_badge_fields() {
+        use serde_json::json;
+        let page = SharedOutline::from_view(view());
+        let titles: Vec<&str> = page.nodes.iter().map(|n| n.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "obj <title>",
+                "out <title>",
+                "o1 <title>",
+                "s1 <title>",
+                "o2 <title>",
+                "a <title>",
+                "m <title>"
+            ]
+        );
+        let parents: Vec<Option<u32>> = page.nodes.iter().map(|n| n.parent).collect();
+        assert_eq!(parents, [None, Some(0), Some(1), Some(2), Some(1), Some(4), Some(1)]);
+        assert_eq!(page.links, [(6, 3)]);
+        assert_eq!(page.nodes[4].badges.to_value(), json!({ "evidence_count": 4 }));
+        assert_eq!(page.nodes[5].badges.to_value(), json!({ "risk": "high" }));
+        assert!(page.nodes[2].badges.is_empty());
+        let wire = serde_json::to_string(&page).unwrap();
+        for gone in [
+            "evidence_notes",
+            "baseline",
+            "test_status",
+            "\"version\"",
+            "\"position\"",
+            "\"id\"",
+        ] {
+            assert!(!wire.contains(gone), "{gone} in {wire}");
+        }
+        let back: SharedOutline = serde_json::from_str(&wire).unwrap();
+        assert_eq!(back, page);
+    }
+
+    #[test]
+    fn a_page_draws_what_the_whole_tree_draws() {
+        let full = view();
+        let page = SharedOutline::from_view(full.clone());
+        let everywhere = crate::model::layout::Rect {
+            x: -1e9,
+            y: -1e9,
+            w: 2e9,
+            h: 2e9,
+        };
+        let drawn = |nodes: &[TreeNode], links: &[Connection]| {
+            let d = draw(nodes, links, full.canvas_state.orientation);
+            let items: Vec<_> = visible_nodes(nodes, &d, &everywhere)
+                .into_iter()
+                .map(|n| (n.title, n.badges, n.rect, n.level, n.has_children, n.collapsed))
+                .collect();
+            // Edges come in node order, which the page changes to the outline's.
+            let (mut paths, links) = crate::ui::editor::draw::visible_edges(&d, &everywhere);
+            paths.sort();
+            (items, paths, links)
+        };
+        let from_page = drawn(&page.tree_nodes(), &page.connections());
+        assert_eq!(from_page, drawn(&full.nodes, &full.connections));
+        assert!(from_page.0.iter().any(|n| n.1.contains(&"+1 hidden".to_string())));
+        assert_eq!((from_page.0.len(), from_page.1.len(), from_page.2.len()), (6, 5, 1));
+    }
 }

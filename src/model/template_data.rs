@@ -56,6 +56,41 @@ pub struct ResearchFields {
     pub method: Option<String>,
 }
 
+/// The template fields a node's badges are drawn from (`ui::editor::draw::badges`): all a
+/// share page sends of a node's template data, since it shows nothing else of it. Read from
+/// the stored JSON directly (other fields skipped, not built into a map); data that does not
+/// fit (never written by this app, which validates) reads as no badges.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BadgeFields {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_count: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk: Option<String>,
+}
+
+impl BadgeFields {
+    pub fn from_json(text: &str) -> BadgeFields {
+        serde_json::from_str(text).unwrap_or_default()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == BadgeFields::default()
+    }
+
+    /// As template data, which is what `badges` reads.
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or_else(|_| Value::Object(Default::default()))
+    }
+}
+
 /// A problem with one field: (path under template_data, message).
 pub type FieldError = (String, String);
 

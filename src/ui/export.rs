@@ -242,35 +242,47 @@ mod browser {
     }
 }
 
+/// Where an export's tree comes from, asked when a button is pressed: the editor holds the
+/// whole tree; the share page holds only what it draws and fetches the rest then.
+pub type ExportFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<ExportSource, String>>>>;
+
 /// Export buttons for the tree `source` gives.
 #[component]
-pub fn ExportMenu(source: Callback<(), ExportSource>) -> impl IntoView {
+pub fn ExportMenu(source: Callback<(), ExportFuture>) -> impl IntoView {
     let scale = RwSignal::new(2.0f64);
     let error = RwSignal::new(None::<String>);
     let export = move |kind: &'static str| {
-        let src = source.run(());
-        let _ = (&src, kind, error);
+        let _ = (kind, error, source);
         #[cfg(feature = "hydrate")]
         {
-            let result = match kind {
-                "svg" => browser::download_text(&svg(&src).0, "image/svg+xml", &src.file_name("svg")),
-                "json" => browser::download_text(&src.json(), "application/json", &src.file_name("json")),
-                "md" => browser::download_text(&src.markdown(), "text/markdown", &src.file_name("md")),
-                _ => {
-                    let (doc, w, h) = svg(&src);
-                    let s = png_scale(w, h, scale.get_untracked());
-                    let name = src.file_name("png");
-                    leptos::task::spawn_local(async move {
-                        if let Err(err) = browser::download_png(&doc, w, h, s, &name).await {
-                            error.try_set(Some(format!("The PNG could not be made: {err:?}")));
-                        }
-                    });
-                    Ok(())
+            let pending = source.run(());
+            leptos::task::spawn_local(async move {
+                let src = match pending.await {
+                    Ok(src) => src,
+                    Err(err) => {
+                        error.try_set(Some(format!("The export failed: {err}")));
+                        return;
+                    }
+                };
+                let result = match kind {
+                    "svg" => browser::download_text(&svg(&src).0, "image/svg+xml", &src.file_name("svg")),
+                    "json" => browser::download_text(&src.json(), "application/json", &src.file_name("json")),
+                    "md" => browser::download_text(&src.markdown(), "text/markdown", &src.file_name("md")),
+                    _ => {
+                        let (doc, w, h) = svg(&src);
+                        let s = png_scale(w, h, scale.get_untracked());
+                        browser::download_png(&doc, w, h, s, &src.file_name("png")).await
+                    }
+                };
+                match result {
+                    Ok(()) => {
+                        error.try_set(None);
+                    }
+                    Err(err) => {
+                        error.try_set(Some(format!("The export failed: {err:?}")));
+                    }
                 }
-            };
-            if let Err(err) = result {
-                error.set(Some(format!("The export failed: {err:?}")));
-            }
+            });
         }
     };
     view! {

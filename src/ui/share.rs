@@ -6,10 +6,10 @@ use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_params_map;
 
-use crate::api::share::{create_share_link, list_share_links, revoke_share_link, shared_tree};
+use crate::api::share::{create_share_link, list_share_links, revoke_share_link, shared_page, shared_tree};
 use crate::error::AppError;
 use crate::model::layout::Rect;
-use crate::model::share::{CreatedShareLink, SharedView};
+use crate::model::share::{CreatedShareLink, SharedOutline};
 use crate::model::{CanvasState, Orientation};
 use crate::ui::editor::draw::{draw, visible_edges, visible_nodes, Shared};
 use crate::ui::share_markup;
@@ -18,7 +18,7 @@ use crate::ui::share_markup;
 pub fn SharePage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let tree = Resource::new(token, shared_tree);
+    let tree = Resource::new(token, shared_page);
     view! {
         <Suspense fallback=|| view! { <p class="page muted">"Loading…"</p> }>
             // A Suspend, not a `move ||` closure: server rendering calls a closure twice (a dry
@@ -26,7 +26,7 @@ pub fn SharePage() -> impl IntoView {
             // share page's token never changes under it (nothing links one to another).
             {Suspend::new(async move {
                 match tree.await {
-                    Ok(view) => view! { <SharedCanvas view /> }.into_any(),
+                    Ok(view) => view! { <SharedCanvas view token=token() /> }.into_any(),
                     Err(AppError::NotFound) => view! { <crate::ui::layout::NotFound /> }.into_any(),
                     Err(err) => view! { <p class="page form-error" role="alert">{err.to_string()}</p> }.into_any(),
                 }
@@ -50,24 +50,36 @@ fn fold_button(ev: &web_sys::Event) -> Option<web_sys::Element> {
 }
 
 #[component]
-fn SharedCanvas(view: SharedView) -> impl IntoView {
+fn SharedCanvas(view: SharedOutline, token: String) -> impl IntoView {
     // Collapse and search work on a local copy: nothing is ever written from this page.
     let orientation_now = view.canvas_state.orientation;
     let node_count = view.nodes.len();
-    let nodes_now = RwSignal::new(view.nodes);
-    let connections = StoredValue::new(view.connections);
-    // Built when asked for, not with every page: it is a copy of the whole tree.
-    let export_source = {
-        let (name, description, phase) = (view.name.clone(), view.description.clone(), view.discovery_phase);
-        Callback::new(move |_: ()| crate::ui::export::ExportSource {
-            name: name.clone(),
-            description: description.clone(),
-            phase,
-            orientation: orientation_now,
-            nodes: nodes_now.get_untracked(),
-            connections: connections.get_value(),
-        })
-    };
+    let nodes_now = RwSignal::new(view.tree_nodes());
+    let connections = StoredValue::new(view.connections());
+    // The page holds only what it draws; an export asks for the whole tree when wanted.
+    let export_source = Callback::new(move |_: ()| {
+        let token = token.clone();
+        let folded: Vec<bool> = nodes_now.with_untracked(|n| n.iter().map(|n| n.is_collapsed).collect());
+        Box::pin(async move {
+            let whole = shared_tree(token).await.map_err(|err| err.to_string())?;
+            let mut nodes = whole.nodes;
+            // As folded here (the page's nodes are the tree's outline), unless it changed since.
+            let outline = crate::model::editor::TreeIndex::new(&nodes).outline();
+            if outline.len() == folded.len() {
+                for (&(i, _), &closed) in outline.iter().zip(&folded) {
+                    nodes[i].is_collapsed = closed;
+                }
+            }
+            Ok(crate::ui::export::ExportSource {
+                name: whole.name,
+                description: whole.description,
+                phase: whole.discovery_phase,
+                orientation: orientation_now,
+                nodes,
+                connections: whole.connections,
+            })
+        }) as crate::ui::export::ExportFuture
+    });
     let drawing = Memo::new(move |_| {
         nodes_now.with(|n| connections.with_value(|c| Shared(std::sync::Arc::new(draw(n, c, orientation_now)))))
     });

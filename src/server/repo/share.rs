@@ -5,7 +5,8 @@ use sqlx::{PgConnection, PgExecutor};
 
 use super::activity::{self, Actor};
 use crate::error::AppError;
-use crate::model::share::{ShareLink, SharedView};
+use crate::model::share::{OutlineNode, OutlineRow, ShareLink, SharedOutline, SharedView};
+use crate::model::template_data::BadgeFields;
 use crate::model::DiscoveryPhase;
 
 pub fn token_hash(token: &str) -> Vec<u8> {
@@ -90,10 +91,88 @@ pub async fn revoke(conn: &mut PgConnection, actor: &Actor, tree_id: i32, link_i
 /// JSON built by the database: `jsonb_agg` of the nodes took ~4x as long as the rows.
 pub async fn shared_tree(pool: &sqlx::PgPool, token: &str) -> Result<SharedView, AppError> {
     let mut tx = pool.begin().await?;
+    let tree = live_tree(&mut tx, token).await?;
+    let nodes = super::nodes::all_in_tree(&mut tx, tree.id).await?;
+    let connections = super::trees::connections_in_tree(&mut tx, tree.id).await?;
+    tx.commit().await?;
+    Ok(SharedView {
+        name: tree.name,
+        description: tree.description,
+        discovery_phase: DiscoveryPhase::from_db(tree.discovery_phase.as_deref()),
+        canvas_state: super::trees::read_canvas_state(tree.canvas_state),
+        nodes,
+        connections,
+    })
+}
+
+/// What the share page draws: [`shared_tree`] read with only the columns the page uses and
+/// the template data read as badge fields (no JSON maps built and dropped per node).
+pub async fn shared_outline(pool: &sqlx::PgPool, token: &str) -> Result<SharedOutline, AppError> {
+    let mut tx = pool.begin().await?;
+    let tree = live_tree(&mut tx, token).await?;
+    let rows = sqlx::query!(
+        r#"SELECT id, parent_id, node_type, title, description, is_collapsed, sort_order,
+                  template_data::text AS template_data
+           FROM tree_nodes WHERE tree_id = $1"#,
+        tree.id
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let links: Vec<(String, String)> = sqlx::query!(
+        "SELECT from_node_id, to_node_id FROM node_connections WHERE tree_id = $1 ORDER BY created_at, id",
+        tree.id
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|r| (r.from_node_id, r.to_node_id))
+    .collect();
+    tx.commit().await?;
+    let rows = rows
+        .into_iter()
+        .map(|r| OutlineRow {
+            id: r.id,
+            parent_id: r.parent_id,
+            sort_order: r.sort_order,
+            node: OutlineNode {
+                parent: None,
+                node_type: r.node_type.parse().unwrap_or(crate::model::NodeType::Opportunity),
+                title: r.title,
+                description: r.description,
+                is_collapsed: r.is_collapsed.unwrap_or(false),
+                badges: r
+                    .template_data
+                    .as_deref()
+                    .map(BadgeFields::from_json)
+                    .unwrap_or_default(),
+            },
+        })
+        .collect();
+    Ok(SharedOutline::new(
+        tree.name,
+        tree.description,
+        DiscoveryPhase::from_db(tree.discovery_phase.as_deref()),
+        super::trees::read_canvas_state(tree.canvas_state),
+        rows,
+        &links,
+    ))
+}
+
+struct LiveTree {
+    id: i32,
+    name: String,
+    description: Option<String>,
+    discovery_phase: Option<String>,
+    canvas_state: serde_json::Value,
+}
+
+/// Opens a consistent read-only view (`tx` just begun) and finds the tree of a live token.
+async fn live_tree(tx: &mut PgConnection, token: &str) -> Result<LiveTree, AppError> {
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut *tx)
         .await?;
-    let row = sqlx::query!(
+    sqlx::query_as!(
+        LiveTree,
         r#"SELECT t.id, t.name, t.description, t.discovery_phase, t.canvas_state
            FROM share_links s JOIN impact_trees t ON t.id = s.tree_id
            WHERE s.token_hash = $1 AND s.revoked_at IS NULL"#,
@@ -101,19 +180,7 @@ pub async fn shared_tree(pool: &sqlx::PgPool, token: &str) -> Result<SharedView,
     )
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or(AppError::NotFound)?;
-    let nodes = super::nodes::all_in_tree(&mut tx, row.id).await?;
-    let connections = super::trees::connections_in_tree(&mut tx, row.id).await?;
-    tx.commit().await?;
-    let canvas_state = super::trees::read_canvas_state(row.canvas_state);
-    Ok(SharedView {
-        name: row.name,
-        description: row.description,
-        discovery_phase: DiscoveryPhase::from_db(row.discovery_phase.as_deref()),
-        canvas_state,
-        nodes,
-        connections,
-    })
+    .ok_or(AppError::NotFound)
 }
 
 /// What the page of a live link shows: its tree, the tree's version and last change, and the

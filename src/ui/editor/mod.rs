@@ -395,14 +395,15 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
     let share_open = RwSignal::new(false);
     let export_source = Callback::new(move |_: ()| {
         let meta = ed.meta.get_untracked();
-        crate::ui::export::ExportSource {
+        let source = crate::ui::export::ExportSource {
             name: meta.name,
             description: meta.description,
             phase: meta.discovery_phase,
             orientation: ed.view.get_untracked().orientation,
             nodes: ed.nodes.get_untracked(),
             connections: ed.links.get_untracked(),
-        }
+        };
+        Box::pin(std::future::ready(Ok(source))) as crate::ui::export::ExportFuture
     });
 
     // --- Keys ------------------------------------------------------------------------------
