@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::editor::TreeIndex;
+use serde_json::Value;
+
 use super::template_data::BadgeFields;
 use super::{CanvasState, Connection, DiscoveryPhase, NodeType, Position, TreeNode};
 
@@ -63,10 +65,12 @@ pub struct OutlineNode {
     pub title: String,
     #[serde(rename = "d", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(rename = "c", default, skip_serializing_if = "is_false")]
+    #[serde(rename = "c", default, skip_serializing_if = "super::tree::is_false")]
     pub is_collapsed: bool,
-    #[serde(rename = "b", default, skip_serializing_if = "BadgeFields::is_empty")]
-    pub badges: BadgeFields,
+    /// The template fields badges read (`BadgeFields`), as template data: the browser reads
+    /// them into a `Value` anyway, so it needs no parser of its own for them.
+    #[serde(rename = "b", default, skip_serializing_if = "Value::is_null")]
+    pub badges: Value,
 }
 
 /// A node as a share page's query reads it: its ids put the outline together, then go.
@@ -76,10 +80,6 @@ pub struct OutlineRow {
     pub sort_order: i32,
     /// Its `parent` is filled in by [`SharedOutline::new`].
     pub node: OutlineNode,
-}
-
-fn is_false(b: &bool) -> bool {
-    !*b
 }
 
 impl SharedOutline {
@@ -142,7 +142,7 @@ impl SharedOutline {
                     title: n.title,
                     description: n.description,
                     is_collapsed: n.is_collapsed,
-                    badges: serde_json::from_value(n.template_data).unwrap_or_default(),
+                    badges: BadgeFields::from_value(n.template_data).to_badge_value(),
                 },
                 id: n.id,
                 parent_id: n.parent_id,
@@ -173,7 +173,10 @@ impl SharedOutline {
                 description: n.description.clone(),
                 position: Position::default(),
                 is_collapsed: n.is_collapsed,
-                template_data: n.badges.to_value(),
+                template_data: match &n.badges {
+                    Value::Null => Value::Object(Default::default()),
+                    badges => badges.clone(),
+                },
                 sort_order: i as i32,
                 version: 0,
             })
@@ -292,9 +295,9 @@ mod tests {
         let parents: Vec<Option<u32>> = page.nodes.iter().map(|n| n.parent).collect();
         assert_eq!(parents, [None, Some(0), Some(1), Some(2), Some(1), Some(4), Some(1)]);
         assert_eq!(page.links, [(6, 3)]);
-        assert_eq!(page.nodes[4].badges.to_value(), json!({ "evidence_count": 4 }));
-        assert_eq!(page.nodes[5].badges.to_value(), json!({ "risk": "high" }));
-        assert!(page.nodes[2].badges.is_empty());
+        assert_eq!(page.nodes[4].badges, json!({ "evidence_count": 4 }));
+        assert_eq!(page.nodes[5].badges, json!({ "risk": "high" }));
+        assert_eq!(page.nodes[2].badges, Value::Null);
         let wire = serde_json::to_string(&page).unwrap();
         for gone in [
             "evidence_notes",

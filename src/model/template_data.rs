@@ -81,13 +81,16 @@ impl BadgeFields {
         serde_json::from_str(text).unwrap_or_default()
     }
 
-    pub fn is_empty(&self) -> bool {
-        *self == BadgeFields::default()
+    pub fn from_value(data: Value) -> BadgeFields {
+        serde_json::from_value(data).unwrap_or_default()
     }
 
-    /// As template data, which is what `badges` reads.
-    pub fn to_value(&self) -> Value {
-        serde_json::to_value(self).unwrap_or_else(|_| Value::Object(Default::default()))
+    /// As template data (what `badges` reads); null when there are none.
+    pub fn to_badge_value(&self) -> Value {
+        if *self == BadgeFields::default() {
+            return Value::Null;
+        }
+        serde_json::to_value(self).unwrap_or(Value::Null)
     }
 }
 

@@ -144,7 +144,8 @@ pub async fn shared_outline(pool: &sqlx::PgPool, token: &str) -> Result<SharedOu
                     .template_data
                     .as_deref()
                     .map(BadgeFields::from_json)
-                    .unwrap_or_default(),
+                    .unwrap_or_default()
+                    .to_badge_value(),
             },
         })
         .collect();
