@@ -29,34 +29,34 @@ test('share a tree: the link works logged out and without JavaScript, and stops 
   const view = await stranger.newPage();
   await view.goto(path!);
   await expect(view.getByTestId('tree-name')).toHaveText('Shared bets');
-  await expect(view.getByTestId('tree-node')).toHaveCount(8);
+  await expect(view.getByRole('treeitem')).toHaveCount(8);
   await expect(view.locator('body')).toHaveAttribute('data-hydrated', 'true');
   await expect(view.getByText('Sharer')).toHaveCount(0);
 
   // Collapse and search work there too, without writing anything.
-  const outcome = view.getByTestId('tree-node').filter({ hasText: 'A customer outcome that moves it' });
-  await outcome.getByTestId('toggle-collapse').click();
-  await expect(view.getByTestId('tree-node')).toHaveCount(5);
+  const outcome = view.getByRole('treeitem').filter({ hasText: 'A customer outcome that moves it' });
+  await outcome.locator('.node-toggle').click();
+  await expect(view.getByRole('treeitem')).toHaveCount(5);
   await expect(outcome).toContainText('+3 hidden');
   // The boxes are redrawn on a fold; the toggle keeps the focus, so the keyboard goes on.
-  await expect(outcome.getByTestId('toggle-collapse')).toBeFocused();
+  await expect(outcome.locator('.node-toggle')).toBeFocused();
   await view.keyboard.press('Enter');
-  await expect(view.getByTestId('tree-node')).toHaveCount(8);
-  await expect(outcome.getByTestId('toggle-collapse')).toBeFocused();
+  await expect(view.getByRole('treeitem')).toHaveCount(8);
+  await expect(outcome.locator('.node-toggle')).toBeFocused();
   await view.keyboard.press('Enter');
-  await expect(view.getByTestId('tree-node')).toHaveCount(5);
+  await expect(view.getByRole('treeitem')).toHaveCount(5);
   await view.getByTestId('search-input').fill('must be true');
   await expect(view.getByTestId('search-count')).toHaveText('1 found');
-  await expect(view.getByTestId('tree-node')).toHaveCount(8);
+  await expect(view.getByRole('treeitem')).toHaveCount(8);
   await expect(view.locator('.node.match')).toContainText('What must be true');
   await view.reload();
-  await expect(view.getByTestId('tree-node')).toHaveCount(8);
+  await expect(view.getByRole('treeitem')).toHaveCount(8);
 
   // And with JavaScript off: drawn by the server.
   const plain = await browser.newContext({ javaScriptEnabled: false });
   const plainPage = await plain.newPage();
   await plainPage.goto(path!);
-  await expect(plainPage.getByTestId('tree-node')).toHaveCount(8);
+  await expect(plainPage.getByRole('treeitem')).toHaveCount(8);
   await expect(plainPage.getByText('The objective this tree serves')).toBeVisible();
 
   // Revoked: a 404 at once.

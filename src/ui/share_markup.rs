@@ -2,7 +2,8 @@
 //! in the browser alike. A read-only page has nothing to keep per node, and building a view
 //! per node (owners, closures, attributes) was most of the 36 ms a 1,000-node page took to
 //! render; a string is written in a fraction of that and set as the container's content.
-//! Every piece of user text goes through [`escape_into`].
+//! Every piece of user text goes through [`escape_into`]. The boxes carry no test ids (tests
+//! find them by role, as people do): whatever is written here is written for every node.
 
 use std::fmt::Write;
 
@@ -37,7 +38,7 @@ pub fn nodes(items: &[NodeItem], is_match: impl Fn(&str) -> bool) -> String {
         }
         out.push_str("\" style=\"");
         write_box_style(&mut out, &item.rect);
-        out.push_str("\" role=\"treeitem\" data-testid=\"tree-node\" data-node-id=\"");
+        out.push_str("\" role=\"treeitem\" data-node-id=\"");
         escape_into(&mut out, &item.id);
         let _ = write!(out, "\" aria-level=\"{}\"", item.level);
         if item.has_children {
@@ -63,9 +64,9 @@ pub fn nodes(items: &[NodeItem], is_match: impl Fn(&str) -> bool) -> String {
         }
         if item.has_children {
             out.push_str(if item.collapsed {
-                "<button type=\"button\" class=\"node-toggle\" data-testid=\"toggle-collapse\" aria-label=\"Expand\">+</button>"
+                "<button type=\"button\" class=\"node-toggle\" aria-label=\"Expand\">+</button>"
             } else {
-                "<button type=\"button\" class=\"node-toggle\" data-testid=\"toggle-collapse\" aria-label=\"Collapse\">\u{2212}</button>"
+                "<button type=\"button\" class=\"node-toggle\" aria-label=\"Collapse\">\u{2212}</button>"
             });
         }
         out.push_str("</div>");
@@ -145,11 +146,11 @@ mod tests {
         let open = nodes(&[item("a", "Retention", true, false)], |id| id == "a");
         assert_eq!(
             open,
-            "<div class=\"node outcome match\" style=\"left:10.0px;top:-2.5px;width:220.0px;height:76.0px\" \
-             role=\"treeitem\" data-testid=\"tree-node\" data-node-id=\"a\" aria-level=\"2\" aria-expanded=\"true\">\
+            "<div class=\"node outcome match\" style=\"left:10px;top:-2.5px;width:220px;height:76px\" \
+             role=\"treeitem\" data-node-id=\"a\" aria-level=\"2\" aria-expanded=\"true\">\
              <span class=\"node-type\">Outcome</span><span class=\"node-title\">Retention</span>\
              <span class=\"node-badges\"><span class=\"badge\">3 &lt;hidden&gt;</span></span>\
-             <button type=\"button\" class=\"node-toggle\" data-testid=\"toggle-collapse\" aria-label=\"Collapse\">\u{2212}</button></div>"
+             <button type=\"button\" class=\"node-toggle\" aria-label=\"Collapse\">\u{2212}</button></div>"
         );
         let closed = nodes(&[item("a", "Retention", true, true)], |_| false);
         assert!(closed.starts_with("<div class=\"node outcome\" "), "{closed}");
@@ -163,7 +164,7 @@ mod tests {
         let svg = edges(&["M1 2C3 4 5 6 7 8".to_string()], &[(0.0, 1.25, 10.0, -3.0)]);
         assert_eq!(
             svg,
-            "<path class=\"edge\" d=\"M1 2C3 4 5 6 7 8\"/><line class=\"cross-link\" x1=\"0.0\" y1=\"1.3\" x2=\"10.0\" y2=\"-3.0\"/>"
+            "<path class=\"edge\" d=\"M1 2C3 4 5 6 7 8\"/><line class=\"cross-link\" x1=\"0\" y1=\"1.3\" x2=\"10\" y2=\"-3\"/>"
         );
     }
 }

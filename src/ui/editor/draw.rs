@@ -95,7 +95,8 @@ pub fn badges(node: &TreeNode, hidden: usize) -> Vec<String> {
     out
 }
 
-/// A coordinate written with one decimal, as `{:.1}` would (ties may round the other way),
+/// A coordinate written with one decimal, as `{:.1}` would (ties may round the other way; a
+/// whole number has none),
 /// without std's exact float formatting: layout coordinates are mostly whole or half pixels,
 /// on which that falls back to its slow bignum path (~20 % of rendering a share page).
 #[derive(Debug, Clone, Copy)]
@@ -110,7 +111,11 @@ impl std::fmt::Display for Px {
         let tenths = (v * 10.0).round() as i64;
         let sign = if tenths < 0 { "-" } else { "" };
         let t = tenths.unsigned_abs();
-        write!(f, "{sign}{}.{}", t / 10, t % 10)
+        // Whole pixels (most of a layout) without ".0": the share page writes ~12 per node.
+        match t % 10 {
+            0 => write!(f, "{sign}{}", t / 10),
+            d => write!(f, "{sign}{}.{d}", t / 10),
+        }
     }
 }
 
@@ -343,7 +348,7 @@ mod tests {
     use super::Px;
 
     #[test]
-    fn px_writes_one_decimal_like_std() {
+    fn px_writes_one_decimal_like_std_and_none_for_whole_numbers() {
         for v in [
             0.0,
             1.0,
@@ -358,8 +363,13 @@ mod tests {
             1234.56789,
             -2.75e3,
         ] {
-            assert_eq!(Px(v).to_string(), format!("{v:.1}").replace("-0.0", "0.0"), "{v}");
+            let std = format!("{v:.1}").replace("-0.0", "0.0");
+            assert_eq!(Px(v).to_string(), std.strip_suffix(".0").unwrap_or(&std), "{v}");
         }
         assert_eq!(Px(f64::INFINITY).to_string(), "inf");
+        assert_eq!(
+            (Px(913804.0).to_string(), Px(-0.04).to_string(), Px(0.96).to_string()),
+            ("913804".into(), "0".into(), "1".into())
+        );
     }
 }
