@@ -90,7 +90,7 @@ pub async fn revoke(conn: &mut PgConnection, actor: &Actor, tree_id: i32, link_i
 /// The tree behind a live token, public fields only, read in one snapshot. Plain rows, not
 /// JSON built by the database: `jsonb_agg` of the nodes took ~4x as long as the rows.
 pub async fn shared_tree(pool: &sqlx::PgPool, token: &str) -> Result<SharedView, AppError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(READ_SNAPSHOT).await?;
     let tree = live_tree(&mut tx, token).await?;
     let nodes = super::nodes::all_in_tree(&mut tx, tree.id).await?;
     let connections = super::trees::connections_in_tree(&mut tx, tree.id).await?;
@@ -108,7 +108,7 @@ pub async fn shared_tree(pool: &sqlx::PgPool, token: &str) -> Result<SharedView,
 /// What the share page draws: [`shared_tree`] read with only the columns the page uses and
 /// the template data read as badge fields (no JSON maps built and dropped per node).
 pub async fn shared_outline(pool: &sqlx::PgPool, token: &str) -> Result<SharedOutline, AppError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(READ_SNAPSHOT).await?;
     let tree = live_tree(&mut tx, token).await?;
     let rows = sqlx::query!(
         r#"SELECT id, parent_id, node_type, title, description, is_collapsed, sort_order,
@@ -167,11 +167,12 @@ struct LiveTree {
     canvas_state: serde_json::Value,
 }
 
-/// Opens a consistent read-only view (`tx` just begun) and finds the tree of a live token.
+/// The tree, its nodes and its links read as of one moment, in the statement that begins the
+/// transaction (not a `SET TRANSACTION` round trip after it).
+const READ_SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+
+/// The tree of a live token.
 async fn live_tree(tx: &mut PgConnection, token: &str) -> Result<LiveTree, AppError> {
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(&mut *tx)
-        .await?;
     sqlx::query_as!(
         LiveTree,
         r#"SELECT t.id, t.name, t.description, t.discovery_phase, t.canvas_state
