@@ -253,6 +253,14 @@ environment variables such as DATABASE_URL and LEPTOS_SITE_ADDR override it.";
                 return ExitCode::FAILURE;
             }
         };
+        // Pages go out in several writes; with Nagle's algorithm on, a small last one could wait
+        // for the client's delayed ACK: the uncompressed 1,000-node share page at 1 connection
+        // (wrk) took p50 10.5 / p90 37.6 ms with it, 6.5 / 7.7 ms without.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %err, "could not set TCP_NODELAY");
+            }
+        });
         tracing::info!("listening on http://{addr}");
 
         let shutdown = Shutdown::on_signal();
