@@ -1,11 +1,9 @@
 //! Share links: read-only views of a tree for anyone holding the link.
 
 use serde::{Deserialize, Serialize};
-
-use super::editor::TreeIndex;
 use serde_json::Value;
 
-use super::template_data::BadgeFields;
+use super::editor::TreeIndex;
 use super::{CanvasState, Connection, DiscoveryPhase, NodeType, Position, TreeNode};
 
 /// A share link as its owner sees it (the token is shown once, at creation).
@@ -125,40 +123,6 @@ impl SharedOutline {
         }
     }
 
-    /// The outline of a whole shared tree (the share page reads its rows with its own query).
-    pub fn from_view(view: SharedView) -> SharedOutline {
-        let links: Vec<(String, String)> = view
-            .connections
-            .into_iter()
-            .map(|c| (c.from_node_id, c.to_node_id))
-            .collect();
-        let rows = view
-            .nodes
-            .into_iter()
-            .map(|n| OutlineRow {
-                node: OutlineNode {
-                    parent: None,
-                    node_type: n.node_type,
-                    title: n.title,
-                    description: n.description,
-                    is_collapsed: n.is_collapsed,
-                    badges: BadgeFields::from_value(n.template_data).to_badge_value(),
-                },
-                id: n.id,
-                parent_id: n.parent_id,
-                sort_order: n.sort_order,
-            })
-            .collect();
-        SharedOutline::new(
-            view.name,
-            view.description,
-            view.discovery_phase,
-            view.canvas_state,
-            rows,
-            &links,
-        )
-    }
-
     /// The nodes as the drawing code takes them; a node's id is its position, which also
     /// keeps sibling order.
     pub fn tree_nodes(&self) -> Vec<TreeNode> {
@@ -204,6 +168,7 @@ pub fn is_token_shaped(token: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::template_data::BadgeFields;
     use crate::model::Orientation;
     use crate::ui::editor::draw::{draw, visible_nodes};
 
@@ -220,6 +185,41 @@ mod tests {
             sort_order: order,
             version: 3,
         }
+    }
+
+    /// The outline of a whole shared tree, its rows made as `repo::share::shared_outline` makes
+    /// them from the database's.
+    fn outline_of(view: SharedView) -> SharedOutline {
+        let links: Vec<(String, String)> = view
+            .connections
+            .into_iter()
+            .map(|c| (c.from_node_id, c.to_node_id))
+            .collect();
+        let rows = view
+            .nodes
+            .into_iter()
+            .map(|n| OutlineRow {
+                node: OutlineNode {
+                    parent: None,
+                    node_type: n.node_type,
+                    title: n.title,
+                    description: n.description,
+                    is_collapsed: n.is_collapsed,
+                    badges: BadgeFields::from_json(&n.template_data.to_string()).to_badge_value(),
+                },
+                id: n.id,
+                parent_id: n.parent_id,
+                sort_order: n.sort_order,
+            })
+            .collect();
+        SharedOutline::new(
+            view.name,
+            view.description,
+            view.discovery_phase,
+            view.canvas_state,
+            rows,
+            &links,
+        )
     }
 
     /// Rows as the database may return them: children before parents, siblings out of order.
@@ -278,7 +278,7 @@ mod tests {
     #[test]
     fn a_page_keeps_the_outline_parents_by_position_and_only_badge_fields() {
         use serde_json::json;
-        let page = SharedOutline::from_view(view());
+        let page = outline_of(view());
         let titles: Vec<&str> = page.nodes.iter().map(|n| n.title.as_str()).collect();
         assert_eq!(
             titles,
@@ -316,7 +316,7 @@ mod tests {
     #[test]
     fn a_page_draws_what_the_whole_tree_draws() {
         let full = view();
-        let page = SharedOutline::from_view(full.clone());
+        let page = outline_of(full.clone());
         let everywhere = crate::model::layout::Rect {
             x: -1e9,
             y: -1e9,

@@ -81,10 +81,6 @@ impl BadgeFields {
         serde_json::from_str(text).unwrap_or_default()
     }
 
-    pub fn from_value(data: Value) -> BadgeFields {
-        serde_json::from_value(data).unwrap_or_default()
-    }
-
     /// As template data (what `badges` reads); null when there are none.
     pub fn to_badge_value(&self) -> Value {
         if *self == BadgeFields::default() {
