@@ -48,7 +48,7 @@ database() {
   fi
 }
 
-release_build() { cargo leptos build --release --precompress; }
+release_build() { cargo leptos build --release --split --precompress; }
 
 layout_bench() {
   # Criterion keeps its own history under target/criterion; the report reads the estimates.
@@ -155,14 +155,17 @@ http_bench() {
   wrk_case edit-1k 4 4 edit.lua /api/update_node BENCH_ORIGIN="$ORIGIN" BENCH_COOKIE="$c1k" BENCH_TREE="$t1k" BENCH_NODES="$n1k"
   wrk_case edit-100k 4 4 edit.lua /api/update_node BENCH_ORIGIN="$ORIGIN" BENCH_COOKIE="$c100k" BENCH_TREE="$t100k" BENCH_NODES="$n100k"
 
-  # The share page of the 1,000-node tree, as a browser asks for it (compressed).
-  local share
+  # The share page of the 1,000-node tree, as a browser asks for it: the Accept-Encoding
+  # Chromium sends, on plain-HTTP localhost too.
+  local share accept="gzip, deflate, br, zstd"
   share=$(api "$c1k" create_share_link "tree_id=$t1k" | json 'v=>v.path')
-  curl -fsS -o /dev/null -H 'Accept-Encoding: br, gzip' -w '{"status":%{http_code},"bytes_on_wire":%{size_download}}' \
+  curl -fsS -o /dev/null -H "Accept-Encoding: $accept" -w '{"status":%{http_code},"bytes_on_wire":%{size_download}}' \
     "$ORIGIN$share" >"$OUT/share-wire.json"
+  curl -fsS -o /dev/null -H "Accept-Encoding: $accept" -w '{"status":%{http_code},"bytes_on_wire":%{size_download}}' \
+    "$ORIGIN$share?uncached" >"$OUT/share-wire-uncached.json"
   curl -fsS -o "$OUT/share-page.html" "$ORIGIN$share"
   note "share page: $(cat "$OUT/share-wire.json"), $(wc -c <"$OUT/share-page.html") bytes uncompressed"
-  local page=(BENCH_ORIGIN="$ORIGIN" BENCH_METHOD=GET BENCH_ACCEPT_ENCODING="br, gzip")
+  local page=(BENCH_ORIGIN="$ORIGIN" BENCH_METHOD=GET BENCH_ACCEPT_ENCODING="$accept")
   wrk_case share-1k-c32 32 2 call.lua "$share" "${page[@]}"
   wrk_case share-1k-c1 1 1 call.lua "$share" "${page[@]}"
   # A query string keeps a request out of the page cache: every one is rendered.
@@ -184,9 +187,11 @@ bundle() {
     const fs = require("fs"), zlib = require("zlib"), path = require("path");
     const dir = "target/site/pkg", out = {};
     for (const f of fs.readdirSync(dir)) {
+      if (/\.(br|gz)$/.test(f)) continue;
       const data = fs.readFileSync(path.join(dir, f));
       const br = zlib.brotliCompressSync(data, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } });
       out[f] = { raw: data.length, brotli: br.length, gzip: zlib.gzipSync(data, { level: 9 }).length };
+      if (f === "__wasm_split_manifest.json") out[f].content = JSON.parse(data);
     }
     fs.writeFileSync(process.argv[1], JSON.stringify(out, null, 1));
     console.log(JSON.stringify(out));
@@ -198,7 +203,7 @@ report() { node benches/report.mjs "$OUT" BENCHMARKS.md; }
 mkdir -p "$OUT"
 phase "tools" tools
 phase "database" database
-phase "release build (cargo leptos build --release --precompress)" release_build
+phase "release build (cargo leptos build --release --split --precompress)" release_build
 wants layout && phase "layout (criterion)" layout_bench
 wants http && phase "server functions and share page over HTTP (wrk)" http_bench
 wants browser && phase "editor in Chromium (Playwright)" browser_bench

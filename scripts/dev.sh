@@ -12,4 +12,4 @@ if [ -d target/site ]; then
 fi
 finish
 log "==> serving on http://127.0.0.1:3000 with live reload (Ctrl+C stops)"
-exec cargo leptos watch
+exec cargo leptos watch --split

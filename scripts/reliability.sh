@@ -16,7 +16,7 @@ tools() { ensure_build_tools; ensure_wasm_opt; }
 
 database() { ensure_postgres; }
 
-release_build() { cargo leptos build --release --precompress; }
+release_build() { cargo leptos build --release --split --precompress; }
 
 # Finds the local cluster listening on $PG_PORT and sets the stop/start commands for it.
 restart_commands() {
@@ -87,7 +87,7 @@ write_figures() {
 
 phase "tools" tools
 phase "database" database
-phase "release build (cargo leptos build --release --precompress)" release_build
+phase "release build (cargo leptos build --release --split --precompress)" release_build
 phase "reliability scenarios" scenarios
 phase "RELIABILITY.md" write_figures
 finish

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 
 use crate::ui::auth::{AccountPage, Auth, LoginPage, SignupPage};
 use crate::ui::editor::TreePage;
@@ -76,8 +76,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/status") view=StatusPage ssr=SsrMode::Async />
-                    <Route path=path!("/trees/:id") view=TreePage ssr=SsrMode::Async />
-                    <Route path=path!("/s/:token") view=crate::ui::share::SharePage ssr=SsrMode::Async />
+                    <Route path=path!("/trees/:id") view={Lazy::<TreePage>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/s/:token") view={Lazy::<crate::ui::share::SharePage>::new()} ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />

@@ -28,12 +28,25 @@ async fn a_share_link_shows_the_tree_read_only_until_revoked(pool: PgPool) {
         .as_str()
         .unwrap()
         .to_string();
-    owner
+    let outcome = owner
         .call_json(
             "add_node",
             add(Some(root.clone()), "outcome", "Weekly \"actives\" & more"),
         )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Badges come from the template fields the page reads one by one (no baseline).
+    let metric = owner
+        .call_json(
+            "add_node",
+            json!({ "tree_id": tree, "parent_id": outcome, "node": { "node_type": "metric", "title": "WAU",
+                    "template_data": { "current": 900, "target": 1100.5, "unit": "k", "baseline": 700 } } }),
+        )
         .await;
+    assert_eq!(metric.status, StatusCode::OK, "{}", metric.body);
 
     let created = owner.call("create_share_link", &[("tree_id", &tree.to_string())]).await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.body);
@@ -88,8 +101,13 @@ async fn a_share_link_shows_the_tree_read_only_until_revoked(pool: PgPool) {
     let data = visitor.call("shared_page", &[("token", &token)]).await;
     assert_eq!(data.status, StatusCode::OK, "{}", data.body);
     assert_eq!(data.json()["nodes"][1]["p"], json!(0));
+    assert_eq!(
+        data.json()["nodes"][2]["b"],
+        json!({ "unit": "k", "current": 900.0, "target": 1100.5 })
+    );
+    assert!(page.body.contains("900k → 1100.5k"), "metric badge");
     let whole = visitor.call("shared_tree", &[("token", &token)]).await;
-    assert_eq!(whole.json()["nodes"].as_array().unwrap().len(), 2);
+    assert_eq!(whole.json()["nodes"].as_array().unwrap().len(), 3);
 
     // The token opens nothing else: no write takes it, and the visitor is not logged in.
     let write = visitor
@@ -276,6 +294,36 @@ async fn a_cached_share_page_shows_every_edit_on_the_next_request(pool: PgPool) 
     let own = owner.get(&path).await;
     assert_eq!(own.status, StatusCode::OK);
     assert!(own.headers.get("x-share-cache").is_none());
+    // A page made per request goes out as zstd to browsers that take it (Chromium's header),
+    // else brotli; both are the whole page.
+    for (accept, encoding) in [("gzip, deflate, br, zstd", "zstd"), ("gzip, deflate, br", "br")] {
+        let request = owner
+            .request("GET", &path)
+            .header("accept", "text/html")
+            .header("accept-encoding", accept)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = common::send(&owner.app, request).await;
+        assert_eq!(response.headers()["content-encoding"], encoding);
+        assert!(response.headers().get("x-share-cache").is_none());
+        let bytes = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        let html = match encoding {
+            "zstd" => zstd::decode_all(&bytes[..]).unwrap(),
+            _ => {
+                let mut out = Vec::new();
+                brotli::BrotliDecompress(&mut &bytes[..], &mut out).unwrap();
+                out
+            }
+        };
+        let html = String::from_utf8(html).unwrap();
+        // Whole: the shell, then the hydration data streamed after the body.
+        assert!(html.starts_with("<!DOCTYPE html>") && html.contains("</body>"));
+        assert!(html.trim_end().ends_with("__INCOMPLETE_CHUNKS=[];</script>"));
+        assert!(html.contains("Cached bets, renamed"));
+    }
 
     // Revoked: the next request is a 404, cached page or not.
     let link_id = owner.call("list_share_links", &[("tree_id", &t)]).await.json()[0]["id"]

@@ -205,7 +205,13 @@ mod tests {
                     title: n.title,
                     description: n.description,
                     is_collapsed: n.is_collapsed,
-                    badges: BadgeFields::from_json(&n.template_data.to_string()).to_badge_value(),
+                    // As `template_data->>'field'` reads each.
+                    badges: BadgeFields::from_field_texts(|name| match n.template_data.get(name)? {
+                        Value::Null => None,
+                        Value::String(text) => Some(text.clone()),
+                        other => Some(other.to_string()),
+                    })
+                    .to_badge_value(),
                 },
                 id: n.id,
                 parent_id: n.parent_id,

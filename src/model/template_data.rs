@@ -77,8 +77,17 @@ pub struct BadgeFields {
 }
 
 impl BadgeFields {
-    pub fn from_json(text: &str) -> BadgeFields {
-        serde_json::from_str(text).unwrap_or_default()
+    /// From each field as text, as SQL's `template_data->>'field'` gives it (numbers written
+    /// out, JSON null as none); a value that does not parse reads as none.
+    pub fn from_field_texts(mut field: impl FnMut(&str) -> Option<String>) -> BadgeFields {
+        BadgeFields {
+            unit: field("unit"),
+            current: field("current").and_then(|v| v.parse().ok()),
+            target: field("target").and_then(|v| v.parse().ok()),
+            status: field("status"),
+            evidence_count: field("evidence_count").and_then(|v| v.parse().ok()),
+            risk: field("risk"),
+        }
     }
 
     /// As template data (what `badges` reads); null when there are none.

@@ -7,7 +7,9 @@
 
 use std::fmt::Write;
 
-use crate::ui::editor::draw::{type_class, write_box_style, Line, NodeItem, Px};
+use crate::model::layout::Rect;
+use crate::model::Orientation;
+use crate::ui::editor::draw::{type_class, write_box_style, write_edge_path, Line, NodeItem, Px};
 
 /// Writes `text` safe for element content and double-quoted attribute values.
 pub fn escape_into(out: &mut String, text: &str) {
@@ -74,24 +76,27 @@ pub fn nodes(items: &[NodeItem], is_match: impl Fn(&str) -> bool) -> String {
     out
 }
 
-/// Parent edges (path data from `draw::visible_edges`) and dashed cross-links, the content of
-/// the edge `<svg>`.
-pub fn edges(paths: &[String], links: &[Line]) -> String {
-    let mut out = String::with_capacity(paths.len() * 80 + links.len() * 80);
-    for path in paths {
+/// Parent edges (the (parent, child) boxes from `draw::visible_edge_boxes`) and dashed
+/// cross-links, the content of the edge `<svg>`.
+pub fn edges(orientation: Orientation, boxes: impl Iterator<Item = (Rect, Rect)>, links: &[Line]) -> String {
+    let (lower, _) = boxes.size_hint();
+    let mut out = String::with_capacity(lower * 64 + links.len() * 80);
+    for (parent, child) in boxes {
         out.push_str("<path class=\"edge\" d=\"");
-        escape_into(&mut out, path);
+        write_edge_path(&mut out, &parent, &child, orientation);
         out.push_str("\"/>");
     }
     for &(x1, y1, x2, y2) in links {
-        let _ = write!(
-            out,
-            "<line class=\"cross-link\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
-            Px(x1),
-            Px(y1),
-            Px(x2),
-            Px(y2)
-        );
+        for (name, v) in [
+            ("<line class=\"cross-link\" x1=\"", x1),
+            ("\" y1=\"", y1),
+            ("\" x2=\"", x2),
+            ("\" y2=\"", y2),
+        ] {
+            out.push_str(name);
+            Px(v).push_to(&mut out);
+        }
+        out.push_str("\"/>");
     }
     out
 }
@@ -99,7 +104,6 @@ pub fn edges(paths: &[String], links: &[Line]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::layout::Rect;
     use crate::model::NodeType;
 
     fn item(id: &str, title: &str, has_children: bool, collapsed: bool) -> NodeItem {
@@ -161,10 +165,31 @@ mod tests {
 
     #[test]
     fn edges_are_paths_and_dashed_lines() {
-        let svg = edges(&["M1 2C3 4 5 6 7 8".to_string()], &[(0.0, 1.25, 10.0, -3.0)]);
+        let parent = Rect {
+            x: 0.0,
+            y: 0.0,
+            w: 220.0,
+            h: 76.0,
+        };
+        let child = Rect {
+            x: 300.5,
+            y: 120.0,
+            w: 220.0,
+            h: 76.0,
+        };
+        let svg = edges(
+            Orientation::Vertical,
+            [(parent, child)].into_iter(),
+            &[(0.0, 1.25, 10.0, -3.0)],
+        );
         assert_eq!(
             svg,
-            "<path class=\"edge\" d=\"M1 2C3 4 5 6 7 8\"/><line class=\"cross-link\" x1=\"0\" y1=\"1.3\" x2=\"10\" y2=\"-3\"/>"
+            "<path class=\"edge\" d=\"M110 76C110 98 410.5 98 410.5 120\"/><line class=\"cross-link\" x1=\"0\" y1=\"1.3\" x2=\"10\" y2=\"-3\"/>"
+        );
+        let sideways = edges(Orientation::Horizontal, [(parent, child)].into_iter(), &[]);
+        assert_eq!(
+            sideways,
+            "<path class=\"edge\" d=\"M220 38C260.3 38 260.3 158 300.5 158\"/>"
         );
     }
 }

@@ -102,20 +102,46 @@ pub fn badges(node: &TreeNode, hidden: usize) -> Vec<String> {
 #[derive(Debug, Clone, Copy)]
 pub struct Px(pub f64);
 
-impl std::fmt::Display for Px {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Px {
+    /// Appends the number to `out` without `fmt`: the share page writes ~12 per node, and
+    /// integer `Display` through a formatter pads and writes piecewise (~5 % of its render).
+    pub fn push_to(self, out: &mut String) {
         let v = self.0;
         if !v.is_finite() || v.abs() >= 1e15 {
-            return write!(f, "{v:.1}");
+            use std::fmt::Write;
+            let _ = write!(out, "{v:.1}");
+            return;
         }
         let tenths = (v * 10.0).round() as i64;
-        let sign = if tenths < 0 { "-" } else { "" };
         let t = tenths.unsigned_abs();
-        // Whole pixels (most of a layout) without ".0": the share page writes ~12 per node.
-        match t % 10 {
-            0 => write!(f, "{sign}{}", t / 10),
-            d => write!(f, "{sign}{}.{d}", t / 10),
+        let mut digits = [0u8; 20];
+        let mut len = 0;
+        let mut whole = t / 10;
+        loop {
+            digits[len] = b'0' + (whole % 10) as u8;
+            len += 1;
+            whole /= 10;
+            if whole == 0 {
+                break;
+            }
         }
+        if tenths < 0 {
+            out.push('-');
+        }
+        out.extend(digits[..len].iter().rev().map(|&d| char::from(d)));
+        // Whole pixels (most of a layout) without ".0".
+        if !t.is_multiple_of(10) {
+            out.push('.');
+            out.push(char::from(b'0' + (t % 10) as u8));
+        }
+    }
+}
+
+impl std::fmt::Display for Px {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut out = String::with_capacity(24);
+        self.push_to(&mut out);
+        f.write_str(&out)
     }
 }
 
@@ -128,33 +154,50 @@ pub fn box_style(r: &Rect) -> String {
 
 /// [`box_style`] written into a buffer (the share page writes all its boxes into one string).
 pub fn write_box_style(out: &mut String, r: &Rect) {
-    use std::fmt::Write;
-    let _ = write!(
-        out,
-        "left:{}px;top:{}px;width:{}px;height:{}px",
-        Px(r.x),
-        Px(r.y),
-        Px(r.w),
-        Px(r.h)
-    );
+    out.push_str("left:");
+    Px(r.x).push_to(out);
+    out.push_str("px;top:");
+    Px(r.y).push_to(out);
+    out.push_str("px;width:");
+    Px(r.w).push_to(out);
+    out.push_str("px;height:");
+    Px(r.h).push_to(out);
+    out.push_str("px");
 }
 
 /// An edge from the parent's far side to the child's near side, as a smooth curve.
 fn edge_path(parent: &Rect, child: &Rect, orientation: Orientation) -> String {
+    let mut out = String::with_capacity(48);
+    write_edge_path(&mut out, parent, child, orientation);
+    out
+}
+
+/// [`edge_path`] written into a buffer (the share page writes all its edges into one string).
+pub fn write_edge_path(out: &mut String, parent: &Rect, child: &Rect, orientation: Orientation) {
+    let mut point = |command: char, x: f64, y: f64| {
+        out.push(command);
+        Px(x).push_to(out);
+        out.push(' ');
+        Px(y).push_to(out);
+    };
     match orientation {
         Orientation::Vertical => {
             let (x1, y1) = (parent.x + parent.w / 2.0, parent.y + parent.h);
             let (x2, y2) = (child.x + child.w / 2.0, child.y);
             let mid = (y1 + y2) / 2.0;
-            let (x1, y1, x2, y2, mid) = (Px(x1), Px(y1), Px(x2), Px(y2), Px(mid));
-            format!("M{x1} {y1}C{x1} {mid} {x2} {mid} {x2} {y2}")
+            point('M', x1, y1);
+            point('C', x1, mid);
+            point(' ', x2, mid);
+            point(' ', x2, y2);
         }
         Orientation::Horizontal => {
             let (x1, y1) = (parent.x + parent.w, parent.y + parent.h / 2.0);
             let (x2, y2) = (child.x, child.y + child.h / 2.0);
             let mid = (x1 + x2) / 2.0;
-            let (x1, y1, x2, y2, mid) = (Px(x1), Px(y1), Px(x2), Px(y2), Px(mid));
-            format!("M{x1} {y1}C{mid} {y1} {mid} {y2} {x2} {y2}")
+            point('M', x1, y1);
+            point('C', mid, y1);
+            point(' ', mid, y2);
+            point(' ', x2, y2);
         }
     }
 }
@@ -318,19 +361,26 @@ pub type Line = (f64, f64, f64, f64);
 
 /// Parent edges and cross-links with at least one end inside `region`.
 pub fn visible_edges(d: &Drawing, region: &Rect) -> (Vec<String>, Vec<Line>) {
+    let edges = visible_edge_boxes(d, region)
+        .map(|(p, c)| edge_path(&p, &c, d.orientation))
+        .collect();
+    (edges, visible_links(d, region))
+}
+
+/// The (parent, child) boxes of the parent edges with at least one end inside `region`.
+pub fn visible_edge_boxes<'a>(d: &'a Drawing, region: &'a Rect) -> impl Iterator<Item = (Rect, Rect)> + 'a {
+    let rect = |i: usize| d.layout.rects.get(i).copied().flatten();
+    d.index.parent.iter().enumerate().filter_map(move |(child, parent)| {
+        let (p, c) = (parent.and_then(rect)?, rect(child)?);
+        (intersects(&p, region) || intersects(&c, region)).then_some((p, c))
+    })
+}
+
+/// Cross-links (centre to centre) with at least one end inside `region`.
+pub fn visible_links(d: &Drawing, region: &Rect) -> Vec<Line> {
     let rect = |i: usize| d.layout.rects.get(i).copied().flatten();
     let near = |r: &Rect| intersects(r, region);
-    let mut edges = Vec::new();
-    for (child, parent) in d.index.parent.iter().enumerate() {
-        let (Some(p), Some(c)) = (parent.and_then(rect), rect(child)) else {
-            continue;
-        };
-        if near(&p) || near(&c) {
-            edges.push(edge_path(&p, &c, d.orientation));
-        }
-    }
-    let links = d
-        .links
+    d.links
         .iter()
         .filter_map(|&(a, b)| {
             let (ra, rb) = (rect(a)?, rect(b)?);
@@ -339,8 +389,7 @@ pub fn visible_edges(d: &Drawing, region: &Rect) -> (Vec<String>, Vec<Line>) {
                 (x1, y1, x2, y2)
             })
         })
-        .collect();
-    (edges, links)
+        .collect()
 }
 
 #[cfg(test)]

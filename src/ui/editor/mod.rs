@@ -14,6 +14,7 @@ mod state;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
+use leptos_router::{lazy_route, LazyRoute};
 
 use crate::api::trees::load_tree;
 use crate::model::editor::{self as tree_ops, DropPlan, DropZone};
@@ -24,23 +25,38 @@ use draw::{region_around, region_serves, viewport_rect, visible_edges, visible_n
 use panel::SidePanel;
 pub use state::{Command, Editor, Notice};
 
-#[component]
-pub fn TreePage() -> impl IntoView {
-    let params = use_params_map();
-    let tree_id = move || params.read().get("id").and_then(|id| id.parse::<i32>().ok());
-    // Made here, not inside RequireUser: on the server a <Transition> runs its children up to
-    // three times before it settles (leptos-rs/leptos#4688), and a resource made in there is
-    // fetched and written into the page each time: three copies of the tree.
-    let tree = Resource::new(tree_id, |id| async move {
-        match id {
-            Some(id) => load_tree(id).await,
-            None => Err(crate::error::AppError::NotFound),
+/// `/trees/:id`. A lazy route: the editor's code is its own WebAssembly chunk, fetched (the
+/// server preloads it on this page) while the tree loads, so the other pages' bundle does not
+/// carry it.
+pub struct TreePage {
+    tree: Resource<Result<TreeDetail, crate::error::AppError>>,
+}
+
+#[lazy_route]
+impl LazyRoute for TreePage {
+    fn data() -> Self {
+        let params = use_params_map();
+        let tree_id = move || params.read().get("id").and_then(|id| id.parse::<i32>().ok());
+        // Made here, not inside RequireUser: on the server a <Transition> runs its children up
+        // to three times before it settles (leptos-rs/leptos#4688), and a resource made in
+        // there is fetched and written into the page each time: three copies of the tree.
+        let tree = Resource::new(tree_id, |id| async move {
+            match id {
+                Some(id) => load_tree(id).await,
+                None => Err(crate::error::AppError::NotFound),
+            }
+        });
+        TreePage { tree }
+    }
+
+    fn view(this: Self) -> AnyView {
+        let TreePage { tree } = this;
+        view! {
+            <RequireUser>
+                <TreeLoader tree />
+            </RequireUser>
         }
-    });
-    view! {
-        <RequireUser>
-            <TreeLoader tree />
-        </RequireUser>
+        .into_any()
     }
 }
 
