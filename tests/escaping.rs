@@ -49,6 +49,13 @@ fn parse_safe(answer: &Answer, page: &str) -> (Html, Vec<String>) {
                 );
             }
             match e.name() {
+                // A data block is never run; what it holds must still be the whole JSON
+                // the server wrote (text that ended the element early would not parse).
+                "script" if e.attr("type") == Some("application/json") => {
+                    let json: String = element.text().collect();
+                    serde_json::from_str::<Value>(&json)
+                        .unwrap_or_else(|err| panic!("{page}: a data block that is not JSON ({err}): {json}"));
+                }
                 "script" => assert_eq!(
                     e.attr("nonce"),
                     Some(nonce.as_str()),
@@ -202,6 +209,23 @@ async fn hostile_text_is_stored_exactly_and_rendered_as_text_everywhere(pool: Pg
     shows(&texts, EVIL_NAME, "share page");
     shows(&texts, EVIL_PERSON, "share page");
     shows(&texts, EVIL_LINK, "share page");
+    // The outline the page hydrates from holds the text exactly, though it went into the
+    // page inside a <script>.
+    let outline: String = doc
+        .select(&scraper::Selector::parse("script#shared-outline").unwrap())
+        .next()
+        .expect("the share page's outline")
+        .text()
+        .collect();
+    let outline: Value = serde_json::from_str(&outline).unwrap();
+    let titles: Vec<&str> = outline["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["t"].as_str().unwrap())
+        .collect();
+    assert!(titles.contains(&EVIL), "{titles:?}");
+    assert!(!share.body.contains(EVIL), "hostile text went into the page unescaped");
     let og_title = doc
         .select(&scraper::Selector::parse("meta[property='og:title']").unwrap())
         .next()

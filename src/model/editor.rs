@@ -9,7 +9,10 @@ use super::{type_rules, Connection, NodeType, Orientation, Subtree, TreeNode};
 /// Parent and children (in sibling order) of every node, by index into the node list.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TreeIndex {
-    pub by_id: HashMap<String, usize>,
+    /// foldhash, not std's SipHash: building this index is on the path of every share page
+    /// and every editor redraw, and SipHash was a visible part of it (still seeded per
+    /// process, as ids can come from imports).
+    pub by_id: HashMap<String, usize, foldhash::fast::RandomState>,
     pub parent: Vec<Option<usize>>,
     pub children: Vec<Vec<usize>>,
     pub roots: Vec<usize>,
@@ -27,7 +30,7 @@ impl TreeIndex {
 
     /// From (id, parent id, sort order) of every node, for callers that hold no `TreeNode`s.
     pub fn from_parts(parts: Vec<(&str, Option<&str>, i32)>) -> Self {
-        let by_id: HashMap<String, usize> = parts.iter().enumerate().map(|(i, n)| (n.0.to_string(), i)).collect();
+        let by_id: HashMap<String, usize, _> = parts.iter().enumerate().map(|(i, n)| (n.0.to_string(), i)).collect();
         let mut parent = vec![None; parts.len()];
         let mut children: Vec<Vec<usize>> = vec![Vec::new(); parts.len()];
         let mut roots = Vec::new();

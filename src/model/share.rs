@@ -123,23 +123,23 @@ impl SharedOutline {
         }
     }
 
-    /// The nodes as the drawing code takes them; a node's id is its position, which also
-    /// keeps sibling order.
-    pub fn tree_nodes(&self) -> Vec<TreeNode> {
-        self.nodes
-            .iter()
+    /// The nodes as the drawing code takes them, moved out of the outline (a page is drawn
+    /// from them once); a node's id is its position, which also keeps sibling order.
+    pub fn take_tree_nodes(&mut self) -> Vec<TreeNode> {
+        std::mem::take(&mut self.nodes)
+            .into_iter()
             .enumerate()
             .map(|(i, n)| TreeNode {
                 id: i.to_string(),
                 parent_id: n.parent.map(|p| p.to_string()),
                 node_type: n.node_type,
-                title: n.title.clone(),
-                description: n.description.clone(),
+                title: n.title,
+                description: n.description,
                 position: Position::default(),
                 is_collapsed: n.is_collapsed,
-                template_data: match &n.badges {
+                template_data: match n.badges {
                     Value::Null => Value::Object(Default::default()),
-                    badges => badges.clone(),
+                    badges => badges,
                 },
                 sort_order: i as i32,
                 version: 0,
@@ -322,7 +322,7 @@ mod tests {
     #[test]
     fn a_page_draws_what_the_whole_tree_draws() {
         let full = view();
-        let page = outline_of(full.clone());
+        let mut page = outline_of(full.clone());
         let everywhere = crate::model::layout::Rect {
             x: -1e9,
             y: -1e9,
@@ -340,7 +340,8 @@ mod tests {
             paths.sort();
             (items, paths, links)
         };
-        let from_page = drawn(&page.tree_nodes(), &page.connections());
+        let connections = page.connections();
+        let from_page = drawn(&page.take_tree_nodes(), &connections);
         assert_eq!(from_page, drawn(&full.nodes, &full.connections));
         assert!(from_page.0.iter().any(|n| n.1.contains(&"+1 hidden".to_string())));
         assert_eq!((from_page.0.len(), from_page.1.len(), from_page.2.len()), (6, 5, 1));
