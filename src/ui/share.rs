@@ -37,12 +37,18 @@ async fn load_outline(token: String) -> Result<(SharedOutline, String), AppError
         return Ok(found);
     }
     let outline = shared_page(token).await?;
+    // Only the server's block is ever read (by the browser hydrating the page); a page the
+    // browser draws itself needs an empty one.
+    #[cfg(feature = "ssr")]
     let json = outline_json(&outline)?;
+    #[cfg(not(feature = "ssr"))]
+    let json = String::new();
     Ok((outline, json))
 }
 
 /// The outline as JSON that cannot end its `<script>`: `<` occurs in JSON only inside
 /// strings, where `\u003c` reads the same.
+#[cfg(feature = "ssr")]
 fn outline_json(outline: &SharedOutline) -> Result<String, AppError> {
     let json = serde_json::to_string(outline).map_err(|_| AppError::Internal)?;
     Ok(if json.contains('<') {
