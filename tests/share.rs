@@ -335,3 +335,100 @@ async fn a_cached_share_page_shows_every_edit_on_the_next_request(pool: PgPool) 
         .await;
     assert_eq!(visitor.get(&path).await.status, StatusCode::NOT_FOUND);
 }
+
+/// The page's outline (one statement, a column per array) says what the whole tree says:
+/// every node in outline order with its parent, type, text, fold state and badges, and every
+/// cross-link; and a tree without nodes is an empty outline, not an error.
+#[sqlx::test]
+async fn the_share_outline_reads_the_same_tree_as_the_whole_tree_read(pool: PgPool) {
+    use impact_tree::model::editor::TreeIndex;
+    use impact_tree::model::template_data::BadgeFields;
+    use impact_tree::server::{admin, repo};
+
+    let options = admin::SeedOptions {
+        users: 1,
+        trees: 1,
+        nodes: 400,
+        seed: 11,
+        email_prefix: "outline".into(),
+    };
+    admin::seed_demo(&pool, &Default::default(), &options, |_| {})
+        .await
+        .unwrap();
+    let (tree, user): (i32, String) = sqlx::query_as("SELECT id, user_id FROM impact_trees")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    // Fold a few nodes, so the fold state is read too.
+    sqlx::query(
+        "UPDATE tree_nodes SET is_collapsed = true WHERE tree_id = $1 AND sort_order = 1 AND parent_id IS NOT NULL",
+    )
+    .bind(tree)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let link = |token: &'static str, tree: i32| {
+        sqlx::query("INSERT INTO share_links (tree_id, token_hash, created_by) VALUES ($1, $2, $3)")
+            .bind(tree)
+            .bind(repo::share::token_hash(token))
+            .bind(user.clone())
+            .execute(&pool)
+    };
+    link("whole", tree).await.unwrap();
+
+    let whole = repo::share::shared_tree(&pool, "whole").await.unwrap();
+    let outline = repo::share::shared_outline(&pool, "whole").await.unwrap();
+    assert_eq!(outline.name, whole.name);
+    assert_eq!(outline.description, whole.description);
+    assert_eq!(outline.canvas_state, whole.canvas_state);
+    let order = TreeIndex::new(&whole.nodes).outline();
+    assert_eq!(outline.nodes.len(), whole.nodes.len());
+    assert!(whole.nodes.len() == 400 && whole.nodes.iter().any(|n| n.is_collapsed));
+    let position: std::collections::HashMap<&str, u32> = order
+        .iter()
+        .enumerate()
+        .map(|(at, &(i, _))| (whole.nodes[i].id.as_str(), at as u32))
+        .collect();
+    let mut with_badges = 0;
+    for (at, &(i, _)) in order.iter().enumerate() {
+        let (node, read) = (&whole.nodes[i], &outline.nodes[at]);
+        assert_eq!(read.parent, node.parent_id.as_deref().map(|p| position[p]), "node {at}");
+        assert_eq!(
+            (read.node_type, &read.title, &read.description, read.is_collapsed),
+            (node.node_type, &node.title, &node.description, node.is_collapsed),
+            "node {at}"
+        );
+        let badges: BadgeFields = serde_json::from_value(node.template_data.clone()).unwrap_or_default();
+        let read_badges: BadgeFields = serde_json::from_value(read.badges.clone()).unwrap_or_default();
+        assert_eq!(read_badges, badges, "node {at}");
+        with_badges += usize::from(badges != BadgeFields::default());
+    }
+    assert!(
+        with_badges > 0,
+        "the seed has metrics and assumptions with badge fields"
+    );
+    let links: Vec<(u32, u32)> = whole
+        .connections
+        .iter()
+        .map(|c| (position[c.from_node_id.as_str()], position[c.to_node_id.as_str()]))
+        .collect();
+    assert!(!links.is_empty(), "the seed makes cross-links");
+    assert_eq!(outline.links, links);
+
+    let empty =
+        sqlx::query_scalar::<_, i32>("INSERT INTO impact_trees (user_id, name) VALUES ($1, 'Empty') RETURNING id")
+            .bind(user.clone())
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    link("empty", empty).await.unwrap();
+    let outline = repo::share::shared_outline(&pool, "empty").await.unwrap();
+    assert_eq!(
+        (outline.name.as_str(), outline.nodes.len(), outline.links.len()),
+        ("Empty", 0, 0)
+    );
+    assert!(matches!(
+        repo::share::shared_outline(&pool, "unknown").await,
+        Err(impact_tree::error::AppError::NotFound)
+    ));
+}

@@ -2,7 +2,7 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::PgPool;
+use sqlx::{Connection, PgPool};
 
 use super::config::DatabaseConfig;
 
@@ -25,10 +25,26 @@ pub fn pool_options(config: &DatabaseConfig) -> PgPoolOptions {
         .min_connections(config.min_connections)
         .idle_timeout(Some(config.idle_timeout))
         .acquire_timeout(config.acquire_timeout)
-        // Connections die with database restarts; test them before handing one out again
-        // after they sat idle.
-        .test_before_acquire(true)
+        // Connections die with database restarts; test one before handing it out again after
+        // it sat idle. Not after every use: sqlx's `test_before_acquire` pings on every
+        // acquire, a round trip added to every request of a busy server.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                // sqlx pings each connection as it comes back to the pool, so one used a
+                // moment ago is known good. A failed ping closes it; the pool hands out (or
+                // opens) another.
+                if meta.idle_for < PING_AFTER_IDLE {
+                    Ok(true)
+                } else {
+                    conn.ping().await.map(|()| true)
+                }
+            })
+        })
 }
+
+/// How long a pooled connection may sit unused before it is tested when handed out again.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// Connects, waiting up to `startup_timeout` for the database to come up (containers and
 /// services often start together).
