@@ -6,10 +6,9 @@
 //! sits centred over its children; levels are as deep as their deepest node. Collapsed nodes
 //! hide their descendants. Iterative, so a deep tree cannot overflow the stack.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 
+use super::editor::TreeIndex;
 use super::{Orientation, TreeNode};
 
 /// Spacing between neighbouring subtrees and between levels, in canvas pixels.
@@ -56,25 +55,15 @@ pub fn node_size(node: &TreeNode) -> (f64, f64) {
 }
 
 pub fn layout(nodes: &[TreeNode], orientation: Orientation) -> Layout {
+    layout_indexed(nodes, &TreeIndex::new(nodes), orientation)
+}
+
+/// [`layout`] with the tree's index already built: drawing needs one anyway, and building a
+/// second one here (ids hashed, children sorted) was a good part of every redraw.
+pub fn layout_indexed(nodes: &[TreeNode], index: &TreeIndex, orientation: Orientation) -> Layout {
     let n = nodes.len();
-    let index: HashMap<&str, usize> = nodes
-        .iter()
-        .enumerate()
-        .map(|(i, node)| (node.id.as_str(), i))
-        .collect();
-    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
-    let mut roots = Vec::new();
-    for (i, node) in nodes.iter().enumerate() {
-        match node.parent_id.as_deref().and_then(|p| index.get(p)) {
-            Some(&p) if p != i => children[p].push(i),
-            _ => roots.push(i),
-        }
-    }
-    let key = |&i: &usize| (nodes[i].sort_order, nodes[i].id.as_str());
-    roots.sort_by(|a, b| key(a).cmp(&key(b)));
-    for list in children.iter_mut() {
-        list.sort_by(|a, b| key(a).cmp(&key(b)));
-    }
+    let children = &index.children;
+    let roots = &index.roots;
 
     // Breadth-first order from the roots: parents before children. A node in a cycle (bad
     // data) is never reached and stays hidden rather than looping.
@@ -83,7 +72,7 @@ pub fn layout(nodes: &[TreeNode], orientation: Orientation) -> Layout {
     let mut visible = vec![false; n];
     let mut hidden_descendants = vec![0usize; n];
     order.extend(roots.iter().copied());
-    for &r in &roots {
+    for &r in roots {
         visible[r] = true;
     }
     let mut head = 0;
@@ -105,9 +94,9 @@ pub fn layout(nodes: &[TreeNode], orientation: Orientation) -> Layout {
     let mut subtree = vec![1usize; n];
     {
         // Full-tree order including hidden parts, for the counts.
-        let mut all = roots.clone();
+        let mut all = roots.to_vec();
         let mut seen = vec![false; n];
-        for &r in &roots {
+        for &r in roots {
             seen[r] = true;
         }
         let mut h = 0;
@@ -169,7 +158,7 @@ pub fn layout(nodes: &[TreeNode], orientation: Orientation) -> Layout {
     // children's bands centred under their parent.
     let mut start = vec![0.0f64; n];
     let mut cursor = 0.0;
-    for &r in &roots {
+    for &r in roots {
         start[r] = cursor;
         cursor += band[r] + SIBLING_GAP;
     }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::model::editor::TreeIndex;
-use crate::model::layout::{layout, Layout, Rect};
+use crate::model::layout::{layout_indexed, Layout, Rect};
 use crate::model::{CanvasState, Connection, NodeType, Orientation, TreeNode};
 
 /// A value shared by reference between memos; equal only to itself, so a recompute always
@@ -219,8 +219,7 @@ pub struct Drawing {
 }
 
 pub fn draw(nodes: &[TreeNode], connections: &[Connection], orientation: Orientation) -> Drawing {
-    let index = TreeIndex::new(nodes);
-    let placed = timed_layout(nodes, orientation);
+    let (index, placed) = timed_layout(nodes, orientation);
     let mut levels = vec![1usize; nodes.len()];
     for (i, depth) in index.outline() {
         levels[i] = depth + 1;
@@ -238,27 +237,31 @@ pub fn draw(nodes: &[TreeNode], connections: &[Connection], orientation: Orienta
     }
 }
 
-/// The shared layout. In the browser each run is also recorded as a User Timing measure named
-/// `layout` (`performance.getEntriesByName("layout")`), which the canvas benchmark reads
-/// (`end2end/bench/`); the server just calls it.
+/// The tree's index and the shared layout, which uses it. In the browser each run is also
+/// recorded as a User Timing measure named `layout` (`performance.getEntriesByName("layout")`),
+/// which the canvas benchmark reads (`end2end/bench/`); it covers the index too, as the layout
+/// did when it built its own. The server just calls it.
 #[cfg(feature = "hydrate")]
-fn timed_layout(nodes: &[TreeNode], orientation: Orientation) -> Layout {
+fn timed_layout(nodes: &[TreeNode], orientation: Orientation) -> (TreeIndex, Layout) {
     const START: &str = "layout-start";
     let performance = web_sys::window().and_then(|w| w.performance());
     if let Some(p) = &performance {
         let _ = p.mark(START);
     }
-    let placed = layout(nodes, orientation);
+    let index = TreeIndex::new(nodes);
+    let placed = layout_indexed(nodes, &index, orientation);
     if let Some(p) = &performance {
         let _ = p.measure_with_start_mark("layout", START);
         p.clear_marks_with_mark_name(START);
     }
-    placed
+    (index, placed)
 }
 
 #[cfg(not(feature = "hydrate"))]
-fn timed_layout(nodes: &[TreeNode], orientation: Orientation) -> Layout {
-    layout(nodes, orientation)
+fn timed_layout(nodes: &[TreeNode], orientation: Orientation) -> (TreeIndex, Layout) {
+    let index = TreeIndex::new(nodes);
+    let placed = layout_indexed(nodes, &index, orientation);
+    (index, placed)
 }
 
 /// Layout coordinates shown by a viewport of `view` pixels at this pan and zoom.
