@@ -2,20 +2,33 @@
 //! same sibling shifts the server makes, keyboard navigation, search, and what a drop may do.
 //! Pure functions, so they run (and are tested) natively and in the browser alike.
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use super::{type_rules, Connection, NodeType, Orientation, Subtree, TreeNode};
 
 /// Parent and children (in sibling order) of every node, by index into the node list.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct TreeIndex {
-    /// foldhash, not std's SipHash: building this index is on the path of every share page
-    /// and every editor redraw, and SipHash was a visible part of it (still seeded per
-    /// process, as ids can come from imports).
-    pub by_id: HashMap<String, usize, foldhash::fast::RandomState>,
+    /// Every id end to end, and where each one ends: one allocation for the whole tree rather
+    /// than a `String` per node. This index is built on every redraw of the editor and for
+    /// every share page; in the browser, allocating a key per node was most of building it.
+    ids: String,
+    ends: Vec<u32>,
+    /// Node indexes by their id's hash (foldhash, seeded per index, as ids can come from
+    /// imports); a lookup compares the id itself.
+    by_id: hashbrown::HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
     pub parent: Vec<Option<usize>>,
     pub children: Vec<Vec<usize>>,
     pub roots: Vec<usize>,
+}
+
+/// The same tree: same ids in the same places (the hash table follows from them).
+impl PartialEq for TreeIndex {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.ids, &self.ends, &self.parent, &self.children, &self.roots)
+            == (&other.ids, &other.ends, &other.parent, &other.children, &other.roots)
+    }
 }
 
 impl TreeIndex {
@@ -29,14 +42,34 @@ impl TreeIndex {
     }
 
     /// From (id, parent id, sort order) of every node, for callers that hold no `TreeNode`s.
+    /// A duplicated id (bad data) finds its last node.
     pub fn from_parts(parts: Vec<(&str, Option<&str>, i32)>) -> Self {
-        let by_id: HashMap<String, usize, _> = parts.iter().enumerate().map(|(i, n)| (n.0.to_string(), i)).collect();
+        let hasher = foldhash::fast::RandomState::default();
+        let mut ids = String::with_capacity(parts.iter().map(|p| p.0.len()).sum());
+        let mut ends = Vec::with_capacity(parts.len());
+        let mut by_id = hashbrown::HashTable::with_capacity(parts.len());
+        let id_of = |j: &u32| parts[*j as usize].0;
+        for (i, part) in parts.iter().enumerate() {
+            ids.push_str(part.0);
+            ends.push(ids.len() as u32);
+            match by_id.entry(
+                hasher.hash_one(part.0),
+                |j| id_of(j) == part.0,
+                |j| hasher.hash_one(id_of(j)),
+            ) {
+                hashbrown::hash_table::Entry::Occupied(mut found) => *found.get_mut() = i as u32,
+                hashbrown::hash_table::Entry::Vacant(slot) => {
+                    slot.insert(i as u32);
+                }
+            }
+        }
+        let find = |id: &str| by_id.find(hasher.hash_one(id), |j| id_of(j) == id).map(|&j| j as usize);
         let mut parent = vec![None; parts.len()];
         let mut children: Vec<Vec<usize>> = vec![Vec::new(); parts.len()];
         let mut roots = Vec::new();
         for (i, n) in parts.iter().enumerate() {
-            match n.1.and_then(|p| by_id.get(p)) {
-                Some(&p) if p != i => {
+            match n.1.and_then(find) {
+                Some(p) if p != i => {
                     parent[i] = Some(p);
                     children[p].push(i);
                 }
@@ -49,15 +82,26 @@ impl TreeIndex {
             list.sort_by(order);
         }
         TreeIndex {
+            ids,
+            ends,
             by_id,
+            hasher,
             parent,
             children,
             roots,
         }
     }
 
+    /// The id of node `i`.
+    fn id(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.ids[start..self.ends[i] as usize]
+    }
+
     pub fn get(&self, id: &str) -> Option<usize> {
-        self.by_id.get(id).copied()
+        self.by_id
+            .find(self.hasher.hash_one(id), |&j| self.id(j as usize) == id)
+            .map(|&j| j as usize)
     }
 
     /// The list `i` sits in: its parent's children, or the roots.
@@ -388,6 +432,42 @@ mod tests {
             sort_order: order,
             version: 1,
         }
+    }
+
+    #[test]
+    fn the_index_finds_every_id_and_nothing_else() {
+        let ids: Vec<String> = (0..500).map(|i| format!("{:08x}-node-{i}", i * 7919)).collect();
+        let nodes: Vec<TreeNode> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                node(
+                    id,
+                    (i > 0).then(|| ids[(i - 1) / 3].as_str()),
+                    NodeType::Outcome,
+                    i as i32,
+                )
+            })
+            .collect();
+        let index = TreeIndex::new(&nodes);
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(index.get(id), Some(i));
+            assert_eq!(index.id(i), id);
+        }
+        for missing in ["", "0", "00000000-node-", "00000000-node-0 ", "node-1"] {
+            assert_eq!(index.get(missing), None, "{missing:?}");
+        }
+        assert_eq!(index.children[0], [1, 2, 3]);
+        assert_eq!(index.parent[4], Some(1));
+        // The same tree indexed again (another hash seed) is equal; a clone finds the same.
+        assert_eq!(TreeIndex::new(&nodes), index);
+        assert_eq!(index.clone().get(&ids[321]), Some(321));
+        // A duplicated id (bad data) finds its last node, as before.
+        let twice = [
+            node("a", None, NodeType::Outcome, 0),
+            node("a", None, NodeType::Outcome, 1),
+        ];
+        assert_eq!(TreeIndex::new(&twice).get("a"), Some(1));
     }
 
     /// o ─ a ─ a1, a2 ; b ─ b1
