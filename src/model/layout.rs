@@ -59,9 +59,11 @@ pub fn layout(nodes: &[TreeNode], orientation: Orientation) -> Layout {
 }
 
 /// [`layout`] with the tree's index already built: drawing needs one anyway, and building a
-/// second one here (ids hashed, children sorted) was a good part of every redraw.
+/// second one here (ids hashed, children sorted) was a good part of every redraw. `index` must
+/// be `TreeIndex::new(nodes)`.
 pub fn layout_indexed(nodes: &[TreeNode], index: &TreeIndex, orientation: Orientation) -> Layout {
     let n = nodes.len();
+    debug_assert_eq!(index.parent.len(), n, "an index of other nodes");
     let children = &index.children;
     let roots = &index.roots;
 
