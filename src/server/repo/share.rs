@@ -118,11 +118,14 @@ pub async fn shared_outline(pool: &sqlx::PgPool, token: &str) -> Result<SharedOu
     let hash = token_hash(token);
     let tree = sqlx::query!(
         r#"SELECT t.name, t.description, t.discovery_phase, t.canvas_state,
-                  coalesce((SELECT array_agg(from_node_id ORDER BY created_at, id)
-                            FROM node_connections c WHERE c.tree_id = t.id), '{}') AS "link_from!: Vec<String>",
-                  coalesce((SELECT array_agg(to_node_id ORDER BY created_at, id)
-                            FROM node_connections c WHERE c.tree_id = t.id), '{}') AS "link_to!: Vec<String>"
+                  coalesce(l.link_from, '{}') AS "link_from!: Vec<String>",
+                  coalesce(l.link_to, '{}') AS "link_to!: Vec<String>"
            FROM share_links s JOIN impact_trees t ON t.id = s.tree_id
+           CROSS JOIN LATERAL (
+               SELECT array_agg(from_node_id ORDER BY created_at, id) AS link_from,
+                      array_agg(to_node_id ORDER BY created_at, id) AS link_to
+               FROM node_connections c WHERE c.tree_id = t.id
+           ) l
            WHERE s.token_hash = $1 AND s.revoked_at IS NULL"#,
         &hash
     )
