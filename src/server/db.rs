@@ -1,7 +1,7 @@
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 use sqlx::{Connection, PgPool};
 
 use super::config::DatabaseConfig;
@@ -12,10 +12,33 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub fn connect_options(config: &DatabaseConfig) -> Result<PgConnectOptions, sqlx::Error> {
     // TLS follows the URL's `sslmode` (e.g. `?sslmode=require`), handled by sqlx with rustls.
     let statement_timeout = format!("{}", config.statement_timeout.as_millis());
-    Ok(PgConnectOptions::from_str(&config.url)?
+    let mut options = PgConnectOptions::from_str(&config.url)?;
+    if std::env::var_os("PGSSLMODE").is_none() && plain_by_default(&config.url, options.get_host()) {
+        options = options.ssl_mode(PgSslMode::Disable);
+    }
+    Ok(options
         .application_name("impact-tree")
         // `timestamp` columns (the seed's) are written by now(): keep them in UTC.
         .options([("timezone", "UTC"), ("statement_timeout", statement_timeout.as_str())]))
+}
+
+/// Whether a URL that does not choose `sslmode` gets a plain connection: yes for a database on
+/// this host. The default (`prefer`, as libpq's) takes TLS wherever the server offers it, which
+/// Debian's PostgreSQL does, and over loopback that protects nothing while costing both sides:
+/// decrypting the rows was ~6 % of a share page's server time. A URL (or `PGSSLMODE`) that
+/// names a mode gets that mode.
+fn plain_by_default(url: &str, host: &str) -> bool {
+    let names_mode = url
+        .split_once('?')
+        .is_some_and(|(_, query)| query.split('&').any(|pair| pair.starts_with("sslmode=")));
+    let local = host == "localhost"
+        || host.starts_with('/')
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    !names_mode && local
 }
 
 /// The pool as the seed configures it: max 20, min 5, idle 30 s, short acquire timeout.
@@ -78,4 +101,52 @@ fn is_transient(err: &sqlx::Error) -> bool {
 /// once run each migration exactly once.
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
     MIGRATOR.run(pool).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode(url: &str) -> PgSslMode {
+        let config = DatabaseConfig {
+            url: url.to_string(),
+            max_connections: 1,
+            min_connections: 0,
+            idle_timeout: Duration::from_secs(1),
+            acquire_timeout: Duration::from_secs(1),
+            statement_timeout: Duration::from_secs(1),
+            startup_timeout: Duration::from_secs(1),
+        };
+        connect_options(&config).expect("a valid URL").get_ssl_mode()
+    }
+
+    #[test]
+    fn a_database_on_this_host_is_reached_without_tls_unless_the_url_asks() {
+        if std::env::var_os("PGSSLMODE").is_some() {
+            return; // the environment chooses, by design
+        }
+        for local in [
+            "postgres://postgres@127.0.0.1:5432/impact_tree",
+            "postgres://postgres@127.0.0.2/impact_tree",
+            "postgres://postgres@localhost/impact_tree?application_name=x",
+            "postgres://postgres@[::1]:5432/impact_tree",
+            "postgres://postgres@%2Fvar%2Frun%2Fpostgresql/impact_tree",
+        ] {
+            assert!(matches!(mode(local), PgSslMode::Disable), "{local}");
+        }
+        assert!(matches!(
+            mode("postgres://postgres@127.0.0.1/impact_tree?sslmode=require"),
+            PgSslMode::Require
+        ));
+        assert!(matches!(
+            mode("postgres://postgres@localhost/impact_tree?application_name=x&sslmode=prefer"),
+            PgSslMode::Prefer
+        ));
+        for remote in [
+            "postgres://postgres@db.example.com/impact_tree",
+            "postgres://postgres@10.0.0.5:5432/impact_tree",
+        ] {
+            assert!(matches!(mode(remote), PgSslMode::Prefer), "{remote}");
+        }
+    }
 }

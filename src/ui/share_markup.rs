@@ -7,9 +7,9 @@
 
 use std::fmt::Write;
 
-use crate::model::layout::Rect;
+use crate::model::layout::{Rect, NODE_HEIGHT, NODE_MAX_WIDTH};
 use crate::model::Orientation;
-use crate::ui::editor::draw::{type_class, write_box_style, write_edge_path, Line, NodeItem, Px};
+use crate::ui::editor::draw::{type_class, write_edge_path, Line, NodeItem, Px};
 
 /// Writes `text` safe for element content and double-quoted attribute values.
 pub fn escape_into(out: &mut String, text: &str) {
@@ -39,7 +39,7 @@ pub fn nodes(items: &[NodeItem], is_match: impl Fn(&str) -> bool) -> String {
             out.push_str(" match");
         }
         out.push_str("\" style=\"");
-        write_box_style(&mut out, &item.rect);
+        write_box_position(&mut out, &item.rect);
         out.push_str("\" role=\"treeitem\" data-node-id=\"");
         escape_into(&mut out, &item.id);
         let _ = write!(out, "\" aria-level=\"{}\"", item.level);
@@ -76,14 +76,40 @@ pub fn nodes(items: &[NodeItem], is_match: impl Fn(&str) -> bool) -> String {
     out
 }
 
+/// A box's place, and its width when narrower than most. The shared page's stylesheet gives
+/// every box the full width and the one height (`.shared .node`), so the common case costs
+/// nothing per node: at 1,000 nodes the sizes were ~25 KB of the page.
+fn write_box_position(out: &mut String, r: &Rect) {
+    out.push_str("left:");
+    Px(r.x).push_to(out);
+    out.push_str("px;top:");
+    Px(r.y).push_to(out);
+    out.push_str("px");
+    if r.w != NODE_MAX_WIDTH {
+        out.push_str(";width:");
+        Px(r.w).push_to(out);
+        out.push_str("px");
+    }
+    if r.h != NODE_HEIGHT {
+        out.push_str(";height:");
+        Px(r.h).push_to(out);
+        out.push_str("px");
+    }
+}
+
 /// Parent edges (the (parent, child) boxes from `draw::visible_edge_boxes`) and dashed
-/// cross-links, the content of the edge `<svg>`.
+/// cross-links, the content of the edge `<svg>`. The parent edges are one `<path>`: they all
+/// look alike, and one element per edge was ~25 bytes of markup each and as many SVG
+/// elements for the browser to build.
 pub fn edges(orientation: Orientation, boxes: impl Iterator<Item = (Rect, Rect)>, links: &[Line]) -> String {
     let (lower, _) = boxes.size_hint();
-    let mut out = String::with_capacity(lower * 64 + links.len() * 80);
-    for (parent, child) in boxes {
+    let mut out = String::with_capacity(lower * 40 + links.len() * 80);
+    let mut boxes = boxes.peekable();
+    if boxes.peek().is_some() {
         out.push_str("<path class=\"edge\" d=\"");
-        write_edge_path(&mut out, &parent, &child, orientation);
+        for (parent, child) in boxes {
+            write_edge_path(&mut out, &parent, &child, orientation);
+        }
         out.push_str("\"/>");
     }
     for &(x1, y1, x2, y2) in links {
@@ -117,7 +143,7 @@ mod tests {
                 x: 10.0,
                 y: -2.5,
                 w: 220.0,
-                h: 76.0,
+                h: NODE_HEIGHT,
             },
             level: 2,
             has_children,
@@ -150,7 +176,7 @@ mod tests {
         let open = nodes(&[item("a", "Retention", true, false)], |id| id == "a");
         assert_eq!(
             open,
-            "<div class=\"node outcome match\" style=\"left:10px;top:-2.5px;width:220px;height:76px\" \
+            "<div class=\"node outcome match\" style=\"left:10px;top:-2.5px;width:220px\" \
              role=\"treeitem\" data-node-id=\"a\" aria-level=\"2\" aria-expanded=\"true\">\
              <span class=\"node-type\">Outcome</span><span class=\"node-title\">Retention</span>\
              <span class=\"node-badges\"><span class=\"badge\">3 &lt;hidden&gt;</span></span>\
@@ -161,6 +187,19 @@ mod tests {
         assert!(closed.contains("aria-expanded=\"false\"") && closed.contains("aria-label=\"Expand\">+</button>"));
         let leaf = nodes(&[item("a", "Retention", false, false)], |_| false);
         assert!(!leaf.contains("aria-expanded") && !leaf.contains("button"), "{leaf}");
+        let mut wide = item("a", "Retention", false, false);
+        wide.rect.w = NODE_MAX_WIDTH;
+        wide.rect.h = 100.0;
+        let wide = nodes(&[wide], |_| false);
+        assert!(wide.contains("style=\"left:10px;top:-2.5px;height:100px\""), "{wide}");
+    }
+
+    /// Boxes leave out the size the stylesheet gives them, so the two must agree.
+    #[test]
+    fn the_stylesheet_sizes_shared_boxes_as_the_layout_does() {
+        let css = include_str!("../../style/main.css");
+        let rule = format!(".shared .node {{ width: {NODE_MAX_WIDTH}px; height: {NODE_HEIGHT}px; }}");
+        assert!(css.contains(&rule), "style/main.css should have `{rule}`");
     }
 
     #[test]
@@ -179,13 +218,15 @@ mod tests {
         };
         let svg = edges(
             Orientation::Vertical,
-            [(parent, child)].into_iter(),
+            [(parent, child), (parent, parent)].into_iter(),
             &[(0.0, 1.25, 10.0, -3.0)],
         );
         assert_eq!(
             svg,
-            "<path class=\"edge\" d=\"M110 76C110 98 410.5 98 410.5 120\"/><line class=\"cross-link\" x1=\"0\" y1=\"1.3\" x2=\"10\" y2=\"-3\"/>"
+            "<path class=\"edge\" d=\"M110 76C110 98 410.5 98 410.5 120M110 76C110 38 110 38 110 0\"/>\
+             <line class=\"cross-link\" x1=\"0\" y1=\"1.3\" x2=\"10\" y2=\"-3\"/>"
         );
+        assert_eq!(edges(Orientation::Vertical, std::iter::empty(), &[]), "");
         let sideways = edges(Orientation::Horizontal, [(parent, child)].into_iter(), &[]);
         assert_eq!(
             sideways,

@@ -152,8 +152,7 @@ pub fn box_style(r: &Rect) -> String {
     out
 }
 
-/// [`box_style`] written into a buffer (the share page writes all its boxes into one string).
-pub fn write_box_style(out: &mut String, r: &Rect) {
+fn write_box_style(out: &mut String, r: &Rect) {
     out.push_str("left:");
     Px(r.x).push_to(out);
     out.push_str("px;top:");
