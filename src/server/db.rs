@@ -10,7 +10,8 @@ use super::config::DatabaseConfig;
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 pub fn connect_options(config: &DatabaseConfig) -> Result<PgConnectOptions, sqlx::Error> {
-    // TLS follows the URL's `sslmode` (e.g. `?sslmode=require`), handled by sqlx with rustls.
+    // TLS follows the URL's `sslmode` (e.g. `?sslmode=require`), handled by sqlx with rustls;
+    // a URL without one gets TLS only for a database elsewhere (`plain_by_default`).
     let statement_timeout = format!("{}", config.statement_timeout.as_millis());
     let mut options = PgConnectOptions::from_str(&config.url)?;
     if std::env::var_os("PGSSLMODE").is_none() && plain_by_default(&config.url, options.get_host()) {
