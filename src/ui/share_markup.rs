@@ -9,7 +9,7 @@ use std::fmt::Write;
 
 use crate::model::layout::{Rect, NODE_HEIGHT, NODE_MAX_WIDTH};
 use crate::model::Orientation;
-use crate::ui::editor::draw::{type_class, write_edge_path, Line, NodeItem, Px};
+use crate::ui::editor::draw::{type_class, write_box_style, write_edge_path, Line, NodeItem, Px};
 
 /// Writes `text` safe for element content and double-quoted attribute values.
 pub fn escape_into(out: &mut String, text: &str) {
@@ -39,7 +39,9 @@ pub fn nodes(items: &[NodeItem], is_match: impl Fn(&str) -> bool) -> String {
             out.push_str(" match");
         }
         out.push_str("\" style=\"");
-        write_box_position(&mut out, &item.rect);
+        // The shared page's stylesheet gives every box the full width and the one height
+        // (`.shared .node`): at 1,000 nodes the sizes were ~25 KB of the page.
+        write_box_style(&mut out, &item.rect, Some((NODE_MAX_WIDTH, NODE_HEIGHT)));
         out.push_str("\" role=\"treeitem\" data-node-id=\"");
         escape_into(&mut out, &item.id);
         let _ = write!(out, "\" aria-level=\"{}\"", item.level);
@@ -74,27 +76,6 @@ pub fn nodes(items: &[NodeItem], is_match: impl Fn(&str) -> bool) -> String {
         out.push_str("</div>");
     }
     out
-}
-
-/// A box's place, and its width when narrower than most. The shared page's stylesheet gives
-/// every box the full width and the one height (`.shared .node`), so the common case costs
-/// nothing per node: at 1,000 nodes the sizes were ~25 KB of the page.
-fn write_box_position(out: &mut String, r: &Rect) {
-    out.push_str("left:");
-    Px(r.x).push_to(out);
-    out.push_str("px;top:");
-    Px(r.y).push_to(out);
-    out.push_str("px");
-    if r.w != NODE_MAX_WIDTH {
-        out.push_str(";width:");
-        Px(r.w).push_to(out);
-        out.push_str("px");
-    }
-    if r.h != NODE_HEIGHT {
-        out.push_str(";height:");
-        Px(r.h).push_to(out);
-        out.push_str("px");
-    }
 }
 
 /// Parent edges (the (parent, child) boxes from `draw::visible_edge_boxes`) and dashed

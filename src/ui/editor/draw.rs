@@ -148,20 +148,28 @@ impl std::fmt::Display for Px {
 /// `left`, `top`, `width` and `height` of a node's box.
 pub fn box_style(r: &Rect) -> String {
     let mut out = String::with_capacity(64);
-    write_box_style(&mut out, r);
+    write_box_style(&mut out, r, None);
     out
 }
 
-fn write_box_style(out: &mut String, r: &Rect) {
+/// [`box_style`] written into a buffer, without a width or height equal to `implied`'s: the
+/// size a stylesheet already gives the box (the share page writes all its boxes this way).
+pub fn write_box_style(out: &mut String, r: &Rect, implied: Option<(f64, f64)>) {
     out.push_str("left:");
     Px(r.x).push_to(out);
     out.push_str("px;top:");
     Px(r.y).push_to(out);
-    out.push_str("px;width:");
-    Px(r.w).push_to(out);
-    out.push_str("px;height:");
-    Px(r.h).push_to(out);
     out.push_str("px");
+    if implied.is_none_or(|(w, _)| r.w != w) {
+        out.push_str(";width:");
+        Px(r.w).push_to(out);
+        out.push_str("px");
+    }
+    if implied.is_none_or(|(_, h)| r.h != h) {
+        out.push_str(";height:");
+        Px(r.h).push_to(out);
+        out.push_str("px");
+    }
 }
 
 /// An edge from the parent's far side to the child's near side, as a smooth curve.
@@ -396,7 +404,18 @@ pub fn visible_links(d: &Drawing, region: &Rect) -> Vec<Line> {
 
 #[cfg(test)]
 mod tests {
-    use super::Px;
+    use super::{box_style, Px, Rect};
+
+    #[test]
+    fn a_box_style_has_its_place_and_size() {
+        let r = Rect {
+            x: 10.0,
+            y: -2.5,
+            w: 260.0,
+            h: 88.0,
+        };
+        assert_eq!(box_style(&r), "left:10px;top:-2.5px;width:260px;height:88px");
+    }
 
     #[test]
     fn px_writes_one_decimal_like_std_and_none_for_whole_numbers() {
