@@ -6,6 +6,7 @@
 #
 #   ./scripts/bench.sh            # everything, ~10-15 minutes on 2 cores
 #   BENCH_ONLY="http bundle" ./scripts/bench.sh   # some parts: layout http browser bundle
+#   BENCH_TRACE=target/bench/trace ./scripts/bench.sh  # also a Chromium trace of one editor load per tree
 #
 # Not part of the test suite: timings on a shared 2-core machine are noisy, so they are
 # recorded, compared with the targets, and never asserted.
@@ -176,6 +177,8 @@ http_bench() {
 browser_bench() {
   [ -f "$OUT/trees.json" ] || die "the browser bench needs the seeded trees: run it with http once"
   start_server
+  # Relative to where the bench was started, not to end2end/.
+  [ -z "${BENCH_TRACE:-}" ] || export BENCH_TRACE="$(realpath -m "$BENCH_TRACE")"
   (cd end2end && BENCH_ORIGIN="$ORIGIN" BENCH_EMAIL="bed-1@impact-tree.test" BENCH_PASSWORD="$PASSWORD" \
     BENCH_TREES="$(cat "$OUT/trees.json")" BENCH_OUT="$OUT/browser.json" \
     npx playwright test -c bench/bench.config.ts)

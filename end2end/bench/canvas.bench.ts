@@ -12,6 +12,9 @@
  *   BENCH_OUT          where to write the JSON (made absolute against the current directory)
  *   BENCH_RUNS         optional, navigations per tree (default 3)
  *   BENCH_ADD_SAMPLES  optional, nodes added from the keyboard on the 5,000-node tree (default 10)
+ *   BENCH_TRACE        optional, a directory: one more load of each tree is recorded as a Chromium
+ *                      trace (load-<nodes>.json there, for chrome://tracing or Perfetto) and the
+ *                      page's main-thread time up to hydrated is summed by event ("load_trace")
  *
  * It logs in once through POST /api/log_in and reuses the session cookie. Every navigation is
  * in a fresh browser context (cold HTTP cache) and starts from the same view, saved through
@@ -115,6 +118,7 @@ type Settings = {
   out: string;
   runs: number;
   addSamples: number;
+  traceDir: string | null;
 };
 type Stat = { median: number; samples: number[] };
 type View = { zoom: number; pan: { x: number; y: number }; orientation: 'vertical' };
@@ -167,6 +171,7 @@ function readSettings(): Settings {
     out: path.resolve(need('BENCH_OUT')),
     runs: intEnv('BENCH_RUNS', 3, 1, 50),
     addSamples: intEnv('BENCH_ADD_SAMPLES', 10, 1, 100),
+    traceDir: process.env.BENCH_TRACE?.trim() ? path.resolve(process.env.BENCH_TRACE.trim()) : null,
   };
 }
 
@@ -276,6 +281,8 @@ function installProbe() {
       afterNextFrame((frame, painted) => {
         b.hydratedFrameAt = frame;
         b.hydratedPaintedAt = painted;
+        // Where a traced load ends (see traceLoad).
+        performance.mark('bench:hydrated-drawn');
       });
     }
   });
@@ -436,10 +443,11 @@ class Session {
   ) {}
 
   /** A fresh context (cold cache) with the probe, at /trees/:id. */
-  async open(tree: Tree): Promise<{ context: BrowserContext; page: Page }> {
+  async open(tree: Tree, beforeGoto?: (page: Page) => Promise<void>): Promise<{ context: BrowserContext; page: Page }> {
     const context = await this.browser.newContext({ storageState: this.storageState, viewport: VIEWPORT });
     await context.addInitScript(installProbe);
     const page = await context.newPage();
+    if (beforeGoto) await beforeGoto(page);
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(String(err)));
     page.on('console', (msg) => {
@@ -711,6 +719,7 @@ test('canvas benchmark', async ({ browser }) => {
           last = opened;
         }
       }
+      const loadTrace = s.traceDir ? await traceLoad(session, api, tree, start, s.traceDir) : null;
       const page = last!.page;
       result.canvas ??= loads[0].canvas;
       result.user_agent ??= await page.evaluate(() => navigator.userAgent);
@@ -771,6 +780,7 @@ test('canvas benchmark', async ({ browser }) => {
         hydrated_drawn_ms: stat(loads.map((l) => l.hydratedDrawn)),
         load_long_task_ms: stat(loads.map((l) => l.longTaskMs)),
         layout_load_ms: stat(loads.flatMap((l) => l.layouts)),
+        ...(loadTrace ? { load_trace: loadTrace } : {}),
         rendered_nodes_at_load: loads[0].rendered,
         visible_nodes_at_load: loads[0].visible,
         pan_100: pan100.frames,
@@ -815,6 +825,94 @@ test('canvas benchmark', async ({ browser }) => {
   fs.renameSync(tmp, s.out);
   console.log(`wrote ${s.out}`);
 });
+
+/**
+ * One more load of the tree, recorded as a Chromium trace, and where the page's main thread
+ * spent its time from navigation start to the hydrated tree drawn: the self time of every
+ * trace event on the renderer's main thread (an event's duration less its nested events'),
+ * summed by name, and the threads' WebAssembly compile events. The measured loads above are
+ * taken untraced (tracing slows the page down).
+ */
+async function traceLoad(
+  session: Session,
+  api: APIRequestContext,
+  tree: Tree,
+  start: View,
+  dir: string,
+) {
+  await saveView(api, tree.id, start);
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `load-${tree.key}.json`);
+  const categories = [
+    'devtools.timeline',
+    'disabled-by-default-devtools.timeline',
+    'blink.user_timing',
+    'loading',
+    'v8',
+    'v8.wasm',
+    'disabled-by-default-v8.compile',
+    'toplevel',
+  ];
+  const { context } = await session.open(tree, (page) => session.browser.startTracing(page, { path: file, categories }));
+  const trace = JSON.parse((await session.browser.stopTracing()).toString());
+  await context.close();
+  const summary = summariseTrace(trace.traceEvents ?? trace, `/trees/${tree.id}`);
+  console.log(`  traced load (${file}): ${JSON.stringify(summary)}`);
+  return summary;
+}
+
+type TraceEvent = { name: string; ph: string; ts: number; dur?: number; pid: number; tid: number; cat?: string; args?: any };
+
+function summariseTrace(events: TraceEvent[], pathname: string) {
+  const threadNames = new Map<string, string>();
+  for (const e of events) if (e.ph === 'M' && e.name === 'thread_name') threadNames.set(`${e.pid}:${e.tid}`, e.args?.name);
+  // The renderer that parsed the page, and its main thread.
+  const parse = events.find((e) => e.name === 'ParseHTML' && String(e.args?.beginData?.url ?? '').includes(pathname));
+  if (!parse) throw new Error(`the trace has no ParseHTML of ${pathname}`);
+  const main = `${parse.pid}:${parse.tid}`;
+  const nav = events.find((e) => e.name === 'navigationStart' && e.pid === parse.pid && String(e.args?.data?.documentLoaderURL ?? '').includes(pathname));
+  const end = events.find((e) => e.name === 'bench:hydrated-drawn' && e.pid === parse.pid);
+  if (!nav || !end) throw new Error(`the trace lacks navigationStart (${!!nav}) or the bench:hydrated-drawn mark (${!!end})`);
+  const t0 = nav.ts;
+  const t1 = end.ts;
+  const inRange = (e: TraceEvent) => e.ph === 'X' && e.ts >= t0 && e.ts < t1 && typeof e.dur === 'number';
+
+  // Self time by name on the main thread: events nest by time on one thread.
+  const own = events.filter((e) => `${e.pid}:${e.tid}` === main && inRange(e)).sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
+  const self = new Map<string, number>();
+  const stack: { e: TraceEvent; end: number; child: number }[] = [];
+  const close = (upTo: number) => {
+    while (stack.length && stack[stack.length - 1].end <= upTo) {
+      const top = stack.pop()!;
+      self.set(top.e.name, (self.get(top.e.name) ?? 0) + Math.max(0, top.e.dur! - top.child));
+    }
+  };
+  let busy = 0;
+  for (const e of own) {
+    close(e.ts);
+    if (stack.length) stack[stack.length - 1].child += e.dur!;
+    else busy += e.dur!;
+    stack.push({ e, end: e.ts + e.dur!, child: 0 });
+  }
+  close(Infinity);
+  const ms = (us: number) => Math.round(us / 10) / 100;
+  const byName = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([name, us]) => ({ name, ms: ms(us) }));
+
+  // WebAssembly compilation runs on worker threads too: every thread's wasm events, by name.
+  const wasm = new Map<string, number>();
+  for (const e of events) {
+    if (inRange(e) && e.pid === parse.pid && /wasm/i.test(`${e.cat} ${e.name}`)) {
+      const key = `${e.name} (${threadNames.get(`${e.pid}:${e.tid}`) ?? e.tid})`;
+      wasm.set(key, (wasm.get(key) ?? 0) + e.dur!);
+    }
+  }
+  return {
+    window_ms: ms(t1 - t0),
+    main_thread_busy_ms: ms(busy),
+    main_thread_self_ms: byName,
+    wasm_events_ms: [...wasm.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([name, us]) => ({ name, ms: ms(us) })),
+  };
+}
 
 /** (d): Tab on a selected node, timed from the keydown to the frame that shows the new node. */
 async function addNodes(

@@ -10,6 +10,7 @@ pub mod editor;
 pub mod layout;
 pub mod limits;
 pub mod node_type;
+pub mod page_tree;
 pub mod share;
 pub mod starter;
 pub mod status;
