@@ -22,7 +22,9 @@ use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-use super::tree::{is_false, Connection, DiscoveryPhase, Position, TreeDetail, TreeNode};
+use super::tree::{
+    empty_object, is_empty_object, is_false, Connection, DiscoveryPhase, Position, TreeDetail, TreeNode,
+};
 use super::{CanvasState, NodeType};
 
 /// `result` as the page carries it: `{"Ok": <compact tree>}` or `{"Err": <error>}`.
@@ -135,9 +137,9 @@ impl<'a> ExtrasRef<'a> {
     fn of(n: &'a TreeNode) -> Option<Self> {
         let extras = ExtrasRef {
             description: n.description.as_deref(),
-            position: (n.position != Position::default()).then_some([n.position.x, n.position.y]),
+            position: (!n.position.is_origin()).then_some([n.position.x, n.position.y]),
             is_collapsed: n.is_collapsed,
-            template_data: (!n.template_data.as_object().is_some_and(|m| m.is_empty())).then_some(&n.template_data),
+            template_data: (!is_empty_object(&n.template_data)).then_some(&n.template_data),
         };
         let empty = extras.description.is_none()
             && extras.position.is_none()
@@ -193,7 +195,7 @@ struct Nodes(Vec<TreeNode>);
 
 impl<'de> Deserialize<'de> for Nodes {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let read: Vec<WithParent> = d.deserialize_seq(NodesVisitor)?;
+        let read = Vec::<WithParent>::deserialize(d)?;
         let parent_ids = read
             .iter()
             .map(|WithParent(_, parent)| match parent {
@@ -214,22 +216,6 @@ impl<'de> Deserialize<'de> for Nodes {
             })
             .collect();
         Ok(Nodes(nodes))
-    }
-}
-
-struct NodesVisitor;
-
-impl<'de> Visitor<'de> for NodesVisitor {
-    type Value = Vec<WithParent>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of nodes")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(node) = seq.next_element::<WithParent>()? {
-            out.push(node);
-        }
-        Ok(out)
     }
 }
 
@@ -275,9 +261,7 @@ impl<'de> Visitor<'de> for NodeVisitor {
                 .position
                 .map_or_else(Position::default, |[x, y]| Position { x, y }),
             is_collapsed: extras.is_collapsed,
-            template_data: extras
-                .template_data
-                .unwrap_or_else(|| Value::Object(Default::default())),
+            template_data: extras.template_data.unwrap_or_else(empty_object),
             sort_order,
             version,
         };

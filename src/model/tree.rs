@@ -70,7 +70,7 @@ pub struct Position {
 }
 
 impl Position {
-    fn is_origin(&self) -> bool {
+    pub(crate) fn is_origin(&self) -> bool {
         *self == Position::default()
     }
 }
@@ -102,11 +102,11 @@ pub(crate) fn is_false(b: &bool) -> bool {
     !*b
 }
 
-fn empty_object() -> Value {
+pub(crate) fn empty_object() -> Value {
     Value::Object(Default::default())
 }
 
-fn is_empty_object(v: &Value) -> bool {
+pub(crate) fn is_empty_object(v: &Value) -> bool {
     v.as_object().is_some_and(|m| m.is_empty())
 }
 
