@@ -46,16 +46,10 @@ async fn load_outline(token: String) -> Result<(SharedOutline, String), AppError
     Ok((outline, json))
 }
 
-/// The outline as JSON that cannot end its `<script>`: `<` occurs in JSON only inside
-/// strings, where `\u003c` reads the same.
 #[cfg(feature = "ssr")]
 fn outline_json(outline: &SharedOutline) -> Result<String, AppError> {
     let json = serde_json::to_string(outline).map_err(|_| AppError::Internal)?;
-    Ok(if json.contains('<') {
-        json.replace('<', "\\u003c")
-    } else {
-        json
-    })
+    Ok(crate::ui::json_for_script(json))
 }
 
 /// The outline the server wrote into the page being hydrated, if it is this token's.

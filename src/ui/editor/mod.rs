@@ -17,6 +17,7 @@ use leptos_router::hooks::use_params_map;
 use leptos_router::{lazy_route, LazyRoute};
 
 use crate::api::trees::load_tree;
+use crate::error::AppError;
 use crate::model::editor::{self as tree_ops, DropPlan, DropZone};
 use crate::model::layout::Rect;
 use crate::model::{CanvasState, NodeType, Orientation, TreeDetail};
@@ -29,50 +30,70 @@ pub use state::{Command, Editor, Notice};
 /// server preloads it on this page) while the tree loads, so the other pages' bundle does not
 /// carry it.
 pub struct TreePage {
-    tree: TreeResource,
+    tree: AsyncDerived<TreeResult>,
 }
 
-type TreeResult = Result<TreeDetail, crate::error::AppError>;
-type TreeResource = Resource<TreeResult, PageTreeCodec>;
+type TreeResult = Result<TreeDetail, AppError>;
 
-/// How the page carries the tree it was drawn with to the browser that hydrates it: the
-/// compact form of `model::page_tree` (a 5,000-node tree in 1.1 MB of the page, not 1.9).
-pub struct PageTreeCodec;
+/// The id of the `<script type="application/json">` the server puts the tree in.
+const TREE_SCRIPT_ID: &str = "editor-tree";
 
-impl leptos::server::codee::Encoder<TreeResult> for PageTreeCodec {
-    type Error = serde_json::Error;
-    type Encoded = String;
-    fn encode(tree: &TreeResult) -> Result<String, serde_json::Error> {
-        crate::model::page_tree::encode(tree)
+/// The tree the editor opens with.
+///
+/// Not a `Resource`: Leptos writes a resource's value into the page as a JavaScript string,
+/// which the browser parses as a script (~25 ms of a 5,000-node page's load) before the
+/// WebAssembly copies it out. The server writes the tree as a data block instead
+/// ([`model::page_tree`](crate::model::page_tree)'s compact form), and the browser reads it
+/// back from the page it hydrates, or asks `load_tree` for it on a page it draws itself.
+async fn load_editor_tree(id: Option<i32>) -> TreeResult {
+    let id = id.ok_or(AppError::NotFound)?;
+    #[cfg(feature = "hydrate")]
+    if let Some(tree) = tree_in_page(id) {
+        return Ok(tree);
     }
+    load_tree(id).await
 }
 
-impl leptos::server::codee::Decoder<TreeResult> for PageTreeCodec {
-    type Error = serde_json::Error;
-    type Encoded = str;
-    fn decode(text: &str) -> Result<TreeResult, serde_json::Error> {
-        crate::model::page_tree::decode(text)
+/// The tree the server wrote into the page being hydrated, if it is this one's. Read once:
+/// the block is emptied, so coming back to this page later loads the tree afresh.
+#[cfg(feature = "hydrate")]
+fn tree_in_page(id: i32) -> Option<TreeDetail> {
+    let script = document().get_element_by_id(TREE_SCRIPT_ID)?;
+    if script.get_attribute("data-tree-id")? != id.to_string() {
+        return None;
     }
+    let json = script.text_content()?;
+    let _ = script.remove_attribute("data-tree-id");
+    script.set_text_content(None);
+    crate::model::page_tree::decode(&json).ok()
+}
+
+/// The tree, out of `tree` without copying it in the browser (a copy of 5,000 nodes and their
+/// template fields was ~30 ms of the page's load in WebAssembly). The server keeps its value:
+/// it may render the editor more than once before the page is sent (leptos-rs/leptos#4688).
+async fn open_tree(tree: AsyncDerived<TreeResult>) -> TreeResult {
+    #[cfg(not(feature = "ssr"))]
+    {
+        drop(tree.by_ref().await);
+        if let Some(taken) = tree.try_write_untracked().and_then(|mut value| value.take()) {
+            return taken;
+        }
+    }
+    tree.await
 }
 
 #[lazy_route]
 impl LazyRoute for TreePage {
     fn data() -> Self {
         let params = use_params_map();
-        let tree_id = move || params.read().get("id").and_then(|id| id.parse::<i32>().ok());
         // Made here, not inside RequireUser: on the server a <Transition> runs its children up
-        // to three times before it settles (leptos-rs/leptos#4688), and a resource made in
-        // there is fetched and written into the page each time: three copies of the tree.
-        let tree = TreeResource::new_with_options(
-            tree_id,
-            |id| async move {
-                match id {
-                    Some(id) => load_tree(id).await,
-                    None => Err(crate::error::AppError::NotFound),
-                }
-            },
-            false,
-        );
+        // to three times before it settles (leptos-rs/leptos#4688), which would load the tree
+        // each time. Made before the lazy route's chunk arrives, so on client-side navigation
+        // the tree and the editor's code load together.
+        let tree = AsyncDerived::new(move || {
+            let id = params.read().get("id").and_then(|id| id.parse::<i32>().ok());
+            load_editor_tree(id)
+        });
         TreePage { tree }
     }
 
@@ -88,22 +109,39 @@ impl LazyRoute for TreePage {
 }
 
 #[component]
-fn TreeLoader(tree: TreeResource) -> impl IntoView {
+fn TreeLoader(tree: AsyncDerived<TreeResult>) -> impl IntoView {
     view! {
-        <Transition fallback=|| view! { <p class="page muted">"Loading the tree…"</p> }>
+        <Suspense fallback=|| view! { <p class="page muted">"Loading the tree…"</p> }>
             // A Suspend, not a `move ||` closure: server rendering calls a closure twice once
             // its data are there (a dry run to find resources, then the HTML), and built the
             // whole editor twice. The tree id never changes under a mounted editor (trees are
             // opened from the dashboard, another route), and a reload after a conflict goes
-            // through the editor's own state, not this resource.
+            // through the editor's own state, not this.
             {Suspend::new(async move {
-                match tree.await {
-                    Ok(tree) => view! { <TreeEditor tree /> }.into_any(),
-                    Err(crate::error::AppError::NotFound) => view! { <crate::ui::layout::NotFound /> }.into_any(),
+                match open_tree(tree).await {
+                    Ok(tree) => {
+                        // Only the server's block is ever read (by the browser hydrating the
+                        // page); a page the browser draws itself gets an empty one.
+                        #[cfg(feature = "ssr")]
+                        let json = crate::model::page_tree::encode(&tree)
+                            .map(crate::ui::json_for_script)
+                            .unwrap_or_default();
+                        #[cfg(not(feature = "ssr"))]
+                        let json = String::new();
+                        // After the editor: the browser paints the drawn tree before it
+                        // has parsed the megabyte of data after it.
+                        let id = tree.id;
+                        view! {
+                            <TreeEditor tree />
+                            <script type="application/json" id=TREE_SCRIPT_ID data-tree-id=id inner_html=json></script>
+                        }
+                        .into_any()
+                    }
+                    Err(AppError::NotFound) => view! { <crate::ui::layout::NotFound /> }.into_any(),
                     Err(err) => view! { <p class="page form-error" role="alert">{err.to_string()}</p> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 

@@ -172,9 +172,11 @@ pub fn input_of(node: &TreeNode) -> NodeInput {
 
 impl Editor {
     pub fn new(tree: TreeDetail) -> Self {
+        let meta = RwSignal::new(Meta::of(&tree));
         let view = RwSignal::new(tree.canvas_state);
-        let nodes = RwSignal::new(tree.nodes.clone());
-        let links = RwSignal::new(tree.connections.clone());
+        // Moved, not copied: thousands of nodes with their template fields.
+        let nodes = RwSignal::new(tree.nodes);
+        let links = RwSignal::new(tree.connections);
         let orientation = Memo::new(move |_| view.with(|v| v.orientation));
         let drawing = Memo::new(move |_| {
             let o = orientation.get();
@@ -182,7 +184,7 @@ impl Editor {
         });
         Editor {
             tree_id: tree.id,
-            meta: RwSignal::new(Meta::of(&tree)),
+            meta,
             nodes,
             links,
             view,
