@@ -16,7 +16,7 @@ use crate::ui::editor::draw::{draw, visible_edge_boxes, visible_links, visible_n
 use crate::ui::share_markup;
 
 /// `/s/:token`. A lazy route, like the editor: the read-only canvas is its own WebAssembly
-/// chunk, preloaded by the server on this page and fetched while the tree loads.
+/// chunk.
 pub struct SharePage {
     token: Memo<String>,
 }

@@ -26,11 +26,12 @@ use draw::{region_around, region_serves, viewport_rect, visible_edges, visible_n
 use panel::SidePanel;
 pub use state::{Command, Editor, Notice};
 
-/// `/trees/:id`. A lazy route: the editor's code is its own WebAssembly chunk, fetched (the
-/// server preloads it on this page) while the tree loads, so the other pages' bundle does not
-/// carry it.
+/// `/trees/:id`. A lazy route: the editor's code is its own WebAssembly chunk (fetched beside
+/// the tree on client-side navigation), so the other pages' bundle does not carry it. Leptos's
+/// preload of the chunk on a server-rendered page is hit and miss (BENCHMARKS.md, tenth run).
 pub struct TreePage {
     tree: AsyncDerived<TreeResult>,
+    opened: StoredValue<Option<i32>>,
 }
 
 type TreeResult = Result<TreeDetail, AppError>;
@@ -71,14 +72,26 @@ fn tree_in_page(id: i32) -> Option<TreeDetail> {
 /// The tree, out of `tree` without copying it in the browser (a copy of 5,000 nodes and their
 /// template fields was ~30 ms of the page's load in WebAssembly). The server keeps its value:
 /// it may render the editor more than once before the page is sent (leptos-rs/leptos#4688).
-async fn open_tree(tree: AsyncDerived<TreeResult>) -> TreeResult {
+/// `opened` remembers which tree was moved out: should the editor be opened again on this
+/// page (its parent re-rendered), that tree is loaded afresh.
+async fn open_tree(tree: AsyncDerived<TreeResult>, opened: StoredValue<Option<i32>>) -> TreeResult {
     #[cfg(not(feature = "ssr"))]
     {
+        if let Some(id) = opened.get_value() {
+            return load_tree(id).await;
+        }
         drop(tree.by_ref().await);
-        if let Some(taken) = tree.try_write_untracked().and_then(|mut value| value.take()) {
-            return taken;
+        if let Some(mut value) = tree.try_write_untracked() {
+            if let Some(Ok(id)) = value.as_ref().map(|t| t.as_ref().map(|t| t.id)) {
+                opened.set_value(Some(id));
+                if let Some(taken) = value.take() {
+                    return taken;
+                }
+            }
         }
     }
+    #[cfg(feature = "ssr")]
+    let _ = opened;
     tree.await
 }
 
@@ -94,14 +107,17 @@ impl LazyRoute for TreePage {
             let id = params.read().get("id").and_then(|id| id.parse::<i32>().ok());
             load_editor_tree(id)
         });
-        TreePage { tree }
+        TreePage {
+            tree,
+            opened: StoredValue::new(None),
+        }
     }
 
     fn view(this: Self) -> AnyView {
-        let TreePage { tree } = this;
+        let TreePage { tree, opened } = this;
         view! {
             <RequireUser>
-                <TreeLoader tree />
+                <TreeLoader tree opened />
             </RequireUser>
         }
         .into_any()
@@ -109,7 +125,7 @@ impl LazyRoute for TreePage {
 }
 
 #[component]
-fn TreeLoader(tree: AsyncDerived<TreeResult>) -> impl IntoView {
+fn TreeLoader(tree: AsyncDerived<TreeResult>, opened: StoredValue<Option<i32>>) -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="page muted">"Loading the tree…"</p> }>
             // A Suspend, not a `move ||` closure: server rendering calls a closure twice once
@@ -118,7 +134,7 @@ fn TreeLoader(tree: AsyncDerived<TreeResult>) -> impl IntoView {
             // opened from the dashboard, another route), and a reload after a conflict goes
             // through the editor's own state, not this.
             {Suspend::new(async move {
-                match open_tree(tree).await {
+                match open_tree(tree, opened).await {
                     Ok(tree) => {
                         // Only the server's block is ever read (by the browser hydrating the
                         // page); a page the browser draws itself gets an empty one.
