@@ -4,11 +4,10 @@
 //! block), and the browser hydrates from it. As `get_tree`'s JSON that was 1.9 MB for 5,000
 //! nodes, and a Chromium trace of the page's load put parsing it (HTML, then the JavaScript
 //! string Leptos then wrapped it in, then serde in WebAssembly) at the top of the time to
-//! interactive. Here every node is an array instead
-//! of an object (no field names), its parent is the index of the parent in the same list
-//! (not a second UUID) and its type an index into [`NodeType::ALL`]; the fields most nodes
-//! leave at their defaults go into a trailing object only when set. 37 % fewer bytes, and
-//! arrays parse faster than objects. `get_tree` keeps the readable form: it is the API.
+//! interactive. Here every node is an array instead of an object (no field names), its parent
+//! is the index of the parent in the same list (not a second UUID) and its type an index into
+//! [`NodeType::ALL`]; the fields most nodes leave at their defaults go into a trailing object
+//! only when set. 37 % fewer bytes, and arrays parse faster than objects. `get_tree` keeps the readable form: it is the API.
 //!
 //! A node: `[id, parent, type, title, sort_order, version]` plus, when any is set,
 //! `{"d": description, "p": [x, y], "c": true, "t": template_data}`. `parent` is `null` for a

@@ -32,13 +32,13 @@ const OUTLINE_SCRIPT_ID: &str = "shared-outline";
 /// browser reads it back from the page it hydrates (or asks for it, on a page it was not
 /// given with).
 async fn load_outline(token: String) -> Result<(SharedOutline, String), AppError> {
+    // Only the server's block is ever read (by the browser hydrating the page, which leaves
+    // the block's text as it is); a page the browser draws itself gets an empty one.
     #[cfg(feature = "hydrate")]
-    if let Some(found) = outline_in_page(&token) {
-        return Ok(found);
+    if let Some(outline) = outline_in_page(&token) {
+        return Ok((outline, String::new()));
     }
     let outline = shared_page(token).await?;
-    // Only the server's block is ever read (by the browser hydrating the page); a page the
-    // browser draws itself needs an empty one.
     #[cfg(feature = "ssr")]
     let json = outline_json(&outline)?;
     #[cfg(not(feature = "ssr"))]
@@ -54,14 +54,12 @@ fn outline_json(outline: &SharedOutline) -> Result<String, AppError> {
 
 /// The outline the server wrote into the page being hydrated, if it is this token's.
 #[cfg(feature = "hydrate")]
-fn outline_in_page(token: &str) -> Option<(SharedOutline, String)> {
+fn outline_in_page(token: &str) -> Option<SharedOutline> {
     let script = document().get_element_by_id(OUTLINE_SCRIPT_ID)?;
     if script.get_attribute("data-token").as_deref() != Some(token) {
         return None;
     }
-    let json = script.text_content()?;
-    let outline = serde_json::from_str(&json).ok()?;
-    Some((outline, json))
+    serde_json::from_str(&script.text_content()?).ok()
 }
 
 #[lazy_route]
