@@ -17,6 +17,8 @@ pub const OVERVIEW_ZOOM: f64 = 0.3;
 /// A node is painted at least this big (CSS px), so a tree zoomed out to a few pixels per
 /// node still shows every node, and a click can still hit one.
 const MIN_PX: f64 = 2.0;
+/// Cross-links are dashed: this long a dash, then this long a gap (CSS px).
+const LINK_DASH: [f64; 2] = [4.0, 3.0];
 
 fn type_slot(t: NodeType) -> usize {
     NodeType::ALL.iter().position(|ty| *ty == t).unwrap_or(0)
@@ -29,7 +31,7 @@ pub struct Scene {
     pub boxes: [Vec<[f64; 4]>; 7],
     /// Parent edges as polylines of four points (an elbow).
     pub edges: Vec<[f64; 8]>,
-    /// Cross-links as straight lines.
+    /// Cross-links as straight lines, cut to the canvas (see [`clip_to_canvas`]).
     pub links: Vec<[f64; 4]>,
     /// Boxes to ring: the selection, then search matches.
     pub selected: Option<[f64; 4]>,
@@ -93,7 +95,7 @@ pub fn scene(
         if intersects(&around(&ra, &rb), &area) {
             let [ax, ay] = centre_on_screen(&ra, view);
             let [bx, by] = centre_on_screen(&rb, view);
-            out.links.push([ax, ay, bx, by]);
+            out.links.extend(clip_to_canvas([ax, ay, bx, by], size));
         }
     }
     out.selected = selected.and_then(rect).map(|r| to_screen(&r, view));
@@ -104,6 +106,46 @@ pub fn scene(
         .map(|r| to_screen(&r, view))
         .collect();
     out
+}
+
+/// The part of line `l` on a `size` canvas (with a dash period to spare), or None when it
+/// misses the canvas. Skia dashes a path along its whole length, off the canvas too: zoomed out
+/// between 30 % and 9 % a 10,000-node tree's cross-links run for hundreds of thousands of
+/// pixels, and dashing them took ~50 ms a frame. The cut start is moved back to a whole number
+/// of dash periods from the line's own start, so the dashes stay put as the view pans.
+fn clip_to_canvas(l: [f64; 4], size: (f64, f64)) -> Option<[f64; 4]> {
+    let period = LINK_DASH[0] + LINK_DASH[1];
+    let (x0, y0, dx, dy) = (l[0], l[1], l[2] - l[0], l[3] - l[1]);
+    let (min, max) = ([-period, -period], [size.0 + period, size.1 + period]);
+    // Liang-Barsky: the range of t in [0, 1] where (x0 + t dx, y0 + t dy) is inside.
+    let (mut t0, mut t1) = (0.0_f64, 1.0_f64);
+    for (p, q) in [
+        (-dx, x0 - min[0]),
+        (dx, max[0] - x0),
+        (-dy, y0 - min[1]),
+        (dy, max[1] - y0),
+    ] {
+        if p == 0.0 {
+            if q < 0.0 {
+                return None;
+            }
+        } else {
+            let t = q / p;
+            if p < 0.0 {
+                t0 = t0.max(t);
+            } else {
+                t1 = t1.min(t);
+            }
+        }
+    }
+    if t0 > t1 {
+        return None;
+    }
+    let len = dx.hypot(dy);
+    if len > 0.0 {
+        t0 = ((t0 * len / period).floor() * period / len).max(0.0);
+    }
+    Some([x0 + t0 * dx, y0 + t0 * dy, x0 + t1 * dx, y0 + t1 * dy])
 }
 
 /// The smallest rectangle holding both.
@@ -205,7 +247,7 @@ pub fn paint(canvas: &web_sys::HtmlCanvasElement, scene: &Scene) {
 
     if !scene.links.is_empty() {
         ctx.set_stroke_style_str("#c0567a");
-        let dash = js_sys::Array::of2(&4.0.into(), &3.0.into());
+        let dash = js_sys::Array::of2(&LINK_DASH[0].into(), &LINK_DASH[1].into());
         let _ = ctx.set_line_dash(&dash);
         ctx.begin_path();
         for l in &scene.links {
@@ -310,6 +352,38 @@ mod tests {
             &[],
         );
         assert!(s.drawn > 0 && s.drawn < 51, "{}", s.drawn);
+    }
+
+    #[test]
+    fn cross_links_are_cut_to_the_canvas_keeping_their_dashes_in_place() {
+        let size = (1000.0, 500.0);
+        let period = LINK_DASH[0] + LINK_DASH[1];
+        // Inside: unchanged.
+        assert_eq!(
+            clip_to_canvas([10.0, 20.0, 900.0, 400.0], size),
+            Some([10.0, 20.0, 900.0, 400.0])
+        );
+        // Missing the canvas, though the box around it overlaps it: dropped.
+        assert_eq!(clip_to_canvas([-500.0, 100.0, 100.0, -500.0], size), None);
+        assert_eq!(clip_to_canvas([0.0, 900.0, 1000.0, 900.0], size), None);
+        // Hundreds of thousands of pixels long, across the canvas: only about the canvas's
+        // width is left, starting a whole number of dash periods from the line's start.
+        let long = [-300_000.0, 250.0, 200_000.0, 250.0];
+        let [ax, ay, bx, by] = clip_to_canvas(long, size).unwrap();
+        assert!(ax <= -period && ax > -2.0 * period, "{ax}");
+        assert!((bx - (1000.0 + period)).abs() < 1e-6, "{bx}");
+        assert_eq!((ay, by), (250.0, 250.0));
+        let from_start = ax - long[0];
+        assert!((from_start / period - (from_start / period).round()).abs() < 1e-6);
+        // The same line panned by a pixel keeps its dashes where they were on the line.
+        let panned = clip_to_canvas([long[0] + 1.0, 250.0, long[2] + 1.0, 250.0], size).unwrap();
+        assert!(((panned[0] - (long[0] + 1.0)) / period).fract().abs() < 1e-6);
+        // Diagonal, both ends far outside.
+        let [ax, ay, bx, by] = clip_to_canvas([-10_000.0, -10_000.0, 10_000.0, 10_000.0], size).unwrap();
+        for (x, y) in [(ax, ay), (bx, by)] {
+            assert!(x >= -2.0 * period && x <= 1000.0 + period, "{x}");
+            assert!(y >= -2.0 * period && y <= 500.0 + period, "{y}");
+        }
     }
 
     #[test]
