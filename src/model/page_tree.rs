@@ -7,7 +7,8 @@
 //! interactive. Here every node is an array instead of an object (no field names), its parent
 //! is the index of the parent in the same list (not a second UUID) and its type an index into
 //! [`NodeType::ALL`]; the fields most nodes leave at their defaults go into a trailing object
-//! only when set. 37 % fewer bytes, and arrays parse faster than objects. `get_tree` keeps the readable form: it is the API.
+//! only when set. 37 % fewer bytes, and arrays parse faster than objects. `get_tree` keeps the
+//! readable form: it is the API.
 //!
 //! A node: `[id, parent, type, title, sort_order, version]` plus, when any is set,
 //! `{"d": description, "p": [x, y], "c": true, "t": template_data}`. `parent` is `null` for a
