@@ -27,6 +27,12 @@ test('share a tree: the link works logged out and without JavaScript, and stops 
   // A stranger's browser: no session, same tree.
   const stranger = await browser.newContext();
   const view = await stranger.newPage();
+  // The page hydrates from what it was sent (its data block, titles read back from the boxes):
+  // no second fetch of the tree.
+  const refetches: string[] = [];
+  view.on('request', (r) => {
+    if (r.url().includes('/api/shared_page')) refetches.push(r.url());
+  });
   await view.goto(path!);
   await expect(view.getByTestId('tree-name')).toHaveText('Shared bets');
   await expect(view.getByRole('treeitem')).toHaveCount(8);
@@ -49,6 +55,7 @@ test('share a tree: the link works logged out and without JavaScript, and stops 
   await expect(view.getByTestId('search-count')).toHaveText('1 found');
   await expect(view.getByRole('treeitem')).toHaveCount(8);
   await expect(view.locator('.node.match')).toContainText('What must be true');
+  expect(refetches).toEqual([]);
   await view.reload();
   await expect(view.getByRole('treeitem')).toHaveCount(8);
 
@@ -131,6 +138,12 @@ test('export SVG, PNG, JSON and Markdown; the JSON re-imports to the same tree',
   const path = await page.getByTestId('share-url').getAttribute('href');
   const stranger = await browser.newContext({ acceptDownloads: true });
   const view = await stranger.newPage();
+  // The page hydrates from what it was sent (its data block, titles read back from the boxes):
+  // no second fetch of the tree.
+  const refetches: string[] = [];
+  view.on('request', (r) => {
+    if (r.url().includes('/api/shared_page')) refetches.push(r.url());
+  });
   await view.goto(path!);
   await expect(view.locator('body')).toHaveAttribute('data-hydrated', 'true');
 

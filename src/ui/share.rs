@@ -38,28 +38,36 @@ async fn load_outline(token: String) -> Result<(SharedOutline, String), AppError
     if let Some(outline) = outline_in_page(&token) {
         return Ok((outline, String::new()));
     }
-    let outline = shared_page(token).await?;
+    #[cfg_attr(not(feature = "ssr"), allow(unused_mut))]
+    let mut outline = shared_page(token).await?;
     #[cfg(feature = "ssr")]
-    let json = outline_json(&outline)?;
+    let json = outline_json(&mut outline)?;
     #[cfg(not(feature = "ssr"))]
     let json = String::new();
     Ok((outline, json))
 }
 
 #[cfg(feature = "ssr")]
-fn outline_json(outline: &SharedOutline) -> Result<String, AppError> {
-    let json = serde_json::to_string(outline).map_err(|_| AppError::Internal)?;
+fn outline_json(outline: &mut SharedOutline) -> Result<String, AppError> {
+    let json = outline.page_json().map_err(|_| AppError::Internal)?;
     Ok(crate::ui::json_for_script(json))
 }
 
-/// The outline the server wrote into the page being hydrated, if it is this token's.
+/// The outline the server wrote into the page being hydrated, if it is this token's, with the
+/// titles its block leaves out read back from the boxes (in outline order, as drawn).
 #[cfg(feature = "hydrate")]
 fn outline_in_page(token: &str) -> Option<SharedOutline> {
     let script = document().get_element_by_id(OUTLINE_SCRIPT_ID)?;
     if script.get_attribute("data-token").as_deref() != Some(token) {
         return None;
     }
-    serde_json::from_str(&script.text_content()?).ok()
+    let mut outline: SharedOutline = serde_json::from_str(&script.text_content()?).ok()?;
+    let boxes = document().query_selector(".shared .nodes").ok()??;
+    let shown = boxes.get_elements_by_class_name("node-title");
+    let titles = (0..shown.length())
+        .map(|i| shown.item(i).and_then(|el| el.text_content()))
+        .collect::<Option<Vec<String>>>()?;
+    outline.fill_titles(titles).then_some(outline)
 }
 
 #[lazy_route]
