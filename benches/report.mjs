@@ -75,6 +75,11 @@ row('share page of a 1,000-node tree, 32 connections', s32 && `${Math.round(s32.
 row('share page of a 1,000-node tree, 1 connection, cached', s1 && `p50 ${ms(s1.p50_ms)} ms, p99 ${ms(s1.p99_ms)} ms (${Math.round(s1.rps)} req/s)`);
 const su = http('share-1k-c1-uncached');
 row('share page of a 1,000-node tree, 1 connection, rendered every time', su && `p50 ${ms(su.p50_ms)} ms, p99 ${ms(su.p99_ms)} ms`, 'p50 ≤ 3 ms', su && su.p50_ms <= 3);
+const sm = read('share-miss.json');
+row(
+  'share page of a 1,000-node tree, first request after each edit (a cache miss)',
+  sm && `p50 ${ms(sm.p50_ms)} ms, p99 ${ms(sm.p99_ms)} ms over ${sm.rounds} edits${sm.misses === sm.rounds ? '' : ` (${sm.misses} misses)`}`,
+);
 const wire = read('share-wire.json'), wireUncached = read('share-wire-uncached.json');
 const pageBytes = fs.existsSync(path.join(dir, 'share-page.html')) ? fs.statSync(path.join(dir, 'share-page.html')).size : null;
 row(
