@@ -7,7 +7,7 @@
 //! The first visitor after an edit is not kept waiting for the cache: the page goes out as soon
 //! as it is rendered (compressed per request by the layers outside, as any page), and its
 //! brotli and gzip copies are made off the request path. Making them first had that visitor
-//! wait ~17 ms for a 1,000-node page instead of ~5.
+//! wait ~17 ms for a 1,000-node page instead of ~7.
 //!
 //! The page keeps the CSP nonce it was rendered with for as long as it is cached. A nonce must
 //! be unknown to whoever can put markup into the page; here the page's content (the tree) is
