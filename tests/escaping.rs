@@ -210,7 +210,7 @@ async fn hostile_text_is_stored_exactly_and_rendered_as_text_everywhere(pool: Pg
     shows(&texts, EVIL_PERSON, "share page");
     shows(&texts, EVIL_LINK, "share page");
     // The outline the page hydrates from holds the text exactly, though it went into the
-    // page inside a <script>.
+    // page inside a <script>; the titles the boxes show are not in it (read back from them).
     let outline: String = doc
         .select(&scraper::Selector::parse("script#shared-outline").unwrap())
         .next()
@@ -218,13 +218,12 @@ async fn hostile_text_is_stored_exactly_and_rendered_as_text_everywhere(pool: Pg
         .text()
         .collect();
     let outline: Value = serde_json::from_str(&outline).unwrap();
-    let titles: Vec<&str> = outline["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["t"].as_str().unwrap())
-        .collect();
-    assert!(titles.contains(&EVIL), "{titles:?}");
+    assert_eq!(outline["name"], EVIL_NAME);
+    assert_eq!(outline["description"], EVIL_DESCRIPTION);
+    let nodes = outline["nodes"].as_array().unwrap();
+    let descriptions: Vec<&str> = nodes.iter().filter_map(|n| n["d"].as_str()).collect();
+    assert!(descriptions.contains(&EVIL_DESCRIPTION), "{descriptions:?}");
+    assert!(nodes.iter().all(|n| n.get("t").is_none()), "{nodes:?}");
     assert!(!share.body.contains(EVIL), "hostile text went into the page unescaped");
     let og_title = doc
         .select(&scraper::Selector::parse("meta[property='og:title']").unwrap())
