@@ -166,9 +166,9 @@ fn is_hit(answer: &common::Answer) -> bool {
     )
 }
 
-/// A visitor's GET with `accept_encoding`: the cache's outcome, the content encoding and the
-/// page decoded.
-async fn visitor_get(visitor: &Client, path: &str, accept_encoding: &str) -> (String, String, String) {
+/// A GET with `accept_encoding`: the cache's outcome (empty when the cache was not asked), the
+/// content encoding and the page decoded.
+async fn get_encoded(visitor: &Client, path: &str, accept_encoding: &str) -> (String, String, String) {
     let request = visitor
         .request("GET", path)
         .header("accept", "text/html")
@@ -318,14 +318,14 @@ async fn a_cached_share_page_shows_every_edit_on_the_next_request(pool: PgPool) 
     assert_eq!(turned.status, StatusCode::OK, "{}", turned.body);
     // The first visitor after a change is served as soon as the page is rendered, compressed
     // per request (zstd for Chromium); the kept copies are made after.
-    let (miss, encoding, html) = visitor_get(&visitor, &path, "gzip, deflate, br, zstd").await;
+    let (miss, encoding, html) = get_encoded(&visitor, &path, "gzip, deflate, br, zstd").await;
     assert_eq!((miss.as_str(), encoding.as_str()), ("miss", "zstd"));
     assert!(html.contains("data-orientation=\"horizontal\""));
 
     // Then the kept brotli and gzip copies, the same page.
     let mut waited = 0;
     loop {
-        let (outcome, encoding, from_br) = visitor_get(&visitor, &path, "gzip, deflate, br").await;
+        let (outcome, encoding, from_br) = get_encoded(&visitor, &path, "gzip, deflate, br").await;
         assert_eq!(from_br, html);
         assert_eq!(encoding, "br");
         if outcome == "hit" {
@@ -336,7 +336,7 @@ async fn a_cached_share_page_shows_every_edit_on_the_next_request(pool: PgPool) 
         assert!(waited < 200, "the kept copies were not made in 10 s");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let (outcome, encoding, from_gzip) = visitor_get(&visitor, &path, "gzip").await;
+    let (outcome, encoding, from_gzip) = get_encoded(&visitor, &path, "gzip").await;
     assert_eq!(
         (outcome.as_str(), encoding.as_str(), from_gzip.as_str()),
         ("hit", "gzip", html.as_str())
@@ -351,28 +351,8 @@ async fn a_cached_share_page_shows_every_edit_on_the_next_request(pool: PgPool) 
     // A page made per request goes out as zstd to browsers that take it (Chromium's header),
     // else brotli; both are the whole page.
     for (accept, encoding) in [("gzip, deflate, br, zstd", "zstd"), ("gzip, deflate, br", "br")] {
-        let request = owner
-            .request("GET", &path)
-            .header("accept", "text/html")
-            .header("accept-encoding", accept)
-            .body(axum::body::Body::empty())
-            .unwrap();
-        let response = common::send(&owner.app, request).await;
-        assert_eq!(response.headers()["content-encoding"], encoding);
-        assert!(response.headers().get("x-share-cache").is_none());
-        let bytes = http_body_util::BodyExt::collect(response.into_body())
-            .await
-            .unwrap()
-            .to_bytes();
-        let html = match encoding {
-            "zstd" => zstd::decode_all(&bytes[..]).unwrap(),
-            _ => {
-                let mut out = Vec::new();
-                brotli::BrotliDecompress(&mut &bytes[..], &mut out).unwrap();
-                out
-            }
-        };
-        let html = String::from_utf8(html).unwrap();
+        let (outcome, got, html) = get_encoded(&owner, &path, accept).await;
+        assert_eq!((outcome.as_str(), got.as_str()), ("", encoding));
         // Whole: the shell, then the hydration data streamed after the body.
         assert!(html.starts_with("<!DOCTYPE html>") && html.contains("</body>"));
         assert!(html.trim_end().ends_with("__INCOMPLETE_CHUNKS=[];</script>"));

@@ -138,12 +138,6 @@ test('export SVG, PNG, JSON and Markdown; the JSON re-imports to the same tree',
   const path = await page.getByTestId('share-url').getAttribute('href');
   const stranger = await browser.newContext({ acceptDownloads: true });
   const view = await stranger.newPage();
-  // The page hydrates from what it was sent (its data block, titles read back from the boxes):
-  // no second fetch of the tree.
-  const refetches: string[] = [];
-  view.on('request', (r) => {
-    if (r.url().includes('/api/shared_page')) refetches.push(r.url());
-  });
   await view.goto(path!);
   await expect(view.locator('body')).toHaveAttribute('data-hydrated', 'true');
 
