@@ -370,6 +370,55 @@ async fn a_cached_share_page_shows_every_edit_on_the_next_request(pool: PgPool) 
     assert_eq!(visitor.get(&path).await.status, StatusCode::NOT_FOUND);
 }
 
+/// A crowd opening a link right after an edit costs one render: the first visitor renders and
+/// the others are given that page, the same bytes.
+#[sqlx::test]
+async fn visitors_who_miss_together_are_served_one_render(pool: PgPool) {
+    let app = app(pool.clone());
+    let (mut owner, _) = signed_up(&app, "crowd-owner@example.com").await;
+    let tree = owner.call("create_tree", &[("name", "Crowded bets")]).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    let root = owner
+        .call_json(
+            "add_node",
+            json!({ "tree_id": tree, "node": { "node_type": "objective", "title": "Grow retention" } }),
+        )
+        .await
+        .json();
+    let token = owner
+        .call("create_share_link", &[("tree_id", &tree.to_string())])
+        .await
+        .json()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/s/{token}");
+    let mut crowd: Vec<Client> = (0..6).map(|_| Client::new(app.clone())).collect();
+
+    for title in ["Grow retention", "Grow weekly retention"] {
+        if title != "Grow retention" {
+            let edited = owner
+                .call_json(
+                    "update_node",
+                    json!({ "tree_id": tree, "node_id": root["id"], "version": root["version"], "node": { "node_type": "objective", "title": title } }),
+                )
+                .await;
+            assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+        }
+        let answers = futures::future::join_all(crowd.iter_mut().map(|visitor| visitor.get(&path))).await;
+        let outcomes: Vec<&str> = answers
+            .iter()
+            .map(|a| a.headers["x-share-cache"].to_str().unwrap())
+            .collect();
+        assert_eq!(outcomes.iter().filter(|&&o| o == "miss").count(), 1, "{outcomes:?}");
+        assert!(answers
+            .iter()
+            .all(|a| a.status == StatusCode::OK && a.body == answers[0].body));
+        assert!(answers[0].body.contains(title));
+    }
+}
+
 /// The page's outline (one statement, a column per array) says what the whole tree says:
 /// every node in outline order with its parent, type, text, fold state and badges, and every
 /// cross-link; and a tree without nodes is an empty outline, not an error.

@@ -9,6 +9,10 @@
 //! brotli and gzip copies are made off the request path. Making them first had that visitor
 //! wait ~17 ms for a 1,000-node page instead of ~7.
 //!
+//! Visitors who miss together (a link opened by a crowd right after an edit) wait for the one
+//! who asked first instead of each rendering the same page; if that visitor's render fails or
+//! goes away, each renders their own.
+//!
 //! The page keeps the CSP nonce it was rendered with for as long as it is cached. A nonce must
 //! be unknown to whoever can put markup into the page; here the page's content (the tree) is
 //! the cache key, so text written after a page was cached makes a new page with a new nonce,
@@ -25,6 +29,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use sqlx::PgPool;
 use time::PrimitiveDateTime;
+use tokio::sync::watch;
 
 use super::repo::share::token_hash;
 use crate::model::share::is_token_shaped;
@@ -60,6 +65,32 @@ struct Page {
 struct Pages {
     by_token: HashMap<Vec<u8>, Arc<Page>>,
     fills: u64,
+    /// Pages being rendered, by token: followers wait until the sender is dropped.
+    rendering: HashMap<Vec<u8>, (Version, watch::Receiver<()>)>,
+}
+
+/// How a request gets its page: kept, rendered by this request, or by one already under way.
+enum Fill {
+    Kept(Arc<Page>),
+    Lead(Lead),
+    Follow(watch::Receiver<()>),
+    /// Another version of the page is under way (an edit came between): render, keep nothing
+    /// in the way.
+    Alone,
+}
+
+/// The render a request leads; dropping it (the page kept, or not) wakes the followers.
+struct Lead {
+    pages: Arc<Mutex<Pages>>,
+    hash: Vec<u8>,
+    _done: watch::Sender<()>,
+}
+
+impl Drop for Lead {
+    fn drop(&mut self) {
+        let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
+        pages.rendering.remove(&self.hash);
+    }
 }
 
 #[derive(Clone)]
@@ -81,6 +112,28 @@ impl ShareCache {
     fn cached(&self, hash: &[u8], version: &Version) -> Option<Arc<Page>> {
         let pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
         pages.by_token.get(hash).filter(|p| &p.version == version).cloned()
+    }
+
+    /// One look under the lock at what is kept and what is under way, so a render that ends
+    /// between the two is not started again.
+    fn fill(&self, hash: &[u8], version: &Version) -> Fill {
+        let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(page) = pages.by_token.get(hash).filter(|p| &p.version == version) {
+            return Fill::Kept(page.clone());
+        }
+        match pages.rendering.get(hash) {
+            Some((under_way, done)) if under_way == version => Fill::Follow(done.clone()),
+            Some(_) => Fill::Alone,
+            None => {
+                let (done, waiting) = watch::channel(());
+                pages.rendering.insert(hash.to_vec(), (version.clone(), waiting));
+                Fill::Lead(Lead {
+                    pages: self.pages.clone(),
+                    hash: hash.to_vec(),
+                    _done: done,
+                })
+            }
+        }
     }
 
     fn keep(&self, hash: Vec<u8>, mut page: Page) -> Arc<Page> {
@@ -139,9 +192,20 @@ pub async fn serve(State(cache): State<ShareCache>, request: Request, next: Next
         Ok(None) | Err(_) => return next.run(request).await,
     };
     let encoding = Encoding::accepted(request.headers());
-    if let Some(page) = cache.cached(&hash, &version) {
-        return respond(&page, encoding, "hit");
-    }
+    let lead = match cache.fill(&hash, &version) {
+        Fill::Kept(page) => return respond(&page, encoding, "hit"),
+        Fill::Lead(lead) => Some(lead),
+        Fill::Follow(mut done) => {
+            // Ends when the leader's render is over, kept or not (the request timeout
+            // outside bounds the wait).
+            let _ = done.changed().await;
+            if let Some(page) = cache.cached(&hash, &version) {
+                return respond(&page, encoding, "hit");
+            }
+            None
+        }
+        Fill::Alone => None,
+    };
 
     let response = next.run(request).await;
     let is_page = response.status() == StatusCode::OK
@@ -179,6 +243,7 @@ pub async fn serve(State(cache): State<ShareCache>, request: Request, next: Next
             compressed: OnceLock::new(),
         },
     );
+    drop(lead);
     let filling = page.clone();
     tokio::task::spawn_blocking(move || match compress(&filling.raw) {
         Ok(copies) => {
