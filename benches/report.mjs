@@ -7,6 +7,34 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+const sh = (cmd) => {
+  try {
+    return execSync(cmd, { encoding: 'utf8' }).trim();
+  } catch {
+    return '?';
+  }
+};
+
+// When, on what and at which commit: taken for each part as it is measured
+// (`node benches/report.mjs --stamp DIR PART`), so a table whose parts come from different
+// runs (`BENCH_ONLY`) says where each comes from.
+const stampNow = () => {
+  const dirty = sh('git status --porcelain -- src benches end2end Cargo.toml Cargo.lock') ? ' (with uncommitted changes)' : '';
+  const pg = sh(`psql "${process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'}" -XAtqc "SHOW server_version"`).split(' ')[0];
+  return {
+    date: new Date().toISOString().slice(0, 10),
+    commit: sh('git rev-parse --short HEAD') + dirty,
+    machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    postgres: pg,
+  };
+};
+if (process.argv[2] === '--stamp') {
+  const [dir, part] = process.argv.slice(3);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, `stamp-${part}.json`), JSON.stringify(stampNow()));
+  process.exit(0);
+}
+
 const [dir, target] = process.argv.slice(2);
 const read = (file) => {
   const p = path.join(dir, file);
@@ -144,21 +172,25 @@ for (const [label, prefix] of [['the editor page', '__tree_page_view'], ['a shar
 row('JS glue (and the split loader)', js && `${kb(js.raw + (bundle['__wasm_split.______________________.js']?.raw ?? 0))} raw, ${kb(js.brotli + (bundle['__wasm_split.______________________.js']?.brotli ?? 0))} brotli`);
 row('CSS', css && `${kb(css.raw)} raw, ${kb(css.brotli)} brotli`);
 
-const sh = (cmd) => {
-  try {
-    return execSync(cmd, { encoding: 'utf8' }).trim();
-  } catch {
-    return '?';
-  }
-};
-const dirty = sh('git status --porcelain -- src benches end2end Cargo.toml Cargo.lock') ? ' (with uncommitted changes)' : '';
-const chromium = browser?.chromium ? `, Chromium ${browser.chromium}` : '';
+// Parts measured in the same run share one line; a table with parts from different runs
+// (`BENCH_ONLY`) says when, where and at which commit each was measured.
+const partNames = { layout: 'layout', http: 'server over HTTP', browser: 'browser', bundle: 'bundle' };
+const stamps = Object.entries(partNames).map(([part, name]) => [part, name, read(`stamp-${part}.json`)]);
+const said = (s) => `${s.date}, commit ${s.commit}; ${s.machine}; PostgreSQL ${s.postgres}`;
+const chromium = (part) => (part === 'browser' && browser?.chromium ? `, Chromium ${browser.chromium}` : '');
+const distinct = new Set(stamps.filter(([, , s]) => s).map(([, , s]) => said(s)));
+const load = 'The load tool (wrk) runs on the same machine as the server and the database.';
+const header =
+  distinct.size === 1 && stamps.every(([, , s]) => s)
+    ? [`Last run: ${[...distinct][0]}${chromium('browser')}. ${load}`]
+    : [
+        `The parts of this table come from different runs. ${load}`,
+        '',
+        ...stamps.map(([part, name, s]) => `- ${name}: ${s ? said(s) + chromium(part) : 'when and where not recorded'}`),
+      ];
 const lines = [
   '<!-- figures:start (written by scripts/bench.sh; edits here are overwritten) -->',
-  `Last run: ${new Date().toISOString().slice(0, 10)}, commit ${sh('git rev-parse --short HEAD')}${dirty}; ` +
-    `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; ` +
-    `PostgreSQL ${sh(`psql "${process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'}" -XAtqc "SHOW server_version"`).split(' ')[0]}${chromium}. ` +
-    'The load tool (wrk) runs on the same machine as the server and the database.',
+  ...header,
   '',
   '| measure | figure | target | |',
   '| --- | --- | --- | --- |',

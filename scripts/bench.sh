@@ -222,9 +222,17 @@ mkdir -p "$OUT"
 phase "tools" tools
 phase "database" database
 phase "release build (cargo leptos build --release --split --precompress)" release_build
-wants layout && phase "layout (criterion)" layout_bench
-wants http && phase "server functions and share page over HTTP (wrk)" http_bench
-wants browser && phase "editor in Chromium (Playwright)" browser_bench
-wants bundle && phase "bundle sizes" bundle
+# measure PART TITLE FUNCTION: runs a part if wanted, and records when, where and at which
+# commit it was measured (the table says so when its parts come from different runs).
+measure() {
+  wants "$1" || return 0
+  rm -f "$OUT/stamp-$1.json"
+  phase "$2" "$3"
+  node benches/report.mjs --stamp "$OUT" "$1"
+}
+measure layout "layout (criterion)" layout_bench
+measure http "server functions and share page over HTTP (wrk)" http_bench
+measure browser "editor in Chromium (Playwright)" browser_bench
+measure bundle "bundle sizes" bundle
 phase "BENCHMARKS.md" report
 finish
