@@ -108,6 +108,11 @@ row(
   'share page of a 1,000-node tree, first request after each edit (a cache miss)',
   sm && `p50 ${ms(sm.p50_ms)} ms, p99 ${ms(sm.p99_ms)} ms over ${sm.rounds} edits${sm.misses === sm.rounds ? '' : ` (${sm.misses} misses)`}`,
 );
+const crowd = read('share-crowd.json');
+row(
+  `share page of a 1,000-node tree, ${crowd?.crowd ?? 16} visitors at once after each edit (until the last has the page)`,
+  crowd && `p50 ${ms(crowd.p50_ms)} ms, p99 ${ms(crowd.p99_ms)} ms over ${crowd.rounds} edits; ${(crowd.misses / crowd.rounds).toFixed(2)} renders per edit`,
+);
 const wire = read('share-wire.json'), wireUncached = read('share-wire-uncached.json');
 const pageBytes = fs.existsSync(path.join(dir, 'share-page.html')) ? fs.statSync(path.join(dir, 'share-page.html')).size : null;
 row(

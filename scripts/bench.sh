@@ -181,6 +181,10 @@ http_bench() {
   BENCH_ORIGIN="$ORIGIN" BENCH_COOKIE="$c1k" BENCH_TREE="$t1k" BENCH_SHARE="$share" \
     BENCH_OUT="$OUT/share-miss.json" node "$REPO_ROOT/benches/share_miss.mjs" >/dev/null
   note "share-1k-miss: $(cat "$OUT/share-miss.json")"
+  # A crowd after each edit (a link posted to a channel): one render should serve them all.
+  BENCH_ORIGIN="$ORIGIN" BENCH_COOKIE="$c1k" BENCH_TREE="$t1k" BENCH_SHARE="$share" BENCH_CROWD=16 BENCH_ROUNDS=100 \
+    BENCH_OUT="$OUT/share-crowd.json" node "$REPO_ROOT/benches/share_miss.mjs" >/dev/null
+  note "share-1k-crowd: $(cat "$OUT/share-crowd.json")"
   stop_server
 }
 
