@@ -396,8 +396,8 @@ async fn visitors_who_miss_together_are_served_one_render(pool: PgPool) {
     let path = format!("/s/{token}");
     let mut crowd: Vec<Client> = (0..6).map(|_| Client::new(app.clone())).collect();
 
-    for title in ["Grow retention", "Grow weekly retention"] {
-        if title != "Grow retention" {
+    for (edit_first, title) in [(false, "Grow retention"), (true, "Grow weekly retention")] {
+        if edit_first {
             let edited = owner
                 .call_json(
                     "update_node",

@@ -69,13 +69,19 @@ struct Pages {
     rendering: HashMap<Vec<u8>, (Version, watch::Receiver<()>)>,
 }
 
+impl Pages {
+    fn kept(&self, hash: &[u8], version: &Version) -> Option<Arc<Page>> {
+        self.by_token.get(hash).filter(|p| &p.version == version).cloned()
+    }
+}
+
 /// How a request gets its page: kept, rendered by this request, or by one already under way.
 enum Fill {
     Kept(Arc<Page>),
     Lead(Lead),
     Follow(watch::Receiver<()>),
-    /// Another version of the page is under way (an edit came between): render, keep nothing
-    /// in the way.
+    /// Another version of the page is being rendered (an edit came between): this request
+    /// renders its own, neither waiting nor leading.
     Alone,
 }
 
@@ -110,16 +116,15 @@ impl ShareCache {
     }
 
     fn cached(&self, hash: &[u8], version: &Version) -> Option<Arc<Page>> {
-        let pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
-        pages.by_token.get(hash).filter(|p| &p.version == version).cloned()
+        self.pages.lock().unwrap_or_else(|p| p.into_inner()).kept(hash, version)
     }
 
     /// One look under the lock at what is kept and what is under way, so a render that ends
     /// between the two is not started again.
     fn fill(&self, hash: &[u8], version: &Version) -> Fill {
         let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(page) = pages.by_token.get(hash).filter(|p| &p.version == version) {
-            return Fill::Kept(page.clone());
+        if let Some(page) = pages.kept(hash, version) {
+            return Fill::Kept(page);
         }
         match pages.rendering.get(hash) {
             Some((under_way, done)) if under_way == version => Fill::Follow(done.clone()),
