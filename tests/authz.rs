@@ -404,9 +404,7 @@ async fn user_b_cannot_reach_user_a_data(pool: PgPool) {
     let (mut a, _) = signed_up(&app, "a@example.com").await;
     let (mut b, _) = signed_up(&app, "b@example.com").await;
 
-    let a_tree = a.call("create_tree", &[("name", "A's secret plan")]).await.json()["id"]
-        .as_i64()
-        .unwrap();
+    let a_tree = a.create_tree("A's secret plan").await;
     // A's tree is a template, so only ownership stands between B and a copy of it.
     let marked = a
         .call(
@@ -422,14 +420,11 @@ async fn user_b_cannot_reach_user_a_data(pool: PgPool) {
         .await;
     assert_eq!(marked.status, StatusCode::OK, "{}", marked.body);
     let add = |parent: Option<String>, kind: &str| json!({ "tree_id": a_tree, "parent_id": parent, "node": { "node_type": kind, "title": "A's node" } });
-    let root = a.call_json("add_node", add(None, "outcome")).await.json()["id"]
+    let root = a.add_node(add(None, "outcome")).await["id"]
         .as_str()
         .unwrap()
         .to_string();
-    let child = a
-        .call_json("add_node", add(Some(root.clone()), "opportunity"))
-        .await
-        .json()["id"]
+    let child = a.add_node(add(Some(root.clone()), "opportunity")).await["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -443,19 +438,11 @@ async fn user_b_cannot_reach_user_a_data(pool: PgPool) {
         .as_str()
         .unwrap()
         .to_string();
-    let b_tree = b.call("create_tree", &[("name", "B's tree")]).await.json()["id"]
-        .as_i64()
-        .unwrap();
-    b.call_json(
-        "add_node",
-        json!({ "tree_id": b_tree, "node": { "node_type": "outcome", "title": "B's root" } }),
-    )
-    .await;
+    let b_tree = b.create_tree("B's tree").await;
+    b.add_node(json!({ "tree_id": b_tree, "node": { "node_type": "outcome", "title": "B's root" } }))
+        .await;
 
-    let share = a
-        .call("create_share_link", &[("tree_id", &a_tree.to_string())])
-        .await
-        .json()["link"]["id"]
+    let share = a.create_share_link(a_tree).await["link"]["id"]
         .as_str()
         .unwrap()
         .to_string();

@@ -14,53 +14,37 @@ use sqlx::PgPool;
 async fn a_share_link_shows_the_tree_read_only_until_revoked(pool: PgPool) {
     let app = app(pool.clone());
     let (mut owner, _) = signed_up(&app, "owner-share@example.com").await;
-    let tree = owner.call("create_tree", &[("name", "Retention bets")]).await.json()["id"]
-        .as_i64()
-        .unwrap();
+    let tree = owner.create_tree("Retention bets").await;
     let add = |parent: Option<String>, kind: &str, title: &str| json!({ "tree_id": tree, "parent_id": parent, "node": { "node_type": kind, "title": title } });
     let root = owner
-        .call_json(
-            "add_node",
-            add(None, "objective", "Grow <script>alert(1)</script> retention"),
-        )
-        .await
-        .json()["id"]
+        .add_node(add(None, "objective", "Grow <script>alert(1)</script> retention"))
+        .await["id"]
         .as_str()
         .unwrap()
         .to_string();
     let outcome = owner
-        .call_json(
-            "add_node",
-            add(Some(root.clone()), "outcome", "Weekly \"actives\" & more"),
-        )
-        .await
-        .json()["id"]
+        .add_node(add(Some(root.clone()), "outcome", "Weekly \"actives\" & more"))
+        .await["id"]
         .as_str()
         .unwrap()
         .to_string();
     // Badges come from the template fields the page reads one by one (no baseline).
-    let metric = owner
-        .call_json(
-            "add_node",
+    owner
+        .add_node(
             json!({ "tree_id": tree, "parent_id": outcome, "node": { "node_type": "metric", "title": "WAU",
-                    "template_data": { "current": 900, "target": 1100.5, "unit": "k", "baseline": 700 } } }),
+                          "template_data": { "current": 900, "target": 1100.5, "unit": "k", "baseline": 700 } } }),
         )
         .await;
-    assert_eq!(metric.status, StatusCode::OK, "{}", metric.body);
 
-    let created = owner.call("create_share_link", &[("tree_id", &tree.to_string())]).await;
-    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
-    let token = created.json()["token"].as_str().unwrap().to_string();
-    let link_id = created.json()["link"]["id"].as_str().unwrap().to_string();
+    let created = owner.create_share_link(tree).await;
+    let token = created["token"].as_str().unwrap().to_string();
+    let link_id = created["link"]["id"].as_str().unwrap().to_string();
     // 32 random bytes as hex, not a UUID; a second link gets another token.
     assert_eq!(token.len(), 64);
     assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
-    let second = owner
-        .call("create_share_link", &[("tree_id", &tree.to_string())])
-        .await
-        .json();
+    let second = owner.create_share_link(tree).await;
     assert_ne!(second["token"], json!(token));
-    assert_eq!(created.json()["path"], json!(format!("/s/{token}")));
+    assert_eq!(created["path"], json!(format!("/s/{token}")));
 
     // Only the hash is kept.
     let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT token_hash FROM share_links ORDER BY created_at")
@@ -234,12 +218,9 @@ async fn a_cached_share_page_shows_every_edit_on_the_next_request(pool: PgPool) 
     let tree = created["id"].as_i64().unwrap();
     let t = tree.to_string();
     let add = |parent: Option<String>, kind: &str, title: &str| json!({ "tree_id": tree, "parent_id": parent, "node": { "node_type": kind, "title": title } });
-    let root = owner
-        .call_json("add_node", add(None, "objective", "Grow retention"))
-        .await
-        .json();
+    let root = owner.add_node(add(None, "objective", "Grow retention")).await;
     let root_id = root["id"].as_str().unwrap().to_string();
-    let token = owner.call("create_share_link", &[("tree_id", &t)]).await.json()["token"]
+    let token = owner.create_share_link(tree).await["token"]
         .as_str()
         .unwrap()
         .to_string();
@@ -276,14 +257,10 @@ async fn a_cached_share_page_shows_every_edit_on_the_next_request(pool: PgPool) 
     assert!(is_hit(&visitor.get(&path).await));
 
     let child = owner
-        .call_json("add_node", add(Some(root_id.clone()), "outcome", "Weekly actives"))
-        .await
-        .json();
+        .add_node(add(Some(root_id.clone()), "outcome", "Weekly actives"))
+        .await;
     assert!(visitor.get(&path).await.body.contains("Weekly actives"));
-    let metric = owner
-        .call_json("add_node", add(Some(root_id.clone()), "metric", "Churn"))
-        .await
-        .json();
+    let metric = owner.add_node(add(Some(root_id.clone()), "metric", "Churn")).await;
     assert!(!visitor.get(&path).await.body.contains("class=\"cross-link\""));
     let linked = owner
         .call_json(
@@ -376,20 +353,11 @@ async fn a_cached_share_page_shows_every_edit_on_the_next_request(pool: PgPool) 
 async fn visitors_who_miss_together_are_served_one_render(pool: PgPool) {
     let app = app(pool.clone());
     let (mut owner, _) = signed_up(&app, "crowd-owner@example.com").await;
-    let tree = owner.call("create_tree", &[("name", "Crowded bets")]).await.json()["id"]
-        .as_i64()
-        .unwrap();
+    let tree = owner.create_tree("Crowded bets").await;
     let root = owner
-        .call_json(
-            "add_node",
-            json!({ "tree_id": tree, "node": { "node_type": "objective", "title": "Grow retention" } }),
-        )
-        .await
-        .json();
-    let token = owner
-        .call("create_share_link", &[("tree_id", &tree.to_string())])
-        .await
-        .json()["token"]
+        .add_node(json!({ "tree_id": tree, "node": { "node_type": "objective", "title": "Grow retention" } }))
+        .await;
+    let token = owner.create_share_link(tree).await["token"]
         .as_str()
         .unwrap()
         .to_string();

@@ -170,6 +170,28 @@ impl Client {
         answer.json()
     }
 
+    /// Creates an empty tree of this user's, returning its id.
+    pub async fn create_tree(&mut self, name: &str) -> i64 {
+        let answer = self.call("create_tree", &[("name", name)]).await;
+        assert_eq!(answer.status, axum::http::StatusCode::OK, "{}", answer.body);
+        answer.json()["id"].as_i64().unwrap()
+    }
+
+    /// Adds a node (`add_node`'s JSON arguments), returning the node as the server answered.
+    pub async fn add_node(&mut self, arguments: serde_json::Value) -> serde_json::Value {
+        let answer = self.call_json("add_node", arguments).await;
+        assert_eq!(answer.status, axum::http::StatusCode::OK, "{}", answer.body);
+        answer.json()
+    }
+
+    /// A new share link to one of this user's trees, as the server answered it (`token`, `link`,
+    /// `path`).
+    pub async fn create_share_link(&mut self, tree: i64) -> serde_json::Value {
+        let answer = self.call("create_share_link", &[("tree_id", &tree.to_string())]).await;
+        assert_eq!(answer.status, axum::http::StatusCode::OK, "{}", answer.body);
+        answer.json()
+    }
+
     pub async fn sign_up(&mut self, email: &str, password: &str) -> Answer {
         self.call(
             "sign_up",
