@@ -10,12 +10,6 @@ use common::{app, signed_up, Answer, Client};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-async fn create_tree(client: &mut Client, name: &str) -> i64 {
-    let answer = client.call("create_tree", &[("name", name)]).await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    answer.json()["id"].as_i64().unwrap()
-}
-
 async fn add(
     client: &mut Client,
     tree: i64,
@@ -79,7 +73,7 @@ async fn activity_types(pool: &PgPool, tree: i64) -> Vec<String> {
 async fn build_a_tree_by_the_type_rules(pool: PgPool) {
     let app = app(pool.clone());
     let (mut pm, _) = signed_up(&app, "pm@example.com").await;
-    let t = create_tree(&mut pm, "Grow retention").await;
+    let t = pm.create_tree("Grow retention").await;
 
     let objective = add_ok(&mut pm, t, None, "objective", "Grow retention").await;
     let outcome = add_ok(&mut pm, t, Some(&id(&objective)), "outcome", "Weekly actives +10%").await;
@@ -127,7 +121,7 @@ async fn build_a_tree_by_the_type_rules(pool: PgPool) {
 async fn bad_input_names_the_field_and_writes_nothing(pool: PgPool) {
     let app = app(pool.clone());
     let (mut pm, _) = signed_up(&app, "v@example.com").await;
-    let t = create_tree(&mut pm, "T").await;
+    let t = pm.create_tree("T").await;
     let root = add_ok(&mut pm, t, None, "objective", "Root").await;
     let cases = [
         (json!({ "node_type": "outcome", "title": "   " }), "title"),
@@ -176,7 +170,7 @@ async fn bad_input_names_the_field_and_writes_nothing(pool: PgPool) {
 async fn a_stale_version_is_a_conflict_with_the_current_row(pool: PgPool) {
     let app = app(pool.clone());
     let (mut tab1, _) = signed_up(&app, "c@example.com").await;
-    let t = create_tree(&mut tab1, "T").await;
+    let t = tab1.create_tree("T").await;
     let node = add_ok(&mut tab1, t, None, "objective", "Original").await;
     let mut tab2 = Client::new(app.clone());
     tab2.cookie = tab1.cookie.clone();
@@ -219,7 +213,7 @@ async fn a_stale_version_is_a_conflict_with_the_current_row(pool: PgPool) {
 async fn an_edit_logs_the_fields_it_changed(pool: PgPool) {
     let app = app(pool.clone());
     let (mut pm, _) = signed_up(&app, "fields@example.com").await;
-    let t = create_tree(&mut pm, "Fields").await;
+    let t = pm.create_tree("Fields").await;
     let root = add_ok(&mut pm, t, None, "outcome", "Retention").await;
     let child = add_ok(&mut pm, t, Some(&id(&root)), "opportunity", "Slow onboarding").await;
     let updated_at = || async {
@@ -340,7 +334,7 @@ async fn move_node(client: &mut Client, t: i64, node: &Value, parent: Option<&st
 async fn moves_reorder_and_never_make_cycles(pool: PgPool) {
     let app = app(pool.clone());
     let (mut pm, _) = signed_up(&app, "m@example.com").await;
-    let t = create_tree(&mut pm, "T").await;
+    let t = pm.create_tree("T").await;
     let root = add_ok(&mut pm, t, None, "outcome", "Root").await;
     let a = add_ok(&mut pm, t, Some(&id(&root)), "opportunity", "A").await;
     let b = add_ok(&mut pm, t, Some(&id(&root)), "opportunity", "B").await;
@@ -392,7 +386,7 @@ async fn moves_reorder_and_never_make_cycles(pool: PgPool) {
 async fn deleting_takes_the_subtree_and_its_links(pool: PgPool) {
     let app = app(pool.clone());
     let (mut pm, _) = signed_up(&app, "d@example.com").await;
-    let t = create_tree(&mut pm, "T").await;
+    let t = pm.create_tree("T").await;
     let root = add_ok(&mut pm, t, None, "outcome", "Root").await;
     let a = add_ok(&mut pm, t, Some(&id(&root)), "opportunity", "A").await;
     let a1 = add_ok(&mut pm, t, Some(&id(&a)), "opportunity", "A1").await;
@@ -439,7 +433,7 @@ async fn deleting_takes_the_subtree_and_its_links(pool: PgPool) {
 async fn the_viewport_is_saved_clamped_and_quiet(pool: PgPool) {
     let app = app(pool.clone());
     let (mut pm, _) = signed_up(&app, "z@example.com").await;
-    let t = create_tree(&mut pm, "T").await;
+    let t = pm.create_tree("T").await;
     let before = activity_types(&pool, t).await.len();
     let state = json!({ "zoom": 9.0, "pan": { "x": -120.5, "y": 40.0 }, "orientation": "horizontal" });
     let saved = pm
@@ -477,7 +471,7 @@ async fn the_viewport_is_saved_clamped_and_quiet(pool: PgPool) {
 async fn duplicate_and_delete_trees(pool: PgPool) {
     let app = app(pool.clone());
     let (mut pm, _) = signed_up(&app, "dup@example.com").await;
-    let t = create_tree(&mut pm, "Original").await;
+    let t = pm.create_tree("Original").await;
     let root = add_ok(&mut pm, t, None, "outcome", "Root").await;
     let a = add_ok(&mut pm, t, Some(&id(&root)), "opportunity", "A").await;
     add_ok(&mut pm, t, Some(&id(&root)), "opportunity", "B").await;
@@ -523,7 +517,7 @@ async fn duplicate_and_delete_trees(pool: PgPool) {
 async fn concurrent_opposite_moves_never_make_a_cycle(pool: PgPool) {
     let app = app(pool.clone());
     let (mut pm, _) = signed_up(&app, "race@example.com").await;
-    let t = create_tree(&mut pm, "Race").await;
+    let t = pm.create_tree("Race").await;
     let root = add_ok(&mut pm, t, None, "outcome", "Root").await;
     let a = add_ok(&mut pm, t, Some(&id(&root)), "opportunity", "A").await;
     let b = add_ok(&mut pm, t, Some(&id(&root)), "opportunity", "B").await;
@@ -606,12 +600,12 @@ async fn analytics_filters_outline_and_bulk_updates(pool: PgPool) {
     assert_eq!(empty["node_types"], json!({}));
     assert_eq!(empty["activity_per_day"].as_array().unwrap().len(), 30);
 
-    let big = create_tree(&mut pm, "Retention 50%_plan").await;
+    let big = pm.create_tree("Retention 50%_plan").await;
     let root = add_ok(&mut pm, big, None, "objective", "Root").await;
     let a = add_ok(&mut pm, big, Some(&id(&root)), "outcome", "A").await;
     let b = add_ok(&mut pm, big, Some(&id(&root)), "outcome", "B").await;
     add_ok(&mut pm, big, Some(&id(&a)), "opportunity", "A1").await;
-    let small = create_tree(&mut pm, "Pricing").await;
+    let small = pm.create_tree("Pricing").await;
     add_ok(&mut pm, small, None, "objective", "Price").await;
     let meta = [
         ("tree_id", small.to_string()),
@@ -722,7 +716,7 @@ async fn analytics_filters_outline_and_bulk_updates(pool: PgPool) {
 async fn activity_feeds_page_newest_first(pool: PgPool) {
     let app = app(pool);
     let (mut pm, _) = signed_up(&app, "feed@example.com").await;
-    let t = create_tree(&mut pm, "Feed").await;
+    let t = pm.create_tree("Feed").await;
     let root = add_ok(&mut pm, t, None, "objective", "Root").await;
     for i in 0..4 {
         add_ok(&mut pm, t, Some(&id(&root)), "outcome", &format!("Outcome {i}")).await;
@@ -772,7 +766,7 @@ async fn activity_feeds_page_newest_first(pool: PgPool) {
 async fn the_tree_page_is_drawn_on_the_server(pool: PgPool) {
     let app = app(pool);
     let (mut pm, _) = signed_up(&app, "page@example.com").await;
-    let t = create_tree(&mut pm, "Page <tree>").await;
+    let t = pm.create_tree("Page <tree>").await;
     let root = add_ok(&mut pm, t, None, "objective", "Grow <script>alert(1)</script>").await;
     let metric = pm
         .call_json(
@@ -812,7 +806,7 @@ async fn the_tree_page_is_drawn_on_the_server(pool: PgPool) {
 async fn bulk_reorders_keep_sibling_order_dense(pool: PgPool) {
     let app = app(pool.clone());
     let (mut pm, _) = signed_up(&app, "bulk@example.com").await;
-    let t = create_tree(&mut pm, "Bulk").await;
+    let t = pm.create_tree("Bulk").await;
     let root = add_ok(&mut pm, t, None, "objective", "Root").await;
     let a = add_ok(&mut pm, t, Some(&id(&root)), "outcome", "A").await;
     let b = add_ok(&mut pm, t, Some(&id(&root)), "outcome", "B").await;
@@ -851,7 +845,7 @@ async fn bulk_reorders_keep_sibling_order_dense(pool: PgPool) {
 async fn a_deleted_subtree_comes_back_with_its_ids_order_and_links(pool: PgPool) {
     let app = app(pool.clone());
     let (mut pm, _) = signed_up(&app, "undo@example.com").await;
-    let t = create_tree(&mut pm, "T").await;
+    let t = pm.create_tree("T").await;
     let root = add_ok(&mut pm, t, None, "outcome", "Root").await;
     let a = add_ok(&mut pm, t, Some(&id(&root)), "opportunity", "A").await;
     let a1 = add_ok(&mut pm, t, Some(&id(&a)), "opportunity", "A1").await;
@@ -1039,7 +1033,7 @@ async fn new_trees_start_blank_from_a_starter_or_from_a_template(pool: PgPool) {
 async fn each_page_carries_its_data_once(pool: PgPool) {
     let app = app(pool.clone());
     let (mut pm, _) = signed_up(&app, "once@example.com").await;
-    let t = create_tree(&mut pm, "Once").await;
+    let t = pm.create_tree("Once").await;
     let root = add_ok(&mut pm, t, None, "objective", "Grow retention").await;
     let marker = "a-description-only-the-serialized-tree-carries";
     let answer = pm
@@ -1070,7 +1064,7 @@ async fn a_read_tree_shows_every_write_at_once(pool: PgPool) {
     let app = app(pool.clone());
     let (mut pm, _) = signed_up(&app, "cache@example.com").await;
     let (mut other, _) = signed_up(&app, "cache-other@example.com").await;
-    let t = create_tree(&mut pm, "Cached").await;
+    let t = pm.create_tree("Cached").await;
     let root = add_ok(&mut pm, t, None, "objective", "Root").await;
     let first = tree(&mut pm, t).await;
     assert_eq!(tree(&mut pm, t).await, first, "two reads of one version agree");
