@@ -249,6 +249,9 @@ pub async fn serve(State(cache): State<ShareCache>, request: Request, next: Next
         },
     );
     drop(lead);
+    // Answered before the copies are begun: a small page's copies can be made before this
+    // task runs again, and the visitor who rendered the page is not to wait for them either way.
+    let response = respond(&page, encoding, "miss");
     let filling = page.clone();
     tokio::task::spawn_blocking(move || match compress(&filling.raw) {
         Ok(copies) => {
@@ -257,7 +260,7 @@ pub async fn serve(State(cache): State<ShareCache>, request: Request, next: Next
         // The raw page stays kept and goes out compressed per request.
         Err(err) => tracing::error!(error = %err, "share page copies not made"),
     });
-    respond(&page, encoding, "miss")
+    response
 }
 
 fn compress(raw: &[u8]) -> std::io::Result<(Bytes, Bytes)> {
