@@ -71,7 +71,7 @@ pub fn App() -> impl IntoView {
             <Header />
             <main id="main">
                 <Routes fallback=NotFound>
-                    <Route path=path!("") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("") view={Lazy::<DashboardPage>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
