@@ -32,8 +32,8 @@ clippy_ssr() { cargo clippy --features ssr --all-targets -- -D warnings; }
 clippy_hydrate() { cargo clippy --features hydrate --target wasm32-unknown-unknown --lib -- -D warnings; }
 sqlx_check() { DATABASE_URL="$SQLX_CHECK_URL" cargo sqlx prepare --check -- --all-targets --features ssr; }
 cargo_tests() { cargo test --features ssr; }
-# --split: the editor and the share page (lazy routes) are WebAssembly chunks of their own,
-# so the other pages do not load their code.
+# --split: the editor, the share page and the dashboard (lazy routes) are WebAssembly chunks
+# of their own, so the other pages do not load their code.
 release_build() { cargo leptos build --release --split --precompress; }
 
 # The hydrate bundle's size on the wire may only shrink. The target is 200 KiB brotli
