@@ -15,15 +15,16 @@ const sh = (cmd) => {
   }
 };
 
-// When, on what and at which commit: taken for each part as it is measured
-// (`node benches/report.mjs --stamp DIR PART`), so a table whose parts come from different
-// runs (`BENCH_ONLY`) says where each comes from.
 // scripts/bench.sh sets BENCH_COMMIT as it builds; asked only now, git would also see edits
 // made during the run, which the build measured did not include.
 const commitNow = () =>
   process.env.BENCH_COMMIT ||
   sh('git rev-parse --short HEAD') +
     (sh('git status --porcelain -- src benches end2end Cargo.toml Cargo.lock') ? ' (with uncommitted changes)' : '');
+
+// When, on what and at which commit: taken for each part as it is measured
+// (`node benches/report.mjs --stamp DIR PART`), so a table whose parts come from different
+// runs (`BENCH_ONLY`) says where each comes from.
 const stampNow = () => {
   const pg = sh(`psql "${process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'}" -XAtqc "SHOW server_version"`).split(' ')[0];
   return {

@@ -26,7 +26,7 @@ struct DashboardData {
 
 /// `/`: the logged-in user's dashboard. A lazy route: its views, charts and import are a
 /// WebAssembly chunk of their own, which took 37 KiB brotli off the module every page loads
-/// (BENCHMARKS.md, seventeenth session). Its data are asked for by its view, not by `data()`:
+/// (BENCHMARKS.md, seventeenth run). Its data are asked for by its view, not by `data()`:
 /// `data()` stays in that module, and the resources' types made it 16 KiB bigger there. The
 /// cost is on client-side navigation, the first time only: the data are asked for once the
 /// chunk is in, not beside it.
