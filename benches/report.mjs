@@ -34,6 +34,13 @@ const stampNow = () => {
     postgres: pg,
   };
 };
+// `node benches/report.mjs --commit`: the commit as the table names it (scripts/bench.sh, as
+// it builds).
+if (process.argv[2] === '--commit') {
+  delete process.env.BENCH_COMMIT;
+  console.log(commitNow());
+  process.exit(0);
+}
 if (process.argv[2] === '--stamp') {
   const [dir, part] = process.argv.slice(3);
   fs.mkdirSync(dir, { recursive: true });

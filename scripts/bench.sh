@@ -52,10 +52,7 @@ database() {
 # The commit measured is the one built: taken before the build, so files edited while a run
 # is under way do not mark its table "with uncommitted changes" (benches/report.mjs).
 release_build() {
-  BENCH_COMMIT="$(git rev-parse --short HEAD)"
-  if [ -n "$(git status --porcelain -- src benches end2end Cargo.toml Cargo.lock)" ]; then
-    BENCH_COMMIT="$BENCH_COMMIT (with uncommitted changes)"
-  fi
+  BENCH_COMMIT="$(node benches/report.mjs --commit)"
   export BENCH_COMMIT
   cargo leptos build --release --split --precompress
 }
