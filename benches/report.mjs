@@ -170,10 +170,10 @@ const bundle = read('bundle.json');
 const file = (name) => bundle?.[name];
 const wasm = file('impact-tree.wasm'), js = file('impact-tree.js'), css = file('impact-tree.css');
 row('hydrate WASM, the module every page loads (release, wasm-opt)', wasm && `${kb(wasm.raw)} raw, ${kb(wasm.brotli)} brotli`, '≤ 200 KB brotli', wasm && wasm.brotli <= 200 * 1024);
-// Lazy routes are chunks of their own (cargo leptos build --split): a page's WASM is the first
-// module and the chunks its route names in the split manifest.
+// Lazy islands are chunks of their own (cargo leptos build --split): a page's WASM is the first
+// module and the chunks its island names in the split manifest.
 const manifest = bundle?.['__wasm_split_manifest.json']?.content;
-for (const [label, prefix] of [['the editor page', '__tree_page_view'], ['a share page', '__share_page_view']]) {
+for (const [label, prefix] of [['the editor page', 'tree_editor_loader'], ['a share page', 'shared_canvas_loader'], ['the dashboard', 'dashboard_loader']]) {
   const key = manifest && Object.keys(manifest).find((k) => k.startsWith(prefix));
   const parts = key ? [wasm, ...manifest[key].map((c) => file(`${c}.wasm`))] : null;
   const whole = parts && parts.every(Boolean) && {

@@ -1,12 +1,13 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, Lazy, SsrMode};
+use leptos_router::{path, SsrMode};
 
 use crate::ui::auth::{AccountPage, Auth, LoginPage, SignupPage};
-use crate::ui::editor::TreePage;
-use crate::ui::home::{DashboardPage, StatusPage};
+use crate::ui::editor::TreeRoute;
+use crate::ui::home::{DashboardRoute, StatusPage};
 use crate::ui::layout::{Footer, Header, NotFound};
+use crate::ui::share::ShareRoute;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -19,7 +20,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -71,13 +72,13 @@ pub fn App() -> impl IntoView {
             <Header />
             <main id="main">
                 <Routes fallback=NotFound>
-                    <Route path=path!("") view={Lazy::<DashboardPage>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("") view=DashboardRoute ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/status") view=StatusPage ssr=SsrMode::Async />
-                    <Route path=path!("/trees/:id") view={Lazy::<TreePage>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/s/:token") view={Lazy::<crate::ui::share::SharePage>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/trees/:id") view=TreeRoute ssr=SsrMode::Async />
+                    <Route path=path!("/s/:token") view=ShareRoute ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />

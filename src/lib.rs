@@ -13,20 +13,18 @@ pub mod ui;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// Entry point of the browser bundle: attaches the app to the server-rendered HTML.
+/// Entry point of the browser bundle. The pages are the server's (islands mode): only the
+/// islands on them (`ui::islands`) are hydrated, each by the function Leptos's loader calls
+/// for it once this has run.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // Asynchronous: the editor and the share page are lazy routes (their code is a WebAssembly
-    // chunk of its own), which are loaded before the page they drew on the server hydrates.
-    let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) else {
-        return;
-    };
-    // Not leptos's spawn_local: its executor is set up by hydrate_from_async itself.
-    wasm_bindgen_futures::spawn_local(async move {
-        leptos::mount::hydrate_from_async(body.clone(), app::App).await.forget();
-        // Browser tests wait for this instead of sleeping.
-        let _ = body.set_attribute("data-hydrated", "true");
+    leptos::mount::hydrate_islands();
+    // With no router in the browser, a server function's redirect (to a tree just created or
+    // imported) is a page load.
+    let _ = leptos::server_fn::redirect::set_redirect_hook(|to: &str| {
+        let _ = leptos::prelude::window().location().set_href(to);
     });
+    ui::islands::expect_islands();
 }

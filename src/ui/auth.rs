@@ -52,28 +52,29 @@ pub fn use_auth() -> Auth {
 }
 
 /// Shows `children` to a logged-in user; sends anyone else to log in and back here after.
+///
+/// Renders `children` once: a Suspend, not a closure in a <Transition>, which on the server
+/// runs its children up to three times (leptos-rs/leptos#4688) and would make the resources
+/// of an island in them as often. Logging out needs no reaction here: the server sends the
+/// browser to the log-in page.
 #[component]
 pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
     let auth = use_auth();
     let location = use_location();
     view! {
-        <Transition fallback=|| view! { <p class="page muted">"Loading…"</p> }>
-            {move || {
-                auth.user.get().map(|user| match user {
+        <Suspense fallback=|| view! { <p class="page muted">"Loading…"</p> }>
+            {Suspend::new(async move {
+                match auth.user.await {
                     Ok(Some(_)) => children().into_any(),
-                    // Someone who just logged out is not sent back here after the next log-in.
-                    Ok(None) if auth.log_out.version().get_untracked() > 0 => {
-                        view! { <Redirect path="/login" /> }.into_any()
-                    }
                     Ok(None) => {
                         let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
                         let path = format!("/login?next={}", encode_query_value(&here));
                         view! { <Redirect path=path /> }.into_any()
                     }
                     Err(err) => view! { <p class="page form-error" role="alert">{err.to_string()}</p> }.into_any(),
-                })
-            }}
-        </Transition>
+                }
+            })}
+        </Suspense>
     }
 }
 
@@ -211,9 +212,10 @@ pub fn SignupPage() -> impl IntoView {
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    // Outside RequireUser's <Transition>, which runs its children several times on the server:
-    // made in there, the flash was taken by the first run and the page showed a later, empty
-    // one (the error of a password change never reached a browser without JavaScript).
+    // Outside RequireUser: when it was a <Transition>, which runs its children several times
+    // on the server, the flash made in there was taken by the first run and the page showed a
+    // later, empty one (the error of a password change never reached a browser without
+    // JavaScript).
     let flash = Resource::new(|| (), |_| take_form_flash("password".into()));
     view! {
         <Title text="Account" />

@@ -1,100 +1,61 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{lazy_route, LazyRoute};
 
 use crate::api::activity::{my_activity, my_analytics};
 use crate::api::documents::ImportDocument;
 use crate::api::trees::{list_my_trees, CreateTree, DeleteTree};
-use crate::error::AppError;
-use crate::model::analytics::Analytics;
-use crate::model::{ActivityPage, DiscoveryPhase, TreeSummary};
+use crate::model::DiscoveryPhase;
 use crate::ui::auth::{use_auth, RequireUser};
 use crate::ui::charts::{BarChart, ColumnChart};
 use crate::ui::status::StatusLine;
 
-/// The dashboard's actions and the data they refresh.
-#[derive(Clone, Copy)]
-struct DashboardData {
-    create: ServerAction<CreateTree>,
-    delete: ServerAction<DeleteTree>,
-    import: ServerAction<ImportDocument>,
-    trees: Resource<Result<Vec<TreeSummary>, AppError>>,
-    templates: Resource<Result<Vec<TreeSummary>, AppError>>,
-    stats: Resource<Result<Analytics, AppError>>,
-    recent: Resource<Result<ActivityPage, AppError>>,
-}
-
-/// `/`: the logged-in user's dashboard. A lazy route: its views, charts and import are a
-/// WebAssembly chunk of their own, which took 37 KiB brotli off the module every page loads
-/// (BENCHMARKS.md, seventeenth run). Its data are asked for by its view, not by `data()`:
-/// `data()` stays in that module, and the resources' types made it 16 KiB bigger there. The
-/// cost is on client-side navigation, the first time only: the data are asked for once the
-/// chunk is in, not beside it.
-pub struct DashboardPage;
-
-#[lazy_route]
-impl LazyRoute for DashboardPage {
-    fn data() -> Self {
-        DashboardPage
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <DashboardWithData /> }.into_any()
-    }
-}
-
+/// `/`: the logged-in user's dashboard, a route of the server's. The browser gets the dashboard
+/// island, a WebAssembly chunk of its own.
 #[component]
-fn DashboardWithData() -> impl IntoView {
-    // Made outside RequireUser's <Transition>, which runs its children up to three times on
-    // the server: made in there, each resource was fetched and written into the page 3 times.
-    let create = ServerAction::<CreateTree>::new();
-    let delete = ServerAction::<DeleteTree>::new();
-    let import = ServerAction::<ImportDocument>::new();
-    let changes = move || (create.version().get(), delete.version().get(), import.version().get());
-    let data = DashboardData {
-        create,
-        delete,
-        import,
-        trees: Resource::new(changes, |_| list_my_trees(None, None, None, None)),
-        templates: Resource::new(changes, |_| list_my_trees(None, None, None, Some(true))),
-        stats: Resource::new(changes, |_| my_analytics()),
-        recent: Resource::new(changes, |_| my_activity(None, Some(8))),
-    };
+pub fn DashboardRoute() -> impl IntoView {
     view! {
         <Title text="Your trees" />
         <RequireUser>
-            <Dashboard data />
+            <UsersDashboard />
         </RequireUser>
     }
 }
 
+/// The island for the user RequireUser has found. A component, not a `move ||` closure: the
+/// server runs a closure twice (a dry run, then the HTML), which made the island's resources,
+/// and wrote them into the page, twice.
 #[component]
-fn Dashboard(data: DashboardData) -> impl IntoView {
-    let auth = use_auth();
-    let DashboardData {
-        create,
-        delete,
-        import,
-        trees,
-        templates,
-        stats,
-        recent,
-    } = data;
+fn UsersDashboard() -> impl IntoView {
+    let name = use_auth()
+        .user
+        .get_untracked()
+        .and_then(|r| r.ok())
+        .flatten()
+        .map(|u| u.display_name)
+        .unwrap_or_default();
+    view! { <Dashboard name /> }
+}
+
+/// The dashboard, an island: its lists refresh after each create, delete and import.
+#[island(lazy)]
+fn Dashboard(name: String) -> impl IntoView {
+    let create = ServerAction::<CreateTree>::new();
+    let delete = ServerAction::<DeleteTree>::new();
+    let import = ServerAction::<ImportDocument>::new();
+    let changes = move || (create.version().get(), delete.version().get(), import.version().get());
+    let trees = Resource::new(changes, |_| list_my_trees(None, None, None, None));
+    let templates = Resource::new(changes, |_| list_my_trees(None, None, None, Some(true)));
+    let stats = Resource::new(changes, |_| my_analytics());
+    let recent = Resource::new(changes, |_| my_activity(None, Some(8)));
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| crate::ui::islands::island_hydrated());
     let import_error = move || import.value().get().and_then(|r| r.err());
     let import_text = NodeRef::<leptos::html::Textarea>::new();
     let create_error = move || create.value().get().and_then(|r| r.err()).map(|e| e.to_string());
-    let name = move || {
-        auth.user
-            .get()
-            .and_then(|r| r.ok())
-            .flatten()
-            .map(|u| u.display_name)
-            .unwrap_or_default()
-    };
     view! {
         <section class="page" data-testid="dashboard">
             <h1>"Your trees"</h1>
-            <p class="lead">{move || format!("Welcome, {}.", name())}</p>
+            <p class="lead">{format!("Welcome, {name}.")}</p>
             <ActionForm action=create attr:class="form inline-create" attr:data-testid="create-tree-form">
                 <label for="new-tree-name">"New tree"</label>
                 <div class="row">

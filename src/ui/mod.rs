@@ -5,6 +5,7 @@ pub mod charts;
 pub mod editor;
 pub mod export;
 pub mod home;
+pub mod islands;
 pub mod layout;
 pub mod share;
 pub mod share_markup;

@@ -5,9 +5,8 @@
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_params_map;
-use leptos_router::{lazy_route, LazyRoute};
 
-use crate::api::share::{create_share_link, list_share_links, revoke_share_link, shared_page, shared_tree};
+use crate::api::share::{create_share_link, list_share_links, revoke_share_link, shared_tree};
 use crate::error::AppError;
 use crate::model::layout::Rect;
 use crate::model::share::{CreatedShareLink, SharedOutline};
@@ -15,42 +14,20 @@ use crate::model::{CanvasState, Orientation};
 use crate::ui::editor::draw::{draw, visible_edge_boxes, visible_links, visible_nodes, Shared};
 use crate::ui::share_markup;
 
-/// `/s/:token`. A lazy route, like the editor: the read-only canvas is its own WebAssembly
-/// chunk.
-pub struct SharePage {
-    token: Memo<String>,
-}
-
 /// The id of the `<script type="application/json">` the server puts the outline in.
+///
+/// Not a prop of the island nor a `Resource`: Leptos writes those into the page as JSON in an
+/// attribute or a JavaScript string (`{:?}` of the text, every quote escaped), which at 1,000
+/// nodes was ~12 % of rendering the page and ~25 KB more of it. The server writes the JSON as
+/// a data block instead, and the island reads it back from the page.
 const OUTLINE_SCRIPT_ID: &str = "shared-outline";
 
 /// The outline the page draws, and its JSON as the page carries it.
-///
-/// Not a `Resource`: Leptos writes a resource's JSON into the page as a JavaScript string
-/// (`{:?}` of the text, every quote escaped), which at 1,000 nodes was ~12 % of rendering the
-/// page and ~25 KB more of it. The server writes the JSON as a data block instead, and the
-/// browser reads it back from the page it hydrates (or asks for it, on a page it was not
-/// given with).
-async fn load_outline(token: String) -> Result<(SharedOutline, String), AppError> {
-    // Only the server's block is ever read (by the browser hydrating the page, which leaves
-    // the block's text as it is); a page the browser draws itself gets an empty one.
-    #[cfg(feature = "hydrate")]
-    if let Some(outline) = outline_in_page(&token) {
-        return Ok((outline, String::new()));
-    }
-    #[cfg_attr(not(feature = "ssr"), allow(unused_mut))]
-    let mut outline = shared_page(token).await?;
-    #[cfg(feature = "ssr")]
-    let json = outline_json(&mut outline)?;
-    #[cfg(not(feature = "ssr"))]
-    let json = String::new();
-    Ok((outline, json))
-}
-
 #[cfg(feature = "ssr")]
-fn outline_json(outline: &mut SharedOutline) -> Result<String, AppError> {
+async fn load_outline(token: String) -> Result<(SharedOutline, String), AppError> {
+    let mut outline = crate::api::share::shared_page(token).await?;
     let json = outline.page_json().map_err(|_| AppError::Internal)?;
-    Ok(crate::ui::json_for_script(json))
+    Ok((outline, crate::ui::json_for_script(json)))
 }
 
 /// The outline the server wrote into the page being hydrated, if it is this token's, with the
@@ -70,36 +47,61 @@ fn outline_in_page(token: &str) -> Option<SharedOutline> {
     outline.fill_titles(titles).then_some(outline)
 }
 
-#[lazy_route]
-impl LazyRoute for SharePage {
-    fn data() -> Self {
-        let params = use_params_map();
-        let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
-        SharePage { token }
-    }
-
-    fn view(this: Self) -> AnyView {
-        let token = this.token.get_untracked();
-        view! {
-            <Suspense fallback=|| view! { <p class="page muted">"Loading…"</p> }>
-                // A Suspend, not a `move ||` closure: server rendering calls a closure twice (a
-                // dry run to find resources, then the HTML), which built the whole canvas twice.
-                // A share page's token never changes under it (nothing links one to another).
-                {Suspend::new(async move {
-                    match load_outline(token.clone()).await {
-                        Ok((view, json)) => view! {
+/// `/s/:token`, a route of the server's: the browser gets only the canvas island, a
+/// WebAssembly chunk of its own.
+#[component]
+pub fn ShareRoute() -> impl IntoView {
+    let params = use_params_map();
+    let token = params.read_untracked().get("token").unwrap_or_default();
+    view! {
+        <Suspense fallback=|| view! { <p class="page muted">"Loading…"</p> }>
+            // A Suspend, not a `move ||` closure: server rendering calls a closure twice (a
+            // dry run to find resources, then the HTML), which built the whole canvas twice.
+            {Suspend::new(async move {
+                #[cfg(feature = "ssr")]
+                let loaded = load_outline(token.clone()).await;
+                // The route is rendered on the server only.
+                #[cfg(not(feature = "ssr"))]
+                let loaded: Result<(SharedOutline, String), AppError> = Err(AppError::Internal);
+                match loaded {
+                    Ok((outline, json)) => {
+                        let meta = page_meta(&outline);
+                        provide_context(LoadedOutline(StoredValue::new(Some(outline))));
+                        view! {
+                            {meta}
                             <script type="application/json" id=OUTLINE_SCRIPT_ID data-token=token.clone() inner_html=json></script>
-                            <SharedCanvas view token />
-                        }.into_any(),
-                        Err(AppError::NotFound) => view! { <crate::ui::layout::NotFound /> }.into_any(),
-                        Err(err) => view! { <p class="page form-error" role="alert">{err.to_string()}</p> }.into_any(),
+                            <SharedCanvas token />
+                        }.into_any()
                     }
-                })}
-            </Suspense>
-        }
-        .into_any()
+                    Err(AppError::NotFound) => view! { <crate::ui::layout::NotFound /> }.into_any(),
+                    Err(err) => view! { <p class="page form-error" role="alert">{err.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
     }
 }
+
+/// The page's title and link-preview tags.
+fn page_meta(outline: &SharedOutline) -> AnyView {
+    let summary = outline
+        .description
+        .clone()
+        .unwrap_or_else(|| format!("An impact tree of {} nodes", outline.nodes.len()));
+    view! {
+        <Title text=outline.name.clone() />
+        <Meta name="description" content=summary.clone() />
+        <Meta property="og:title" content=outline.name.clone() />
+        <Meta property="og:description" content=summary />
+        <Meta property="og:type" content="website" />
+        <Meta name="robots" content="noindex, nofollow" />
+    }
+    .into_any()
+}
+
+/// The outline the route hands to the canvas on the server: a context, not a prop, since an
+/// island's props are written into the page (a second copy beside its data block). Taken once.
+#[derive(Clone)]
+struct LoadedOutline(StoredValue<Option<SharedOutline>>);
 
 const EVERYWHERE: Rect = Rect {
     x: f64::MIN / 4.0,
@@ -115,8 +117,21 @@ fn fold_button(ev: &web_sys::Event) -> Option<web_sys::Element> {
         .and_then(|t| t.closest(".node-toggle").ok().flatten())
 }
 
-#[component]
-fn SharedCanvas(mut view: SharedOutline, token: String) -> impl IntoView {
+/// The read-only canvas, an island: all of the page's code that runs in the browser.
+#[island(lazy)]
+fn SharedCanvas(token: String) -> impl IntoView {
+    let given = use_context::<LoadedOutline>().and_then(|LoadedOutline(o)| o.try_update_value(Option::take).flatten());
+    // The browser runs no route: the outline is in the page the island is on.
+    #[cfg(feature = "hydrate")]
+    let given = given.or_else(|| outline_in_page(&token));
+    match given {
+        Some(outline) => shared_canvas(outline, token),
+        None => view! { <p class="page form-error" role="alert">"This tree could not be shown. Reload the page to try again."</p> }
+            .into_any(),
+    }
+}
+
+fn shared_canvas(mut view: SharedOutline, token: String) -> AnyView {
     // Collapse and search work on a local copy: nothing is ever written from this page.
     let orientation_now = view.canvas_state.orientation;
     let node_count = view.nodes.len();
@@ -193,10 +208,6 @@ fn SharedCanvas(mut view: SharedOutline, token: String) -> impl IntoView {
     let state = RwSignal::new(view.canvas_state);
     let canvas_ref = NodeRef::<leptos::html::Div>::new();
     let drag = StoredValue::new(None::<(f64, f64, CanvasState)>);
-    let summary = view
-        .description
-        .clone()
-        .unwrap_or_else(|| format!("An impact tree of {} nodes", node_count));
     let zoom_by = move |factor: f64| {
         let (vw, vh) = canvas_ref
             .get_untracked()
@@ -278,17 +289,10 @@ fn SharedCanvas(mut view: SharedOutline, token: String) -> impl IntoView {
         Orientation::Vertical => "vertical",
         Orientation::Horizontal => "horizontal",
     };
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| crate::ui::islands::island_hydrated());
     // Parts are type-erased: one nested view type this large overflows the stack when
     // rendered on the server in unoptimised builds.
-    let meta = view! {
-        <Title text=view.name.clone() />
-        <Meta name="description" content=summary.clone() />
-        <Meta property="og:title" content=view.name.clone() />
-        <Meta property="og:description" content=summary.clone() />
-        <Meta property="og:type" content="website" />
-        <Meta name="robots" content="noindex, nofollow" />
-    }
-    .into_any();
     let header = view! {
             <header class="tree-header">
                 <h1 data-testid="tree-name">{view.name.clone()}</h1>
@@ -347,12 +351,12 @@ fn SharedCanvas(mut view: SharedOutline, token: String) -> impl IntoView {
     }
     .into_any();
     view! {
-        {meta}
         <section class="tree-page shared">
             {header}
             {canvas}
         </section>
     }
+    .into_any()
 }
 
 /// The owner's share links for one tree: create (the link is shown once), copy, revoke.

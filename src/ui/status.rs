@@ -6,10 +6,13 @@ use crate::model::DbStatus;
 
 /// A live line proving the whole path works: browser → server function → PostgreSQL.
 /// Rendered on the server with the first answer, refreshed from the browser on demand.
-#[component]
+/// An island: the one part of the status page that runs in the browser.
+#[island(lazy)]
 pub fn StatusLine() -> impl IntoView {
     let (checks, set_checks) = signal(1u32);
     let status = Resource::new(move || checks.get(), |_| get_db_status());
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| crate::ui::islands::island_hydrated());
 
     view! {
         <section class="status" aria-live="polite" data-testid="status">

@@ -14,7 +14,6 @@ mod state;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use leptos_router::{lazy_route, LazyRoute};
 
 use crate::api::trees::load_tree;
 use crate::error::AppError;
@@ -26,37 +25,19 @@ use draw::{region_around, region_serves, viewport_rect, visible_edges, visible_n
 use panel::SidePanel;
 pub use state::{Command, Editor, Notice};
 
-/// `/trees/:id`. A lazy route: the editor's code is its own WebAssembly chunk (fetched beside
-/// the tree on client-side navigation), so the other pages' bundle does not carry it. Leptos's
-/// preload of the chunk on a server-rendered page is hit and miss (BENCHMARKS.md, tenth run).
-pub struct TreePage {
-    tree: AsyncDerived<TreeResult>,
-    opened: StoredValue<Option<i32>>,
-}
-
 type TreeResult = Result<TreeDetail, AppError>;
 
 /// The id of the `<script type="application/json">` the server puts the tree in.
+///
+/// Not a prop of the island nor a `Resource`: Leptos writes those into the page as JSON in an
+/// attribute or a JavaScript string, which the browser parses as a script (~25 ms of a
+/// 5,000-node page's load) before the WebAssembly copies it out. The server writes the tree as
+/// a data block instead ([`model::page_tree`](crate::model::page_tree)'s compact form), and
+/// the island reads it back from the page.
 const TREE_SCRIPT_ID: &str = "editor-tree";
 
-/// The tree the editor opens with.
-///
-/// Not a `Resource`: Leptos writes a resource's value into the page as a JavaScript string,
-/// which the browser parses as a script (~25 ms of a 5,000-node page's load) before the
-/// WebAssembly copies it out. The server writes the tree as a data block instead
-/// ([`model::page_tree`](crate::model::page_tree)'s compact form), and the browser reads it
-/// back from the page it hydrates, or asks `load_tree` for it on a page it draws itself.
-async fn load_editor_tree(id: Option<i32>) -> TreeResult {
-    let id = id.ok_or(AppError::NotFound)?;
-    #[cfg(feature = "hydrate")]
-    if let Some(tree) = tree_in_page(id) {
-        return Ok(tree);
-    }
-    load_tree(id).await
-}
-
-/// The tree the server wrote into the page being hydrated, if it is this one's. Read once:
-/// the block is emptied, so coming back to this page later loads the tree afresh.
+/// The tree the server wrote into the page, if it is this one's. Read once: the block is
+/// emptied, so its megabyte is not kept twice.
 #[cfg(feature = "hydrate")]
 fn tree_in_page(id: i32) -> Option<TreeDetail> {
     let script = document().get_element_by_id(TREE_SCRIPT_ID)?;
@@ -69,75 +50,37 @@ fn tree_in_page(id: i32) -> Option<TreeDetail> {
     crate::model::page_tree::decode(&json).ok()
 }
 
-/// The tree, out of `tree` without copying it in the browser (a copy of 5,000 nodes and their
-/// template fields was ~30 ms of the page's load in WebAssembly). The server keeps its value:
-/// it may render the editor more than once before the page is sent (leptos-rs/leptos#4688).
-/// `opened` remembers which tree was moved out: should the editor be opened again on this
-/// page (its parent re-rendered), that tree is loaded afresh.
-async fn open_tree(tree: AsyncDerived<TreeResult>, opened: StoredValue<Option<i32>>) -> TreeResult {
-    #[cfg(not(feature = "ssr"))]
-    {
-        if let Some(id) = opened.get_value() {
-            return load_tree(id).await;
+/// `/trees/:id`, a route of the server's: the browser gets only the editor island, a
+/// WebAssembly chunk of its own.
+#[component]
+pub fn TreeRoute() -> impl IntoView {
+    let params = use_params_map();
+    let id = params.read_untracked().get("id").and_then(|id| id.parse::<i32>().ok());
+    // Asked for beside the session's user, which RequireUser waits for, not after it.
+    let tree = AsyncDerived::new(move || async move {
+        match id {
+            Some(id) => load_tree(id).await,
+            None => Err(AppError::NotFound),
         }
-        drop(tree.by_ref().await);
-        if let Some(mut value) = tree.try_write_untracked() {
-            if let Some(Ok(id)) = value.as_ref().map(|t| t.as_ref().map(|t| t.id)) {
-                opened.set_value(Some(id));
-                if let Some(taken) = value.take() {
-                    return taken;
-                }
-            }
-        }
-    }
-    #[cfg(feature = "ssr")]
-    let _ = opened;
-    tree.await
-}
-
-#[lazy_route]
-impl LazyRoute for TreePage {
-    fn data() -> Self {
-        let params = use_params_map();
-        // Made here, not inside RequireUser: on the server a <Transition> runs its children up
-        // to three times before it settles (leptos-rs/leptos#4688), which would load the tree
-        // each time. Made before the lazy route's chunk arrives, so on client-side navigation
-        // the tree and the editor's code load together.
-        let tree = AsyncDerived::new(move || {
-            let id = params.read().get("id").and_then(|id| id.parse::<i32>().ok());
-            load_editor_tree(id)
-        });
-        TreePage {
-            tree,
-            opened: StoredValue::new(None),
-        }
-    }
-
-    fn view(this: Self) -> AnyView {
-        let TreePage { tree, opened } = this;
-        view! {
-            <RequireUser>
-                <TreeLoader tree opened />
-            </RequireUser>
-        }
-        .into_any()
+    });
+    view! {
+        <RequireUser>
+            <TreeLoader tree />
+        </RequireUser>
     }
 }
 
 #[component]
-fn TreeLoader(tree: AsyncDerived<TreeResult>, opened: StoredValue<Option<i32>>) -> impl IntoView {
+fn TreeLoader(tree: AsyncDerived<TreeResult>) -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="page muted">"Loading the tree…"</p> }>
             // A Suspend, not a `move ||` closure: server rendering calls a closure twice once
             // its data are there (a dry run to find resources, then the HTML), and built the
-            // whole editor twice. The tree id never changes under a mounted editor (trees are
-            // opened from the dashboard, another route), and a reload after a conflict goes
-            // through the editor's own state, not this.
+            // whole editor twice. This runs on the server only; a reload after a conflict goes
+            // through the editor's own state.
             {Suspend::new(async move {
-                match open_tree(tree, opened).await {
+                match tree.await {
                     Ok(tree) => {
-                        // Only the server's block is ever read (by the browser hydrating the
-                        // page); a page the browser draws itself gets an empty one.
                         #[cfg(feature = "ssr")]
                         let json = crate::model::page_tree::encode(&tree)
                             .map(crate::ui::json_for_script)
@@ -147,8 +90,11 @@ fn TreeLoader(tree: AsyncDerived<TreeResult>, opened: StoredValue<Option<i32>>) 
                         // After the editor: the browser paints the drawn tree before it
                         // has parsed the megabyte of data after it.
                         let id = tree.id;
+                        let name = tree.name.clone();
+                        provide_context(LoadedTree(StoredValue::new(Some(tree))));
                         view! {
-                            <TreeEditor tree />
+                            <Title text=name />
+                            <TreeEditor tree_id=id />
                             <script type="application/json" id=TREE_SCRIPT_ID data-tree-id=id inner_html=json></script>
                         }
                         .into_any()
@@ -197,8 +143,27 @@ struct DragView {
     plan: Option<Result<Option<DropPlan>, String>>,
 }
 
-#[component]
-fn TreeEditor(tree: TreeDetail) -> impl IntoView {
+/// The tree the loader hands to the editor on the server: a context, not a prop, since an
+/// island's props are written into the page (a second copy of the tree beside its data
+/// block). Taken once.
+#[derive(Clone)]
+struct LoadedTree(StoredValue<Option<TreeDetail>>);
+
+/// The editor, an island: all of the page's code that runs in the browser.
+#[island(lazy)]
+fn TreeEditor(tree_id: i32) -> impl IntoView {
+    let given = use_context::<LoadedTree>().and_then(|LoadedTree(tree)| tree.try_update_value(Option::take).flatten());
+    // The browser runs no loader: the tree is in the page the island is on.
+    #[cfg(feature = "hydrate")]
+    let given = given.or_else(|| tree_in_page(tree_id));
+    match given.filter(|tree| tree.id == tree_id) {
+        Some(tree) => editor(tree),
+        None => view! { <p class="page form-error" role="alert">"The tree could not be opened. Reload the page to try again."</p> }
+            .into_any(),
+    }
+}
+
+fn editor(tree: TreeDetail) -> AnyView {
     let ed = Editor::new(tree);
     let name = Memo::new(move |_| ed.meta.with(|m| m.name.clone()));
     let orientation = Memo::new(move |_| ed.view.with(|v| v.orientation));
@@ -1140,8 +1105,22 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
     }
     .into_any();
 
+    // The page's <title> is the loader's; a rename changes it here, in the browser.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |first: Option<()>| {
+        let name = name.get();
+        if first.is_some() {
+            document().set_title(&if name.is_empty() {
+                "Impact Tree".to_string()
+            } else {
+                format!("{name} · Impact Tree")
+            });
+        }
+    });
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| crate::ui::islands::island_hydrated());
+
     view! {
-        <Title text=move || name.try_get().unwrap_or_default() />
         <section class="tree-page">
             {header}
             {search_bar}
@@ -1153,6 +1132,7 @@ fn TreeEditor(tree: TreeDetail) -> impl IntoView {
             {dialogs}
         </section>
     }
+    .into_any()
 }
 
 /// "100%", "35%", "0.4%": whole percent unless that would read 0%.
