@@ -52,6 +52,15 @@ fn ContentSecurityPolicy() -> impl IntoView {
     }
 }
 
+/// A page's title as the browser shows it: the page's own, then the app's name.
+pub fn page_title(title: &str) -> String {
+    if title.is_empty() {
+        "Impact Tree".to_string()
+    } else {
+        format!("{title} · Impact Tree")
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -62,7 +71,7 @@ pub fn App() -> impl IntoView {
         <ContentSecurityPolicy />
         <Stylesheet id="leptos" href="/pkg/impact-tree.css" />
         <Title formatter=|title: String| {
-            let title = if title.is_empty() { "Impact Tree".to_string() } else { format!("{title} · Impact Tree") };
+            let title = page_title(&title);
             // leptos_meta writes the server's <title> into the page as is: a tree named
             // "</title><script>" would become markup. The browser sets document.title, which
             // is text already.

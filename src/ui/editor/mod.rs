@@ -1110,11 +1110,7 @@ fn editor(tree: TreeDetail) -> AnyView {
     Effect::new(move |first: Option<()>| {
         let name = name.get();
         if first.is_some() {
-            document().set_title(&if name.is_empty() {
-                "Impact Tree".to_string()
-            } else {
-                format!("{name} · Impact Tree")
-            });
+            document().set_title(&crate::app::page_title(&name));
         }
     });
     #[cfg(feature = "hydrate")]
