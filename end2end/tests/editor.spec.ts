@@ -222,6 +222,7 @@ test('edit every field, with a validation error beside its field', async ({ page
 
   // Saved for real, text exactly as typed.
   await page.reload();
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
   await node(page, 'Guided setup wizard').click();
   await expect(page.getByTestId('node-description')).toHaveValue('Three steps, <b>skippable</b> & quick');
   await expect(page.getByTestId('field-status')).toHaveValue('in_progress');

@@ -30,19 +30,24 @@ test('share a tree: the link works logged out and without JavaScript, and stops 
   // The page hydrates from what it was sent (its data block, titles read back from the boxes):
   // no second fetch of the tree.
   const refetches: string[] = [];
+  const wasm: string[] = [];
   view.on('request', (r) => {
     if (r.url().includes('/api/shared_page')) refetches.push(r.url());
+    if (r.url().endsWith('.wasm')) wasm.push(r.url());
   });
   await view.goto(path!);
   await expect(view.getByTestId('tree-name')).toHaveText('Shared bets');
   await expect(view.getByRole('treeitem')).toHaveCount(8);
   await expect(view.locator('body')).toHaveAttribute('data-hydrated', 'true');
   await expect(view.getByText('Sharer')).toHaveCount(0);
+  // Hydrating draws nothing: the code of folding and search (layout, markup) loads on first use.
+  expect(wasm.filter((url) => url.includes('model_in_page'))).toEqual([]);
 
   // Collapse and search work there too, without writing anything.
   const outcome = view.getByRole('treeitem').filter({ hasText: 'A customer outcome that moves it' });
   await outcome.locator('.node-toggle').click();
   await expect(view.getByRole('treeitem')).toHaveCount(5);
+  expect(wasm.filter((url) => url.includes('model_in_page'))).toHaveLength(1);
   await expect(outcome).toContainText('+3 hidden');
   // The boxes are redrawn on a fold; the toggle keeps the focus, so the keyboard goes on.
   await expect(outcome.locator('.node-toggle')).toBeFocused();

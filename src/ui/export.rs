@@ -242,48 +242,46 @@ mod browser {
     }
 }
 
-/// Where an export's tree comes from, asked when a button is pressed: the editor holds the
-/// whole tree; the share page holds only what it draws and fetches the rest then.
-pub type ExportFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<ExportSource, String>>>>;
+/// Makes the file `kind` names (`svg`, `png`, `json`, `md`) and starts its download: in the
+/// browser, which has the tree; the server never exports.
+pub async fn download(kind: &'static str, src: ExportSource, png_wanted: f64) -> Result<(), String> {
+    #[cfg(feature = "hydrate")]
+    {
+        let result = match kind {
+            "svg" => browser::download_text(&svg(&src).0, "image/svg+xml", &src.file_name("svg")),
+            "json" => browser::download_text(&src.json(), "application/json", &src.file_name("json")),
+            "md" => browser::download_text(&src.markdown(), "text/markdown", &src.file_name("md")),
+            _ => {
+                let (doc, w, h) = svg(&src);
+                let s = png_scale(w, h, png_wanted);
+                browser::download_png(&doc, w, h, s, &src.file_name("png")).await
+            }
+        };
+        result.map_err(|err| format!("{err:?}"))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (kind, src, png_wanted);
+        Err("exports are made in the browser".to_string())
+    }
+}
 
-/// Export buttons for the tree `source` gives.
+/// An export under way, from the button to the download.
+pub type ExportFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>>>>;
+
+/// Export buttons. `export` is given the kind of file and the PNG scale when a button is
+/// pressed: the editor holds the whole tree and calls [`download`]; the share page holds only
+/// what it draws and fetches the rest first (lazily, code and all).
 #[component]
-pub fn ExportMenu(source: Callback<(), ExportFuture>) -> impl IntoView {
+pub fn ExportMenu(export: Callback<(&'static str, f64), ExportFuture>) -> impl IntoView {
     let scale = RwSignal::new(2.0f64);
     let error = RwSignal::new(None::<String>);
     let export = move |kind: &'static str| {
-        let _ = (kind, error, source);
-        #[cfg(feature = "hydrate")]
-        {
-            let pending = source.run(());
-            leptos::task::spawn_local(async move {
-                let src = match pending.await {
-                    Ok(src) => src,
-                    Err(err) => {
-                        error.try_set(Some(format!("The export failed: {err}")));
-                        return;
-                    }
-                };
-                let result = match kind {
-                    "svg" => browser::download_text(&svg(&src).0, "image/svg+xml", &src.file_name("svg")),
-                    "json" => browser::download_text(&src.json(), "application/json", &src.file_name("json")),
-                    "md" => browser::download_text(&src.markdown(), "text/markdown", &src.file_name("md")),
-                    _ => {
-                        let (doc, w, h) = svg(&src);
-                        let s = png_scale(w, h, scale.get_untracked());
-                        browser::download_png(&doc, w, h, s, &src.file_name("png")).await
-                    }
-                };
-                match result {
-                    Ok(()) => {
-                        error.try_set(None);
-                    }
-                    Err(err) => {
-                        error.try_set(Some(format!("The export failed: {err:?}")));
-                    }
-                }
-            });
-        }
+        let pending = export.run((kind, scale.get_untracked()));
+        leptos::task::spawn_local(async move {
+            let result = pending.await.map_err(|err| format!("The export failed: {err}"));
+            error.try_set(result.err());
+        });
     };
     view! {
         <details class="export-menu" data-testid="export-menu">

@@ -8,6 +8,7 @@ pub mod home;
 pub mod islands;
 pub mod layout;
 pub mod share;
+pub mod share_drawing;
 pub mod share_markup;
 pub mod status;
 

@@ -5,21 +5,21 @@
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_params_map;
+use serde::{Deserialize, Serialize};
 
 use crate::api::share::{create_share_link, list_share_links, revoke_share_link, shared_tree};
 use crate::error::AppError;
-use crate::model::layout::Rect;
 use crate::model::share::{CreatedShareLink, SharedOutline};
 use crate::model::{CanvasState, Orientation};
-use crate::ui::editor::draw::{draw, visible_edge_boxes, visible_links, visible_nodes, Shared};
-use crate::ui::share_markup;
+use crate::ui::share_drawing::{Redrawn, ShareModel};
 
 /// The id of the `<script type="application/json">` the server puts the outline in.
 ///
 /// Not a prop of the island nor a `Resource`: Leptos writes those into the page as JSON in an
 /// attribute or a JavaScript string (`{:?}` of the text, every quote escaped), which at 1,000
 /// nodes was ~12 % of rendering the page and ~25 KB more of it. The server writes the JSON as
-/// a data block instead, and the island reads it back from the page.
+/// a data block instead, and the browser reads it back from the page when a visitor first
+/// folds a node or searches.
 const OUTLINE_SCRIPT_ID: &str = "shared-outline";
 
 /// The outline the page draws, and its JSON as the page carries it.
@@ -31,7 +31,8 @@ async fn load_outline(token: String) -> Result<(SharedOutline, String), AppError
 }
 
 /// The outline the server wrote into the page being hydrated, if it is this token's, with the
-/// titles its block leaves out read back from the boxes (in outline order, as drawn).
+/// titles its block leaves out read back from the boxes (in outline order, as drawn). Read
+/// before the boxes are first drawn again.
 #[cfg(feature = "hydrate")]
 fn outline_in_page(token: &str) -> Option<SharedOutline> {
     let script = document().get_element_by_id(OUTLINE_SCRIPT_ID)?;
@@ -45,6 +46,16 @@ fn outline_in_page(token: &str) -> Option<SharedOutline> {
         .map(|i| shown.item(i).and_then(|el| el.text_content()))
         .collect::<Option<Vec<String>>>()?;
     outline.fill_titles(titles).then_some(outline)
+}
+
+/// The page's tree for folding and search, made from its data block. Lazy: its code (reading
+/// the block, the layout, the search, the markup) is a WebAssembly chunk of its own, loaded
+/// when a visitor first folds or searches; hydrating the page needs none of it.
+#[cfg(feature = "hydrate")]
+#[lazy]
+fn model_in_page(token: String) -> Option<Box<dyn ShareModel>> {
+    let outline = outline_in_page(&token)?;
+    Some(Box::new(crate::ui::share_drawing::SharedDrawing::new(outline)))
 }
 
 /// `/s/:token`, a route of the server's: the browser gets only the canvas island, a
@@ -66,11 +77,23 @@ pub fn ShareRoute() -> impl IntoView {
                 match loaded {
                     Ok((outline, json)) => {
                         let meta = page_meta(&outline);
-                        provide_context(LoadedOutline(StoredValue::new(Some(outline))));
+                        let head = ShareHead {
+                            name: outline.name.clone(),
+                            summary: format!(
+                                "{} · {} nodes · read-only",
+                                outline.discovery_phase.as_str(),
+                                outline.nodes.len()
+                            ),
+                            description: outline.description.clone(),
+                            view: outline.canvas_state,
+                        };
+                        let drawn = drawn_on_server(outline);
+                        let size = drawn.as_ref().map_or((1.0, 1.0), |d| d.size);
+                        provide_context(LoadedDrawing(StoredValue::new(drawn)));
                         view! {
                             {meta}
                             <script type="application/json" id=OUTLINE_SCRIPT_ID data-token=token.clone() inner_html=json></script>
-                            <SharedCanvas token />
+                            <SharedCanvas token head size />
                         }.into_any()
                     }
                     Err(AppError::NotFound) => view! { <crate::ui::layout::NotFound /> }.into_any(),
@@ -79,6 +102,16 @@ pub fn ShareRoute() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+#[cfg(feature = "ssr")]
+fn drawn_on_server(outline: SharedOutline) -> Option<Redrawn> {
+    Some(crate::ui::share_drawing::SharedDrawing::new(outline).redraw())
+}
+
+#[cfg(not(feature = "ssr"))]
+fn drawn_on_server(_: SharedOutline) -> Option<Redrawn> {
+    None
 }
 
 /// The page's title and link-preview tags.
@@ -98,17 +131,20 @@ fn page_meta(outline: &SharedOutline) -> AnyView {
     .into_any()
 }
 
-/// The outline the route hands to the canvas on the server: a context, not a prop, since an
-/// island's props are written into the page (a second copy beside its data block). Taken once.
-#[derive(Clone)]
-struct LoadedOutline(StoredValue<Option<SharedOutline>>);
+/// The page's heading and saved view: the island's props, a few hundred bytes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ShareHead {
+    name: String,
+    summary: String,
+    description: Option<String>,
+    view: CanvasState,
+}
 
-const EVERYWHERE: Rect = Rect {
-    x: f64::MIN / 4.0,
-    y: f64::MIN / 4.0,
-    w: f64::MAX / 2.0,
-    h: f64::MAX / 2.0,
-};
+/// The boxes and edges the server drew, handed to the island on the server: a context, not a
+/// prop, since an island's props are written into the page (a second copy of the drawing).
+/// Taken once.
+#[derive(Clone)]
+struct LoadedDrawing(StoredValue<Option<Redrawn>>);
 
 /// The fold button (drawn in `share_markup`) an event happened on, if any.
 fn fold_button(ev: &web_sys::Event) -> Option<web_sys::Element> {
@@ -117,95 +153,113 @@ fn fold_button(ev: &web_sys::Event) -> Option<web_sys::Element> {
         .and_then(|t| t.closest(".node-toggle").ok().flatten())
 }
 
-/// The read-only canvas, an island: all of the page's code that runs in the browser.
-#[island(lazy)]
-fn SharedCanvas(token: String) -> impl IntoView {
-    let given = use_context::<LoadedOutline>().and_then(|LoadedOutline(o)| o.try_update_value(Option::take).flatten());
-    // The browser runs no route: the outline is in the page the island is on.
-    #[cfg(feature = "hydrate")]
-    let given = given.or_else(|| outline_in_page(&token));
-    match given {
-        Some(outline) => shared_canvas(outline, token),
-        None => view! { <p class="page form-error" role="alert">"This tree could not be shown. Reload the page to try again."</p> }
-            .into_any(),
-    }
+/// The page's tree in the browser, made on the first fold or search; what visitors do while it
+/// loads waits in `queued` and is done in order once it is there.
+#[derive(Default)]
+struct ModelSlot {
+    model: Option<Box<dyn ShareModel>>,
+    loading: bool,
+    failed: bool,
+    queued: Vec<ModelTask>,
 }
 
-fn shared_canvas(mut view: SharedOutline, token: String) -> AnyView {
-    // Collapse and search work on a local copy: nothing is ever written from this page.
-    let orientation_now = view.canvas_state.orientation;
-    let node_count = view.nodes.len();
-    let connections = StoredValue::new(view.connections());
-    let nodes_now = RwSignal::new(view.take_tree_nodes());
-    // The page holds only what it draws; an export asks for the whole tree when wanted.
-    let export_source = Callback::new(move |_: ()| {
-        let token = token.clone();
-        let folded: Vec<bool> = nodes_now.with_untracked(|n| n.iter().map(|n| n.is_collapsed).collect());
-        Box::pin(async move {
-            let whole = shared_tree(token).await.map_err(|err| err.to_string())?;
-            let mut nodes = whole.nodes;
-            // As folded here (the page's nodes are the tree's outline), unless it changed since.
-            let outline = crate::model::editor::TreeIndex::new(&nodes).outline();
-            if outline.len() == folded.len() {
-                for (&(i, _), &closed) in outline.iter().zip(&folded) {
-                    nodes[i].is_collapsed = closed;
-                }
+type ModelTask = Box<dyn FnOnce(&mut dyn ShareModel)>;
+
+type Slot = StoredValue<ModelSlot, LocalStorage>;
+
+/// Runs `f` on the page's tree, now or once it has loaded.
+fn with_model(slot: Slot, token: &str, failed: RwSignal<bool>, f: impl FnOnce(&mut dyn ShareModel) + 'static) {
+    // Out of the slot while `f` runs, which may ask for the slot again.
+    if let Some(mut model) = slot.try_update_value(|s| s.model.take()).flatten() {
+        f(model.as_mut());
+        slot.update_value(|s| s.model = Some(model));
+        return;
+    }
+    let start = slot
+        .try_update_value(|s| {
+            if s.failed {
+                return false;
             }
-            Ok(crate::ui::export::ExportSource {
-                name: whole.name,
-                description: whole.description,
-                phase: whole.discovery_phase,
-                orientation: orientation_now,
-                nodes,
-                connections: whole.connections,
-            })
-        }) as crate::ui::export::ExportFuture
-    });
-    let drawing = Memo::new(move |_| {
-        nodes_now.with(|n| connections.with_value(|c| Shared(std::sync::Arc::new(draw(n, c, orientation_now)))))
-    });
-    let query = RwSignal::new(String::new());
-    let matches = Memo::new(move |_| {
-        let q = query.get();
-        let d = drawing.get();
-        nodes_now.with(|nodes| {
-            crate::model::editor::search(&d.index, nodes, &q)
-                .into_iter()
-                .map(|i| nodes[i].id.clone())
-                .collect::<std::collections::HashSet<_>>()
+            s.queued.push(Box::new(f));
+            !std::mem::replace(&mut s.loading, true)
         })
-    });
-    // Searching opens the collapsed nodes that hide a match.
-    Effect::new(move |_| {
-        let found = matches.get();
-        if found.is_empty() {
-            return;
-        }
-        let d = drawing.get_untracked();
-        let closed: Vec<usize> = nodes_now.with_untracked(|nodes| {
-            found
-                .iter()
-                .filter_map(|id| d.index.get(id))
-                .flat_map(|i| crate::model::editor::collapsed_ancestors(&d.index, nodes, i))
-                .collect()
-        });
-        if !closed.is_empty() {
-            nodes_now.update(|nodes| {
-                for i in closed {
-                    nodes[i].is_collapsed = false;
-                }
-            });
-        }
-    });
-    let toggle = move |id: String| {
-        nodes_now.update(|nodes| {
-            if let Some(n) = nodes.iter_mut().find(|n| n.id == id) {
-                n.is_collapsed = !n.is_collapsed;
+        .unwrap_or(false);
+    #[cfg(feature = "hydrate")]
+    if start {
+        let token = token.to_string();
+        leptos::task::spawn_local(async move {
+            let Some(mut model) = model_in_page(token).await else {
+                slot.update_value(|s| {
+                    s.loading = false;
+                    s.failed = true;
+                    s.queued.clear();
+                });
+                failed.set(true);
+                return;
+            };
+            for f in slot
+                .try_update_value(|s| std::mem::take(&mut s.queued))
+                .unwrap_or_default()
+            {
+                f(model.as_mut());
             }
+            slot.update_value(|s| {
+                s.loading = false;
+                s.model = Some(model);
+            });
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (start, token, failed);
+}
+
+/// The read-only canvas, an island: all of the page's code that runs in the browser to hydrate
+/// it. Panning and zooming work from the start; folding and search load the tree on first use
+/// ([`model_in_page`]).
+#[island(lazy)]
+fn SharedCanvas(token: String, head: ShareHead, size: (f64, f64)) -> impl IntoView {
+    let drawn = use_context::<LoadedDrawing>().and_then(|LoadedDrawing(d)| d.try_update_value(Option::take).flatten());
+    // In the browser the boxes and edges are the server's until the first fold or search.
+    let (nodes_html, edges_html) = drawn.map(|d| (d.nodes, d.edges)).unwrap_or_default();
+    let ShareHead {
+        name,
+        summary,
+        description,
+        view,
+    } = head;
+    let orientation_now = view.orientation;
+    let slot: Slot = StoredValue::new_local(ModelSlot::default());
+    let failed = RwSignal::new(false);
+    let size = RwSignal::new(size);
+    let found = RwSignal::new(None::<usize>);
+    let nodes_ref = NodeRef::<leptos::html::Div>::new();
+    let edges_ref = NodeRef::<leptos::svg::Svg>::new();
+    let paint = move |r: Redrawn| {
+        if let Some(el) = nodes_ref.get_untracked() {
+            el.set_inner_html(&r.nodes);
+        }
+        if let Some(el) = edges_ref.get_untracked() {
+            el.set_inner_html(&r.edges);
+        }
+        size.set(r.size);
+        found.set(r.found);
+    };
+
+    // The page holds only what it draws; an export asks for the whole tree when wanted.
+    let export = {
+        let token = token.clone();
+        Callback::new(move |(kind, png_scale): (&'static str, f64)| {
+            let folded = slot.with_value(|s| s.model.as_ref().map(|m| m.folded()));
+            Box::pin(export_whole_tree(
+                token.clone(),
+                folded,
+                orientation_now,
+                kind,
+                png_scale,
+            )) as crate::ui::export::ExportFuture
         })
     };
-    let bounds = Memo::new(move |_| drawing.with(|d| d.layout.bounds));
-    let state = RwSignal::new(view.canvas_state);
+    let state = RwSignal::new(view);
     let canvas_ref = NodeRef::<leptos::html::Div>::new();
     let drag = StoredValue::new(None::<(f64, f64, CanvasState)>);
     let zoom_by = move |factor: f64| {
@@ -220,63 +274,43 @@ fn shared_canvas(mut view: SharedOutline, token: String) -> AnyView {
             .get_untracked()
             .map(|el| (el.client_width() as f64, el.client_height() as f64))
             .unwrap_or((800.0, 600.0));
-        let b = bounds.get_untracked();
-        state.update(|s| *s = s.fit((b.w.max(1.0), b.h.max(1.0)), view, 24.0));
-    };
-    // The whole tree, in outline order: a shared page is read start to end, also by
-    // crawlers of link previews and screen readers.
-    let items = Memo::new(move |_| {
-        let d = drawing.get();
-        nodes_now.with(|n| visible_nodes(n, &d, &EVERYWHERE))
-    });
-    // Boxes and edges are one string each (`share_markup`): rebuilt whole when a node is
-    // folded or the search changes, which on a read-only page is all that ever changes.
-    // Memos, not closures: server rendering reads each attribute twice (a dry run that finds
-    // resources, then the HTML). Shared strings: each read is a clone, and these are most of
-    // the page (~400 KB at 1,000 nodes).
-    let nodes_markup = Memo::new(move |_| {
-        let found = matches.get();
-        items.with(|items| std::sync::Arc::<str>::from(share_markup::nodes(items, |id| found.contains(id))))
-    });
-    let edges_markup = Memo::new(move |_| {
-        drawing.with(|d| {
-            let links = visible_links(d, &EVERYWHERE);
-            std::sync::Arc::<str>::from(share_markup::edges(
-                d.orientation,
-                visible_edge_boxes(d, &EVERYWHERE),
-                &links,
-            ))
-        })
-    });
-    let svg_size = move || {
-        let b = bounds.get();
-        (b.w.max(1.0), b.h.max(1.0))
+        let content = size.get_untracked();
+        state.update(|s| *s = s.fit(content, view, 24.0));
     };
     // Folding is handled here for every toggle inside the boxes; the toggle keeps the focus
     // though its element is replaced.
-    let on_nodes_click = move |ev: leptos::ev::MouseEvent| {
-        let Some(id) = fold_button(&ev)
-            .and_then(|t| t.closest("[data-node-id]").ok().flatten())
-            .and_then(|el| el.get_attribute("data-node-id"))
-        else {
-            return;
-        };
-        toggle(id.clone());
-        #[cfg(feature = "hydrate")]
-        request_animation_frame(move || {
-            let selector = format!("[data-node-id=\"{}\"] .node-toggle", id.replace(['"', '\\'], ""));
-            let button = canvas_ref
-                .get_untracked()
-                .and_then(|el| el.query_selector(&selector).ok().flatten())
-                .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok());
-            if let Some(button) = button {
-                let _ = button.focus();
-            }
-        });
+    let on_nodes_click = {
+        let token = token.clone();
+        move |ev: leptos::ev::MouseEvent| {
+            let Some(id) = fold_button(&ev)
+                .and_then(|t| t.closest("[data-node-id]").ok().flatten())
+                .and_then(|el| el.get_attribute("data-node-id"))
+            else {
+                return;
+            };
+            with_model(slot, &token, failed, move |model| {
+                paint(model.toggle(&id));
+                let selector = format!("[data-node-id=\"{}\"] .node-toggle", id.replace(['"', '\\'], ""));
+                let button = nodes_ref
+                    .get_untracked()
+                    .and_then(|el| el.query_selector(&selector).ok().flatten())
+                    .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok());
+                if let Some(button) = button {
+                    let _ = button.focus();
+                }
+            });
+        }
+    };
+    let on_search = move |ev: leptos::ev::Event| {
+        let query = event_target_value(&ev);
+        with_model(slot, &token, failed, move |model| paint(model.search(&query)));
     };
     let count = move || {
-        let q = query.with(|q| q.trim().is_empty());
-        (!q).then(|| format!("{} found", matches.with(|m| m.len())))
+        if failed.get() {
+            Some("Search and folding could not load: reload the page to try again.".to_string())
+        } else {
+            found.get().map(|n| format!("{n} found"))
+        }
     };
     let transform = move || {
         let s = state.get();
@@ -285,7 +319,7 @@ fn shared_canvas(mut view: SharedOutline, token: String) -> AnyView {
             s.pan.x, s.pan.y, s.zoom
         )
     };
-    let orientation = match view.canvas_state.orientation {
+    let orientation = match orientation_now {
         Orientation::Vertical => "vertical",
         Orientation::Horizontal => "horizontal",
     };
@@ -295,20 +329,20 @@ fn shared_canvas(mut view: SharedOutline, token: String) -> AnyView {
     // rendered on the server in unoptimised builds.
     let header = view! {
             <header class="tree-header">
-                <h1 data-testid="tree-name">{view.name.clone()}</h1>
-                <span class="muted">{format!("{} · {} nodes · read-only", view.discovery_phase.as_str(), node_count)}</span>
+                <h1 data-testid="tree-name">{name.clone()}</h1>
+                <span class="muted">{summary}</span>
                 <div class="canvas-tools" role="toolbar" aria-label="View">
                     <button type="button" class="secondary" aria-label="Zoom out" on:click=move |_| zoom_by(0.8)>"−"</button>
                     <span class="zoom-level">{move || format!("{:.0}%", state.get().zoom * 100.0)}</span>
                     <button type="button" class="secondary" aria-label="Zoom in" on:click=move |_| zoom_by(1.25)>"+"</button>
                     <button type="button" class="secondary" on:click=move |_| fit()>"Fit"</button>
-                    <crate::ui::export::ExportMenu source=export_source />
+                    <crate::ui::export::ExportMenu export />
                 </div>
             </header>
-            {view.description.clone().map(|d| view! { <p class="shared-description">{d}</p> })}
+            {description.map(|d| view! { <p class="shared-description">{d}</p> })}
             <div class="search-bar" role="search">
                 <input type="search" aria-label="Search nodes" placeholder="Search this tree" data-testid="search-input"
-                    prop:value=query on:input=move |ev| query.set(event_target_value(&ev)) />
+                    on:input=on_search />
                 <span class="muted" data-testid="search-count" aria-live="polite">{count}</span>
             </div>
     }
@@ -342,10 +376,10 @@ fn shared_canvas(mut view: SharedOutline, token: String) -> AnyView {
                 on:pointerup=move |_| drag.set_value(None)
                 on:pointercancel=move |_| drag.set_value(None)>
                 <div class="canvas-content" style=transform>
-                    <svg class="edges" width=move || format!("{:.0}", svg_size().0) height=move || format!("{:.0}", svg_size().1)
-                        viewBox=move || { let (w, h) = svg_size(); format!("0 0 {w:.0} {h:.0}") }
-                        aria-hidden="true" inner_html=move || edges_markup.get()></svg>
-                    <div class="nodes" role="tree" aria-label=view.name.clone() on:click=on_nodes_click inner_html=move || nodes_markup.get()></div>
+                    <svg class="edges" node_ref=edges_ref width=move || format!("{:.0}", size.get().0) height=move || format!("{:.0}", size.get().1)
+                        viewBox=move || { let (w, h) = size.get(); format!("0 0 {w:.0} {h:.0}") }
+                        aria-hidden="true" inner_html=edges_html></svg>
+                    <div class="nodes" node_ref=nodes_ref role="tree" aria-label=name on:click=on_nodes_click inner_html=nodes_html></div>
                 </div>
             </div>
     }
@@ -357,6 +391,40 @@ fn shared_canvas(mut view: SharedOutline, token: String) -> AnyView {
         </section>
     }
     .into_any()
+}
+
+/// Exports the whole shared tree, folded as the page shows it (`folded`, in outline order, once
+/// a visitor has folded or searched; as saved before that), unless it changed since. Lazy: the
+/// reading of the whole tree and the export are a WebAssembly chunk of their own, which a
+/// visitor who never exports never loads.
+#[lazy]
+async fn export_whole_tree(
+    token: String,
+    folded: Option<Vec<bool>>,
+    orientation: Orientation,
+    kind: &'static str,
+    png_scale: f64,
+) -> Result<(), String> {
+    let whole = shared_tree(token).await.map_err(|err| err.to_string())?;
+    let mut nodes = whole.nodes;
+    if let Some(folded) = folded {
+        // The page's nodes are the tree's outline.
+        let outline = crate::model::editor::TreeIndex::new(&nodes).outline();
+        if outline.len() == folded.len() {
+            for (&(i, _), &closed) in outline.iter().zip(&folded) {
+                nodes[i].is_collapsed = closed;
+            }
+        }
+    }
+    let source = crate::ui::export::ExportSource {
+        name: whole.name,
+        description: whole.description,
+        phase: whole.discovery_phase,
+        orientation,
+        nodes,
+        connections: whole.connections,
+    };
+    crate::ui::export::download(kind, source, png_scale).await
 }
 
 /// The owner's share links for one tree: create (the link is shown once), copy, revoke.

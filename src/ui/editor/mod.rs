@@ -455,7 +455,7 @@ fn editor(tree: TreeDetail) -> AnyView {
     };
     let help_open = RwSignal::new(false);
     let share_open = RwSignal::new(false);
-    let export_source = Callback::new(move |_: ()| {
+    let export = Callback::new(move |(kind, png_scale): (&'static str, f64)| {
         let meta = ed.meta.get_untracked();
         let source = crate::ui::export::ExportSource {
             name: meta.name,
@@ -465,7 +465,7 @@ fn editor(tree: TreeDetail) -> AnyView {
             nodes: ed.nodes.get_untracked(),
             connections: ed.links.get_untracked(),
         };
-        Box::pin(std::future::ready(Ok(source))) as crate::ui::export::ExportFuture
+        Box::pin(crate::ui::export::download(kind, source, png_scale)) as crate::ui::export::ExportFuture
     });
 
     // --- Keys ------------------------------------------------------------------------------
@@ -994,7 +994,7 @@ fn editor(tree: TreeDetail) -> AnyView {
                 <button type="button" class="secondary" data-testid="open-search" title="Search (Ctrl+F)" aria-label="Search"
                     on:click=move |_| open_search()>"Search"</button>
                 <button type="button" class="secondary" data-testid="open-share" on:click=move |_| share_open.set(true)>"Share"</button>
-                <crate::ui::export::ExportMenu source=export_source />
+                <crate::ui::export::ExportMenu export />
             </div>
             <div class="canvas-tools" role="toolbar" aria-label="View">
                 <button type="button" class="secondary" title="Zoom out (-)" aria-label="Zoom out" on:click=move |_| zoom_by(1.0 / ZOOM_STEP)>"−"</button>
