@@ -53,7 +53,7 @@ fn outline_in_page(token: &str) -> Option<SharedOutline> {
 /// when a visitor first folds or searches; hydrating the page needs none of it.
 #[cfg(feature = "hydrate")]
 #[lazy]
-fn model_in_page(token: String) -> Option<Box<dyn ShareModel>> {
+fn model_in_page(token: String) -> Option<Box<dyn ShareModel + Send + Sync>> {
     let outline = outline_in_page(&token)?;
     Some(Box::new(crate::ui::share_drawing::SharedDrawing::new(outline)))
 }
@@ -157,18 +157,25 @@ fn fold_button(ev: &web_sys::Event) -> Option<web_sys::Element> {
 /// loads waits in `queued` and is done in order once it is there.
 #[derive(Default)]
 struct ModelSlot {
-    model: Option<Box<dyn ShareModel>>,
+    model: Option<Box<dyn ShareModel + Send + Sync>>,
     loading: bool,
     failed: bool,
     queued: Vec<ModelTask>,
 }
 
-type ModelTask = Box<dyn FnOnce(&mut dyn ShareModel)>;
+type ModelTask = Box<dyn FnOnce(&mut dyn ShareModel) + Send + Sync>;
 
-type Slot = StoredValue<ModelSlot, LocalStorage>;
+// Thread-safe storage though only the browser ever fills it: on the server an island's owner
+// may be dropped on another worker thread than made it, which a local value may not be.
+type Slot = StoredValue<ModelSlot>;
 
 /// Runs `f` on the page's tree, now or once it has loaded.
-fn with_model(slot: Slot, token: &str, failed: RwSignal<bool>, f: impl FnOnce(&mut dyn ShareModel) + 'static) {
+fn with_model(
+    slot: Slot,
+    token: &str,
+    failed: RwSignal<bool>,
+    f: impl FnOnce(&mut dyn ShareModel) + Send + Sync + 'static,
+) {
     // Out of the slot while `f` runs, which may ask for the slot again.
     if let Some(mut model) = slot.try_update_value(|s| s.model.take()).flatten() {
         f(model.as_mut());
@@ -228,7 +235,7 @@ fn SharedCanvas(token: String, head: ShareHead, size: (f64, f64)) -> impl IntoVi
         view,
     } = head;
     let orientation_now = view.orientation;
-    let slot: Slot = StoredValue::new_local(ModelSlot::default());
+    let slot: Slot = StoredValue::new(ModelSlot::default());
     let failed = RwSignal::new(false);
     let size = RwSignal::new(size);
     let found = RwSignal::new(None::<usize>);

@@ -168,6 +168,15 @@ pub async fn get(port: u16, path: &str) -> std::io::Result<Reply> {
     .await
 }
 
+/// `GET path` as a signed-in browser asks for a page: with the session `cookie`.
+pub async fn get_as(port: u16, path: &str, cookie: &str) -> std::io::Result<Reply> {
+    exchange(
+        port,
+        &format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"),
+    )
+    .await
+}
+
 /// A server-function call as the hydrated app makes it: POST with our `origin`, the session
 /// `cookie`, `Connection: close`. An `Err` is a connection that failed (refused, reset).
 pub async fn post(
@@ -214,7 +223,9 @@ pub fn parse_reply(raw: &[u8]) -> std::io::Result<Reply> {
     let body = if lower.contains("transfer-encoding: chunked") {
         let mut out = String::new();
         let mut rest = rest;
-        while let Some((size, tail)) = rest.split_once("\r\n") {
+        loop {
+            // A body that stops before its last (empty) chunk was cut short.
+            let (size, tail) = rest.split_once("\r\n").ok_or_else(|| broken("no last chunk"))?;
             let n = usize::from_str_radix(size.trim(), 16).map_err(|_| broken("bad chunk size"))?;
             if n == 0 {
                 break;
