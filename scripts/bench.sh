@@ -226,7 +226,41 @@ bundle() {
   ' "$OUT/bundle.json"
 }
 
-report() { node benches/report.mjs "$OUT" BENCHMARKS.md; }
+# A detached HEAD is an older build checked out for a comparison: its figures go beside the
+# table (target/bench/BENCHMARKS.md), never over it.
+report() {
+  if git -C "$REPO_ROOT" symbolic-ref -q HEAD >/dev/null; then
+    node benches/report.mjs "$OUT" BENCHMARKS.md
+  else
+    cp BENCHMARKS.md "$OUT/BENCHMARKS.md"
+    node benches/report.mjs "$OUT" "$OUT/BENCHMARKS.md"
+    note "HEAD is detached: the table is in $OUT/BENCHMARKS.md, BENCHMARKS.md is unchanged"
+  fi
+}
+
+# How idle the CPUs were over two seconds (/proc/stat: idle and iowait of all time).
+cpu_idle_percent() {
+  local -a before after
+  read -r -a before </proc/stat
+  sleep 2
+  read -r -a after </proc/stat
+  local total=0 i
+  for i in 1 2 3 4 5 6 7 8; do total=$((total + after[i] - before[i])); done
+  local idle=$((after[4] - before[4] + after[5] - before[5]))
+  echo $((total > 0 ? 100 * idle / total : 100))
+}
+
+# Timings taken while something else runs (a build, a neighbour) are that load's: say so.
+check_idle() {
+  [ -r /proc/stat ] || return 0
+  local idle
+  idle=$(cpu_idle_percent)
+  if [ "$idle" -lt 90 ]; then
+    note "WARNING: the CPUs were ${idle}% idle before this part; its timings include whatever else runs"
+  else
+    note "CPUs ${idle}% idle"
+  fi
+}
 
 mkdir -p "$OUT"
 phase "tools" tools
@@ -237,6 +271,7 @@ phase "release build (cargo leptos build --release --split --precompress)" relea
 measure() {
   wants "$1" || return 0
   rm -f "$OUT/stamp-$1.json"
+  [ "$1" = bundle ] || check_idle
   phase "$2" "$3"
   node benches/report.mjs --stamp "$OUT" "$1"
 }
