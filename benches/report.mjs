@@ -61,7 +61,8 @@ const criterion = (group, id) => {
 };
 
 const ms = (v) => (v == null ? null : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
-const kb = (bytes) => (bytes / 1024).toFixed(1) + ' KB';
+// KB as the targets mean it: 1,000 bytes (the test suite's ceilings are in KiB).
+const kb = (bytes) => (bytes / 1000).toFixed(1) + ' KB';
 const rows = [];
 // row(measure, figure text or null, target text, met: true/false/null)
 const row = (measure, figure, targetText = '', met = null, caveat = '') =>
@@ -169,7 +170,7 @@ row('add a node to a 5,000-node tree: key press to drawn (p50)', add && `${ms(ad
 const bundle = read('bundle.json');
 const file = (name) => bundle?.[name];
 const wasm = file('impact-tree.wasm'), js = file('impact-tree.js'), css = file('impact-tree.css');
-row('hydrate WASM, the module every page loads (release, wasm-opt)', wasm && `${kb(wasm.raw)} raw, ${kb(wasm.brotli)} brotli`, '≤ 200 KB brotli', wasm && wasm.brotli <= 200 * 1024);
+row('hydrate WASM, the module every page loads (release, wasm-opt)', wasm && `${kb(wasm.raw)} raw, ${kb(wasm.brotli)} brotli`, '≤ 200 KB brotli', wasm && wasm.brotli <= 200 * 1000);
 // Lazy islands are chunks of their own (cargo leptos build --split): a page's WASM is the first
 // module and the chunks its island names in the split manifest.
 const manifest = bundle?.['__wasm_split_manifest.json']?.content;
@@ -184,7 +185,7 @@ for (const [label, prefix] of [['the editor page', 'tree_editor_loader'], ['a sh
     `hydrate WASM of ${label} (first module + ${key ? manifest[key].length : '?'} chunks)`,
     whole && `${kb(whole.raw)} raw, ${kb(whole.brotli)} brotli`,
     '≤ 200 KB brotli',
-    whole && whole.brotli <= 200 * 1024,
+    whole && whole.brotli <= 200 * 1000,
   );
 }
 row('JS glue (and the split loader)', js && `${kb(js.raw + (bundle['__wasm_split.______________________.js']?.raw ?? 0))} raw, ${kb(js.brotli + (bundle['__wasm_split.______________________.js']?.brotli ?? 0))} brotli`);
