@@ -239,7 +239,7 @@ mod tests {
     use super::*;
     use crate::model::template_data::BadgeFields;
     use crate::model::Orientation;
-    use crate::ui::editor::draw::{draw, visible_nodes};
+    use crate::ui::editor::draw::{draw, visible_nodes, EVERYWHERE};
 
     fn node(id: &str, parent: Option<&str>, t: NodeType, order: i32, data: serde_json::Value) -> TreeNode {
         TreeNode {
@@ -394,20 +394,14 @@ mod tests {
     fn a_page_draws_what_the_whole_tree_draws() {
         let full = view();
         let mut page = outline_of(full.clone());
-        let everywhere = crate::model::layout::Rect {
-            x: -1e9,
-            y: -1e9,
-            w: 2e9,
-            h: 2e9,
-        };
         let drawn = |nodes: &[TreeNode], links: &[Connection]| {
             let d = draw(nodes, links, full.canvas_state.orientation);
-            let items: Vec<_> = visible_nodes(nodes, &d, &everywhere)
+            let items: Vec<_> = visible_nodes(nodes, &d, &EVERYWHERE)
                 .into_iter()
                 .map(|n| (n.title, n.badges, n.rect, n.level, n.has_children, n.collapsed))
                 .collect();
             // Edges come in node order, which the page changes to the outline's.
-            let (mut paths, links) = crate::ui::editor::draw::visible_edges(&d, &everywhere);
+            let (mut paths, links) = crate::ui::editor::draw::visible_edges(&d, &EVERYWHERE);
             paths.sort();
             (items, paths, links)
         };

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use crate::model::document::{to_markdown, TreeDocument};
 use crate::model::{CanvasState, Connection, DiscoveryPhase, Orientation, TreeDetail, TreeNode};
-use crate::ui::editor::draw::{draw, type_colour, visible_edges, visible_nodes};
+use crate::ui::editor::draw::{draw, type_colour, visible_edges, visible_nodes, EVERYWHERE};
 
 /// Everything an export needs, taken when the button is pressed.
 #[derive(Clone)]
@@ -113,14 +113,8 @@ fn title_lines(title: &str, width: usize) -> Vec<String> {
 pub fn svg(source: &ExportSource) -> (String, f64, f64) {
     const PAD: f64 = 24.0;
     let d = draw(&source.nodes, &source.connections, source.orientation);
-    let everywhere = crate::model::layout::Rect {
-        x: f64::MIN / 4.0,
-        y: f64::MIN / 4.0,
-        w: f64::MAX / 2.0,
-        h: f64::MAX / 2.0,
-    };
-    let items = visible_nodes(&source.nodes, &d, &everywhere);
-    let (paths, links) = visible_edges(&d, &everywhere);
+    let items = visible_nodes(&source.nodes, &d, &EVERYWHERE);
+    let (paths, links) = visible_edges(&d, &EVERYWHERE);
     let (w, h) = (d.layout.bounds.w + 2.0 * PAD, d.layout.bounds.h + 2.0 * PAD);
     let mut out = String::with_capacity(512 + items.len() * 600);
     out.push_str(&format!(

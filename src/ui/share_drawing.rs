@@ -8,20 +8,12 @@
 use std::collections::HashSet;
 
 use crate::model::editor::{collapsed_ancestors, search, TreeIndex};
-use crate::model::layout::Rect;
 use crate::model::share::SharedOutline;
 use crate::model::{Connection, Orientation, TreeNode};
-use crate::ui::editor::draw::{draw, visible_edge_boxes, visible_links, visible_nodes};
+// Drawn whole: a shared page is read start to end, also by crawlers of link previews and
+// screen readers.
+use crate::ui::editor::draw::{draw, visible_edge_boxes, visible_links, visible_nodes, EVERYWHERE};
 use crate::ui::share_markup;
-
-/// The page is drawn whole: a shared page is read start to end, also by crawlers of link
-/// previews and screen readers.
-const EVERYWHERE: Rect = Rect {
-    x: f64::MIN / 4.0,
-    y: f64::MIN / 4.0,
-    w: f64::MAX / 2.0,
-    h: f64::MAX / 2.0,
-};
 
 /// One drawing of the page: the content of the boxes' container and of the edges' `<svg>`.
 pub struct Redrawn {

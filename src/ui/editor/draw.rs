@@ -338,6 +338,15 @@ impl NodeItem {
     }
 }
 
+/// A region that holds every drawing: the whole tree, for the pages and files that show all of
+/// it (the share page, exports).
+pub const EVERYWHERE: Rect = Rect {
+    x: f64::MIN / 4.0,
+    y: f64::MIN / 4.0,
+    w: f64::MAX / 2.0,
+    h: f64::MAX / 2.0,
+};
+
 /// The nodes inside `region`, in outline order (so keyboard and screen-reader order follows
 /// the tree).
 pub fn visible_nodes(nodes: &[TreeNode], d: &Drawing, region: &Rect) -> Vec<NodeItem> {
