@@ -32,37 +32,39 @@ clippy_ssr() { cargo clippy --features ssr --all-targets -- -D warnings; }
 clippy_hydrate() { cargo clippy --features hydrate --target wasm32-unknown-unknown --lib -- -D warnings; }
 sqlx_check() { DATABASE_URL="$SQLX_CHECK_URL" cargo sqlx prepare --check -- --all-targets --features ssr; }
 cargo_tests() { cargo test --features ssr; }
-# --split: the islands (the editor, the share canvas, the dashboard, the status line) are lazy,
+# --split: the islands (the editor, the share canvas, the import form, the status line) are lazy,
 # WebAssembly chunks of their own, so the other pages do not load their code.
 release_build() { cargo leptos build --release --split --precompress; }
 
-# The hydrate bundle's size on the wire may only shrink. The target is 200 KiB brotli
+# The hydrate bundle's size on the wire may only shrink. The target is 200 KB brotli
 # (BENCHMARKS.md); these ceilings are where it stands now, lowered as it gets there: the
-# module every page loads, each island's page (that module and its chunks), and the share
-# page, which meets the target. The share page's lazy chunks (folding and search, export) cut
-# it 234 -> 174 KiB; wasm-split then cuts the code the islands share into more, smaller
-# chunks, which cost the editor 19 KiB more (381 -> 400), hence 410 for a page.
-WASM_BROTLI_CEILING_KIB=90
-WASM_PAGE_BROTLI_CEILING_KIB=410
-WASM_SHARE_PAGE_BROTLI_CEILING_KIB=180
+# module every page loads, and each page's (that module and its islands' chunks). The share
+# page's lazy chunks (folding and search, export) cut it 234 -> 174 KiB; the dashboard,
+# rendered on the server with only its import form an island, 277 -> 182 KiB. The editor's
+# page is the one still over the target.
+WASM_BROTLI_CEILING_KIB=85
+WASM_EDITOR_PAGE_BROTLI_CEILING_KIB=400
+WASM_PAGE_BROTLI_CEILING_KIB=190
+WASM_SHARE_PAGE_BROTLI_CEILING_KIB=176
 wasm_size() {
   local pkg="target/site/pkg"
   [ -f "$pkg/impact-tree.wasm.br" ] || die "$pkg/impact-tree.wasm.br is missing (built without --precompress?)"
   [ -f "$pkg/__wasm_split_manifest.json" ] || die "$pkg/__wasm_split_manifest.json is missing (built without --split?)"
   node -e '
-    const fs = require("fs"), [pkg, first, page, share] = process.argv.slice(1);
+    const fs = require("fs"), [pkg, first, page, share, editor] = process.argv.slice(1);
     const kib = (f) => fs.statSync(`${pkg}/${f}.wasm.br`).size / 1024;
     const main = kib("impact-tree");
     let bad = main > first;
     console.log(`impact-tree.wasm: ${main.toFixed(0)} KiB brotli (ceiling ${first} KiB, target 200 KiB)`);
     for (const [route, chunks] of Object.entries(JSON.parse(fs.readFileSync(`${pkg}/__wasm_split_manifest.json`)))) {
       const total = main + chunks.reduce((a, c) => a + kib(c), 0);
-      const ceiling = route.startsWith("shared_canvas_loader") ? share : page;
+      const ceiling = route.startsWith("shared_canvas_loader") ? share : route.startsWith("tree_editor_loader") ? editor : page;
       console.log(`${route}: ${total.toFixed(0)} KiB brotli with its ${chunks.length} chunks (ceiling ${ceiling} KiB)`);
       bad ||= total > ceiling;
     }
     if (bad) { console.error("the WASM grew past its ceiling"); process.exit(1); }
-  ' "$pkg" "$WASM_BROTLI_CEILING_KIB" "$WASM_PAGE_BROTLI_CEILING_KIB" "$WASM_SHARE_PAGE_BROTLI_CEILING_KIB"
+  ' "$pkg" "$WASM_BROTLI_CEILING_KIB" "$WASM_PAGE_BROTLI_CEILING_KIB" "$WASM_SHARE_PAGE_BROTLI_CEILING_KIB" \
+    "$WASM_EDITOR_PAGE_BROTLI_CEILING_KIB"
 }
 
 end2end() {

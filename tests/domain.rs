@@ -513,6 +513,91 @@ async fn duplicate_and_delete_trees(pool: PgPool) {
     assert_eq!(feed["entries"][0]["activity_type"], "tree_deleted");
 }
 
+/// The dashboard is a server-rendered page whose create and delete forms are plain HTML forms:
+/// a new tree opens in the editor, a deletion comes back to a fresh list, and an error comes
+/// back once through the session, never through the URL.
+#[sqlx::test]
+async fn the_dashboard_forms_work_as_plain_html_forms(pool: PgPool) {
+    let app = app(pool.clone());
+    let (mut pm, _) = signed_up(&app, "plain@example.com").await;
+    let (mut other, _) = signed_up(&app, "other-plain@example.com").await;
+    let theirs = other.create_tree("Not yours").await;
+
+    let made = pm
+        .post_form("create_tree", &[("name", "Plain start"), ("template_id", "")], "/")
+        .await;
+    assert_eq!(made.status, StatusCode::FOUND, "{}", made.body);
+    let location = made.location().unwrap().to_string();
+    assert!(location.starts_with("/trees/"), "{location}");
+    let made_id: i64 = location["/trees/".len()..].parse().unwrap();
+    let page = pm.get("/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Plain start"), "{}", page.body);
+    assert!(page.body.contains(r#"action="/api/delete_tree""#), "{}", page.body);
+
+    // A refused name: back to the dashboard, which says why once.
+    let refused = pm.post_form("create_tree", &[("name", "   ")], "/").await;
+    assert_eq!(refused.status, StatusCode::FOUND, "{}", refused.body);
+    assert_eq!(refused.location(), Some("/"));
+    let page = pm.get("/").await;
+    assert!(page.body.contains(r#"data-testid="create-error""#), "{}", page.body);
+    let again = pm.get("/").await;
+    assert!(
+        !again.body.contains(r#"data-testid="create-error""#),
+        "the flash is shown once"
+    );
+
+    // Someone else's tree cannot be deleted: an error on the page, their tree unchanged.
+    let refused = pm
+        .post_form("delete_tree", &[("tree_id", &theirs.to_string())], "/")
+        .await;
+    assert_eq!(refused.status, StatusCode::FOUND, "{}", refused.body);
+    assert_eq!(refused.location(), Some("/"));
+    assert!(pm.get("/").await.body.contains(r#"data-testid="delete-error""#));
+    assert_eq!(
+        other.call("get_tree", &[("tree_id", &theirs.to_string())]).await.status,
+        StatusCode::OK
+    );
+
+    // One's own: gone, and the list is fresh.
+    let deleted = pm
+        .post_form("delete_tree", &[("tree_id", &made_id.to_string())], "/")
+        .await;
+    assert_eq!(deleted.status, StatusCode::FOUND, "{}", deleted.body);
+    assert_eq!(deleted.location(), Some("/"));
+    let page = pm.get("/").await;
+    assert!(
+        !page.body.contains(&format!(r#"href="/trees/{made_id}""#)),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(r#"data-testid="no-trees""#), "{}", page.body);
+    assert!(!page.body.contains(r#"data-testid="delete-error""#));
+
+    // The import form posted before the page hydrated: a bad outline's problems come back.
+    let refused = pm
+        .post_form(
+            "import_document",
+            &[("text", "# Broken\n- **Objective:** A\n  - **Wish:** B\n")],
+            "/",
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FOUND, "{}", refused.body);
+    assert_eq!(refused.location(), Some("/"));
+    let page = pm.get("/").await;
+    assert!(page.body.contains(r#"data-testid="import-problems""#), "{}", page.body);
+    assert!(page.body.contains("nodes[1].type"), "{}", page.body);
+    let imported = pm
+        .post_form("import_document", &[("text", "# Fine\n- **Objective:** A\n")], "/")
+        .await;
+    assert_eq!(imported.status, StatusCode::FOUND, "{}", imported.body);
+    assert!(
+        imported.location().unwrap().starts_with("/trees/"),
+        "{:?}",
+        imported.location()
+    );
+}
+
 #[sqlx::test]
 async fn concurrent_opposite_moves_never_make_a_cycle(pool: PgPool) {
     let app = app(pool.clone());
@@ -1051,11 +1136,12 @@ async fn each_page_carries_its_data_once(pool: PgPool) {
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.body.matches(marker).count(), 1, "the tree's data in the page");
 
-    // The dashboard island's four lists, once each. The user, read on the server only (no
-    // island needs it), is not in the page.
+    // The dashboard is rendered on the server only: its lists are in the page as markup, not
+    // also as resources for a hydration (the user, read on the server, is not in it either).
     let page = pm.get("/").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert_eq!(page.body.matches("__RESOLVED_RESOURCES[").count(), 4, "the 4 lists");
+    assert_eq!(page.body.matches(r#"href="/trees/"#).count(), 1, "the list");
+    assert_eq!(page.body.matches("__RESOLVED_RESOURCES[").count(), 0, "no resources");
 }
 
 /// get_tree keeps its answer per tree version (server::tree_cache): every kind of write must

@@ -186,11 +186,14 @@ test('import an outline, see the overview charts, and delete a tree after confir
   await expect(page.getByRole('img', { name: 'Nodes by type' })).toBeVisible();
   await expect(page.getByTestId('recent-activity')).toContainText('Imported tree: Imported plan');
 
-  // A bad outline names the line and writes nothing.
+  // A bad outline names the line and writes nothing. The import form is the dashboard's one
+  // island: hydrated, it answers in place and keeps the text as typed.
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
   await page.getByText('Import a Markdown outline').click();
   await page.getByLabel(/Outline/).fill('# Broken\n- **Objective:** A\n  - **Wish:** B\n');
   await page.getByRole('button', { name: 'Import' }).click();
   await expect(page.getByTestId('import-problems')).toContainText('nodes[1].type');
+  await expect(page.getByLabel(/Outline/)).toHaveValue(/Wish/);
 
   await page.getByText('Delete…').click();
   await page.getByTestId('confirm-delete').click();

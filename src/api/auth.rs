@@ -86,7 +86,7 @@ pub async fn take_form_flash(form: String) -> Result<Option<FormFlash>, AppError
 }
 
 #[cfg(feature = "ssr")]
-mod server {
+pub(crate) mod server {
     use super::FormFlash;
     use crate::error::AppError;
     use crate::model::account::{check_password_length, normalize_display_name, normalize_email, safe_next};
@@ -125,6 +125,38 @@ mod server {
         }
         leptos_axum::redirect(&crate::server::request_context::referer_path(&caller.parts));
         Ok(())
+    }
+
+    /// `finish_form` for a form whose server function answers with a value (a tree made,
+    /// say): a JavaScript-free post's error goes to the session for `form` and the browser back
+    /// to the form. The error is still returned; the browser only follows the redirect.
+    pub async fn flash_form_error<T>(form: &str, result: Result<T, AppError>) -> Result<T, AppError> {
+        let Err(error) = result else { return result };
+        let caller = match guard::caller().await {
+            Ok(caller) if caller.is_form_navigation() => caller,
+            _ => return Err(error),
+        };
+        let flash = FormFlash {
+            form: form.into(),
+            error: error.clone(),
+            email: None,
+            display_name: None,
+        };
+        if let Err(err) = caller.auth.session.insert(FLASH_KEY, flash).await {
+            tracing::error!(error = %err, "could not store a form error in the session");
+        }
+        leptos_axum::redirect(&crate::server::request_context::referer_path(&caller.parts));
+        Err(error)
+    }
+
+    /// Sends a JavaScript-free post back to the page its form is on, by its path (Leptos
+    /// would send the whole `Referer`, with a trailing `?`).
+    pub async fn back_to_form() {
+        if let Ok(caller) = guard::caller().await {
+            if caller.is_form_navigation() {
+                leptos_axum::redirect(&crate::server::request_context::referer_path(&caller.parts));
+            }
+        }
     }
 
     fn validation(field: &str) -> impl FnOnce(String) -> AppError + '_ {

@@ -42,22 +42,12 @@ pub async fn import_markdown(text: String) -> Result<TreeMeta, AppError> {
 /// with `{`, else a Markdown outline. The dashboard's import form.
 #[server(prefix = "/api", endpoint = "import_document")]
 pub async fn import_document(text: String) -> Result<TreeMeta, AppError> {
-    crate::server::guard::require_user().await?;
-    let text = text.trim_start_matches('\u{feff}');
-    if text.trim_start().starts_with('{') {
-        let document = serde_json::from_str::<TreeDocument>(text).map_err(|err| AppError::InvalidDocument {
-            problems: vec![crate::model::document::Problem {
-                path: format!("line {}", err.line()),
-                message: format!("this is not a tree document: {err}"),
-            }],
-        })?;
-        server::import(document, "json").await
-    } else {
-        let document =
-            crate::model::document::from_markdown(text).map_err(|problems| AppError::InvalidDocument { problems })?;
-        server::import(document, "markdown").await
-    }
+    let imported = server::import_text(&text).await;
+    crate::api::auth::server::flash_form_error(IMPORT_FORM, imported).await
 }
+
+/// The name under which the import form posted without JavaScript gets its error back.
+pub const IMPORT_FORM: &str = "import";
 
 #[cfg(feature = "ssr")]
 mod server {
@@ -65,6 +55,24 @@ mod server {
     use crate::model::document::TreeDocument;
     use crate::model::TreeMeta;
     use crate::server::{guard, repo};
+
+    pub async fn import_text(text: &str) -> Result<TreeMeta, AppError> {
+        crate::server::guard::require_user().await?;
+        let text = text.trim_start_matches('\u{feff}');
+        if text.trim_start().starts_with('{') {
+            let document = serde_json::from_str::<TreeDocument>(text).map_err(|err| AppError::InvalidDocument {
+                problems: vec![crate::model::document::Problem {
+                    path: format!("line {}", err.line()),
+                    message: format!("this is not a tree document: {err}"),
+                }],
+            })?;
+            import(document, "json").await
+        } else {
+            let document = crate::model::document::from_markdown(text)
+                .map_err(|problems| AppError::InvalidDocument { problems })?;
+            import(document, "markdown").await
+        }
+    }
 
     pub async fn import(document: TreeDocument, source: &str) -> Result<TreeMeta, AppError> {
         let (caller, user) = guard::require_user().await?;

@@ -6,6 +6,11 @@ use leptos::server_fn::codec::Json;
 use crate::error::AppError;
 use crate::model::{CanvasState, TreeDetail, TreeJson, TreeMeta, TreeSummary};
 
+/// The names under which the dashboard's JavaScript-free forms get their errors back
+/// (`take_form_flash`).
+pub const CREATE_TREE_FORM: &str = "create-tree";
+pub const DELETE_TREE_FORM: &str = "delete-tree";
+
 /// The caller's trees, newest first; every filter is optional.
 #[server(prefix = "/api", endpoint = "list_trees")]
 pub async fn list_my_trees(
@@ -73,49 +78,8 @@ pub async fn create_tree(
     discovery_phase: Option<String>,
     template_id: Option<String>,
 ) -> Result<TreeMeta, AppError> {
-    use crate::server::{guard, repo};
-    let (caller, user) = guard::require_user().await?;
-    let input = server::tree_input(
-        &caller,
-        &name,
-        description.as_deref(),
-        discovery_phase.as_deref(),
-        false,
-    )?;
-    let template = template_id.as_deref().map(str::trim).filter(|t| !t.is_empty());
-    let starter = match template.filter(|t| t.starts_with("builtin:")) {
-        Some(key) => {
-            let doc = crate::model::starter::document(key, input.as_new().name).ok_or(AppError::NotFound)?;
-            Some(
-                doc.check(&caller.state.config.limits)
-                    .map_err(|problems| AppError::InvalidDocument { problems })?,
-            )
-        }
-        None => None,
-    };
-    let mut tx = caller.state.pool.begin().await?;
-    let source = match template.filter(|t| !t.starts_with("builtin:")) {
-        Some(id) => {
-            let id: i32 = id.parse().map_err(|_| AppError::NotFound)?;
-            let source = repo::trees::get_meta(&mut *tx, &user.0.id, id).await?;
-            if !source.is_template {
-                return Err(AppError::validation("template_id", "is not marked as a template"));
-            }
-            Some(source.id)
-        }
-        None => None,
-    };
-    let meta = repo::trees::create(&mut tx, &caller.actor(&user.0.id), input.as_new()).await?;
-    if let Some(source) = source {
-        repo::trees::copy_nodes(&mut tx, source, meta.id).await?;
-    }
-    if let Some(doc) = &starter {
-        repo::trees::insert_document(&mut tx, meta.id, doc).await?;
-    }
-    tx.commit().await?;
-    // Straight to the new tree, from a plain form post and from the app alike.
-    leptos_axum::redirect(&format!("/trees/{}", meta.id));
-    Ok(meta)
+    let made = server::create(name, description, discovery_phase, template_id).await;
+    crate::api::auth::server::flash_form_error(CREATE_TREE_FORM, made).await
 }
 
 /// Renames, describes, sets the phase of, or marks as template the caller's tree, if
@@ -147,11 +111,15 @@ pub async fn update_tree(
 #[server(prefix = "/api", endpoint = "delete_tree")]
 pub async fn delete_tree(tree_id: i32) -> Result<(), AppError> {
     use crate::server::{guard, repo};
-    let (caller, user) = guard::require_user().await?;
-    let mut tx = caller.state.pool.begin().await?;
-    repo::trees::delete(&mut tx, &caller.actor(&user.0.id), tree_id).await?;
-    tx.commit().await?;
-    Ok(())
+    let deleted = async {
+        let (caller, user) = guard::require_user().await?;
+        let mut tx = caller.state.pool.begin().await?;
+        repo::trees::delete(&mut tx, &caller.actor(&user.0.id), tree_id).await?;
+        tx.commit().await?;
+        crate::api::auth::server::back_to_form().await;
+        Ok::<(), AppError>(())
+    };
+    crate::api::auth::server::flash_form_error(DELETE_TREE_FORM, deleted.await).await
 }
 
 /// A copy of the caller's tree, named `name` or "Copy of …".
@@ -193,6 +161,7 @@ mod server {
     use crate::error::AppError;
     use crate::model::limits::{clean_description, clean_title};
     use crate::model::DiscoveryPhase;
+    use crate::model::TreeMeta;
     use crate::server::guard::Caller;
     use crate::server::repo::trees::NewTree;
 
@@ -212,6 +181,58 @@ mod server {
                 is_template: self.is_template,
             }
         }
+    }
+
+    /// `create_tree`'s work; the server function adds what a JavaScript-free post needs.
+    pub async fn create(
+        name: String,
+        description: Option<String>,
+        discovery_phase: Option<String>,
+        template_id: Option<String>,
+    ) -> Result<TreeMeta, AppError> {
+        use crate::server::{guard, repo};
+        let (caller, user) = guard::require_user().await?;
+        let input = tree_input(
+            &caller,
+            &name,
+            description.as_deref(),
+            discovery_phase.as_deref(),
+            false,
+        )?;
+        let template = template_id.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        let starter = match template.filter(|t| t.starts_with("builtin:")) {
+            Some(key) => {
+                let doc = crate::model::starter::document(key, input.as_new().name).ok_or(AppError::NotFound)?;
+                Some(
+                    doc.check(&caller.state.config.limits)
+                        .map_err(|problems| AppError::InvalidDocument { problems })?,
+                )
+            }
+            None => None,
+        };
+        let mut tx = caller.state.pool.begin().await?;
+        let source = match template.filter(|t| !t.starts_with("builtin:")) {
+            Some(id) => {
+                let id: i32 = id.parse().map_err(|_| AppError::NotFound)?;
+                let source = repo::trees::get_meta(&mut *tx, &user.0.id, id).await?;
+                if !source.is_template {
+                    return Err(AppError::validation("template_id", "is not marked as a template"));
+                }
+                Some(source.id)
+            }
+            None => None,
+        };
+        let meta = repo::trees::create(&mut tx, &caller.actor(&user.0.id), input.as_new()).await?;
+        if let Some(source) = source {
+            repo::trees::copy_nodes(&mut tx, source, meta.id).await?;
+        }
+        if let Some(doc) = &starter {
+            repo::trees::insert_document(&mut tx, meta.id, doc).await?;
+        }
+        tx.commit().await?;
+        // Straight to the new tree, from a plain form post and from the app alike.
+        leptos_axum::redirect(&format!("/trees/{}", meta.id));
+        Ok(meta)
     }
 
     pub fn tree_input(

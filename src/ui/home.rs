@@ -1,16 +1,18 @@
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 use crate::api::activity::{my_activity, my_analytics};
-use crate::api::documents::ImportDocument;
-use crate::api::trees::{list_my_trees, CreateTree, DeleteTree};
-use crate::model::DiscoveryPhase;
+use crate::api::auth::take_form_flash;
+use crate::api::documents::{ImportDocument, IMPORT_FORM};
+use crate::api::trees::{list_my_trees, CreateTree, DeleteTree, CREATE_TREE_FORM, DELETE_TREE_FORM};
+use crate::error::AppError;
+use crate::model::{DiscoveryPhase, TreeSummary};
 use crate::ui::auth::{use_auth, RequireUser};
 use crate::ui::charts::{BarChart, ColumnChart};
 use crate::ui::status::StatusLine;
 
-/// `/`: the logged-in user's dashboard, a route of the server's. The browser gets the dashboard
-/// island, a WebAssembly chunk of its own.
+/// `/`: the logged-in user's dashboard, a route of the server's.
 #[component]
 pub fn DashboardRoute() -> impl IntoView {
     view! {
@@ -21,9 +23,14 @@ pub fn DashboardRoute() -> impl IntoView {
     }
 }
 
-/// The island for the user RequireUser has found. A component, not a `move ||` closure: the
-/// server runs a closure twice (a dry run, then the HTML), which made the island's resources,
-/// and wrote them into the page, twice.
+/// The dashboard of the user RequireUser has found, rendered on the server only: its lists
+/// are read as the page is made, and its forms are plain HTML forms (a new tree opens in the
+/// editor, a deletion comes back to a fresh page, an error through the session's flash). Only
+/// the import form is an island; the page loads no WebAssembly of its own otherwise.
+///
+/// A component, not a `move ||` closure, and its data in one `Suspend`, not in resources:
+/// the server runs a closure twice (a dry run, then the HTML), and a resource's value would be
+/// written into the page for a hydration this page does not have.
 #[component]
 fn UsersDashboard() -> impl IntoView {
     let name = use_auth()
@@ -33,132 +40,174 @@ fn UsersDashboard() -> impl IntoView {
         .flatten()
         .map(|u| u.display_name)
         .unwrap_or_default();
-    view! { <Dashboard name /> }
-}
-
-/// The dashboard, an island: its lists refresh after each create, delete and import.
-#[island(lazy)]
-fn Dashboard(name: String) -> impl IntoView {
-    let create = ServerAction::<CreateTree>::new();
-    let delete = ServerAction::<DeleteTree>::new();
-    let import = ServerAction::<ImportDocument>::new();
-    let changes = move || (create.version().get(), delete.version().get(), import.version().get());
-    let trees = Resource::new(changes, |_| list_my_trees(None, None, None, None));
-    let templates = Resource::new(changes, |_| list_my_trees(None, None, None, Some(true)));
-    let stats = Resource::new(changes, |_| my_analytics());
-    let recent = Resource::new(changes, |_| my_activity(None, Some(8)));
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| crate::ui::islands::island_hydrated());
-    let import_error = move || import.value().get().and_then(|r| r.err());
-    let import_text = NodeRef::<leptos::html::Textarea>::new();
-    let create_error = move || create.value().get().and_then(|r| r.err()).map(|e| e.to_string());
     view! {
         <section class="page" data-testid="dashboard">
             <h1>"Your trees"</h1>
             <p class="lead">{format!("Welcome, {name}.")}</p>
-            <ActionForm action=create attr:class="form inline-create" attr:data-testid="create-tree-form">
-                <label for="new-tree-name">"New tree"</label>
-                <div class="row">
-                    <input id="new-tree-name" name="name" required maxlength="200" placeholder="e.g. Grow weekly retention" />
-                    <select name="discovery_phase" aria-label="Discovery phase">
-                        {DiscoveryPhase::ALL.into_iter().map(|p| view! { <option value=p.as_str()>{p.as_str()}</option> }).collect_view()}
-                    </select>
-                    <select name="template_id" aria-label="Start from" data-testid="start-from">
-                        <option value="">"Blank"</option>
-                        {crate::model::starter::STARTERS.iter().map(|(key, label)| view! { <option value=*key>{*label}</option> }).collect_view()}
-                        <Transition fallback=|| ()>
-                            {move || templates.get().and_then(|r| r.ok()).unwrap_or_default().into_iter().map(|t| view! {
-                                <option value=t.id.to_string()>{format!("Template: {}", t.name)}</option>
-                            }).collect_view()}
-                        </Transition>
-                    </select>
-                    <button type="submit" disabled=move || create.pending().get()>"Create tree"</button>
-                </div>
-                {move || create_error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-            </ActionForm>
-            <Transition fallback=|| view! { <p class="muted">"Loading your trees…"</p> }>
-                {move || trees.get().map(|result| match result {
-                    Ok(trees) if trees.is_empty() => view! {
-                        <p class="empty" data-testid="no-trees">
-                            "You have no impact trees yet. An impact tree links an objective to the outcomes, "
-                            "opportunities and solutions that serve it."
-                        </p>
-                    }.into_any(),
-                    Ok(trees) => view! {
-                        <ul class="tree-list" data-testid="tree-list">
-                            {trees.into_iter().map(|t| view! {
-                                <li>
-                                    <a href=format!("/trees/{}", t.id)>{t.name.clone()}</a>
-                                    <span class="muted">{format!(" · {} · {} nodes · updated {}", t.discovery_phase, t.node_count, short_time(&t.updated_at))}</span>
-                                    <details class="danger">
-                                        <summary>"Delete…"</summary>
-                                        <ActionForm action=delete attr:class="inline-form">
-                                            <input type="hidden" name="tree_id" value=t.id.to_string() />
-                                            {format!("Delete “{}” and its {} nodes? This cannot be undone. ", t.name, t.node_count)}
-                                            <button type="submit" class="danger" data-testid="confirm-delete">"Delete tree"</button>
-                                        </ActionForm>
-                                    </details>
-                                </li>
-                            }).collect_view()}
-                        </ul>
-                    }.into_any(),
-                    Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
+            <Suspense fallback=|| view! { <p class="muted">"Loading your trees…"</p> }>
+                {Suspend::new(async move {
+                    let create_error = flash_error(CREATE_TREE_FORM).await;
+                    let delete_error = flash_error(DELETE_TREE_FORM).await;
+                    let import_error = flash_error(IMPORT_FORM).await;
+                    let trees = list_my_trees(None, None, None, None).await;
+                    let templates = list_my_trees(None, None, None, Some(true)).await;
+                    let stats = my_analytics().await;
+                    let recent = my_activity(None, Some(8)).await;
+                    view! {
+                        {delete_error.map(|e| view! { <p class="form-error" role="alert" data-testid="delete-error">{e.to_string()}</p> })}
+                        <CreateTreeForm templates=templates.unwrap_or_default() error=create_error />
+                        <TreeList trees />
+                        <ImportForm />
+                        {import_error.map(|error| view! { <ImportError error /> })}
+                        <h2>"Overview"</h2>
+                        {match stats {
+                            Ok(s) => view! {
+                                <div class="analytics" data-testid="analytics">
+                                    <p class="muted">
+                                        {format!("{} trees · {} nodes · {} per tree on average", s.total_trees, s.total_nodes, s.avg_nodes_per_tree)}
+                                    </p>
+                                    <div class="charts">
+                                        <BarChart title="Nodes by type" data=s.node_types.into_iter().collect() />
+                                        <BarChart title="Trees by phase" data=s.phases.into_iter().collect() />
+                                        <ColumnChart title="Activity" data=s.activity_per_day />
+                                    </div>
+                                </div>
+                            }.into_any(),
+                            Err(err) => view! { <p class="form-error">{err.to_string()}</p> }.into_any(),
+                        }}
+                        <h2>"Recent activity"</h2>
+                        {match recent {
+                            Ok(page) => view! {
+                                <ul class="activity" data-testid="recent-activity">
+                                    {page.entries.into_iter().map(|e| view! {
+                                        <li>
+                                            <span>{e.description.unwrap_or(e.activity_type)}</span>
+                                            <span class="muted">{format!(" · {}", short_time(&e.created_at))}</span>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any(),
+                            Err(err) => view! { <p class="form-error">{err.to_string()}</p> }.into_any(),
+                        }}
+                    }
                 })}
-            </Transition>
-            <details class="import">
-                <summary>"Import a Markdown outline or a JSON tree document"</summary>
-                <ActionForm action=import attr:class="form" attr:data-testid="import-form">
-                    <label for="import-text">"Outline: a `# Name` line, then `- **Type:** title` items, indented for children; or a JSON tree document as exported"</label>
-                    <textarea id="import-text" name="text" rows="8" required node_ref=import_text></textarea>
-                    <label for="import-file">"…or pick a file"</label>
-                    <input id="import-file" type="file" accept=".json,.md,.markdown,.txt,application/json,text/markdown,text/plain"
-                        data-testid="import-file" on:change=move |ev| load_file(ev, import_text) />
-                    {move || import_error().map(|err| match err {
-                        crate::error::AppError::InvalidDocument { problems } => view! {
-                            <ul class="form-error" role="alert" data-testid="import-problems">
-                                {problems.into_iter().map(|p| view! { <li>{format!("{}: {}", p.path, p.message)}</li> }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        other => view! { <p class="form-error" role="alert">{other.to_string()}</p> }.into_any(),
-                    })}
-                    <button type="submit" disabled=move || import.pending().get()>"Import"</button>
-                </ActionForm>
-            </details>
-            <h2>"Overview"</h2>
-            <Transition fallback=|| ()>
-                {move || stats.get().map(|result| match result {
-                    Ok(s) => view! {
-                        <div class="analytics" data-testid="analytics">
-                            <p class="muted">
-                                {format!("{} trees · {} nodes · {} per tree on average", s.total_trees, s.total_nodes, s.avg_nodes_per_tree)}
-                            </p>
-                            <div class="charts">
-                                <BarChart title="Nodes by type" data=s.node_types.into_iter().collect() />
-                                <BarChart title="Trees by phase" data=s.phases.into_iter().collect() />
-                                <ColumnChart title="Activity" data=s.activity_per_day />
-                            </div>
-                        </div>
-                    }.into_any(),
-                    Err(err) => view! { <p class="form-error">{err.to_string()}</p> }.into_any(),
-                })}
-            </Transition>
-            <h2>"Recent activity"</h2>
-            <Transition fallback=|| ()>
-                {move || recent.get().map(|result| match result {
-                    Ok(page) => view! {
-                        <ul class="activity" data-testid="recent-activity">
-                            {page.entries.into_iter().map(|e| view! {
-                                <li>
-                                    <span>{e.description.unwrap_or(e.activity_type)}</span>
-                                    <span class="muted">{format!(" · {}", short_time(&e.created_at))}</span>
-                                </li>
-                            }).collect_view()}
-                        </ul>
-                    }.into_any(),
-                    Err(err) => view! { <p class="form-error">{err.to_string()}</p> }.into_any(),
-                })}
-            </Transition>
+            </Suspense>
         </section>
+    }
+}
+
+/// The error a JavaScript-free post of `form` left in the session, taken as it is read.
+async fn flash_error(form: &str) -> Option<AppError> {
+    take_form_flash(form.to_string()).await.ok().flatten().map(|f| f.error)
+}
+
+/// A new tree, blank or from a starter or one of the user's templates; the server sends the
+/// browser on to it.
+#[component]
+fn CreateTreeForm(templates: Vec<TreeSummary>, error: Option<AppError>) -> impl IntoView {
+    view! {
+        <form method="post" action=CreateTree::url() class="form inline-create" data-testid="create-tree-form">
+            <label for="new-tree-name">"New tree"</label>
+            <div class="row">
+                <input id="new-tree-name" name="name" required maxlength="200" placeholder="e.g. Grow weekly retention" />
+                <select name="discovery_phase" aria-label="Discovery phase">
+                    {DiscoveryPhase::ALL.into_iter().map(|p| view! { <option value=p.as_str()>{p.as_str()}</option> }).collect_view()}
+                </select>
+                <select name="template_id" aria-label="Start from" data-testid="start-from">
+                    <option value="">"Blank"</option>
+                    {crate::model::starter::STARTERS.iter().map(|(key, label)| view! { <option value=*key>{*label}</option> }).collect_view()}
+                    {templates.into_iter().map(|t| view! {
+                        <option value=t.id.to_string()>{format!("Template: {}", t.name)}</option>
+                    }).collect_view()}
+                </select>
+                <button type="submit">"Create tree"</button>
+            </div>
+            {error.map(|e| view! { <p class="form-error" role="alert" data-testid="create-error">{e.to_string()}</p> })}
+        </form>
+    }
+}
+
+#[component]
+fn TreeList(trees: Result<Vec<TreeSummary>, AppError>) -> impl IntoView {
+    match trees {
+        Ok(trees) if trees.is_empty() => view! {
+            <p class="empty" data-testid="no-trees">
+                "You have no impact trees yet. An impact tree links an objective to the outcomes, "
+                "opportunities and solutions that serve it."
+            </p>
+        }
+        .into_any(),
+        Ok(trees) => view! {
+            <ul class="tree-list" data-testid="tree-list">
+                {trees.into_iter().map(|t| view! {
+                    <li>
+                        <a href=format!("/trees/{}", t.id)>{t.name.clone()}</a>
+                        <span class="muted">{format!(" · {} · {} nodes · updated {}", t.discovery_phase, t.node_count, short_time(&t.updated_at))}</span>
+                        <details class="danger">
+                            <summary>"Delete…"</summary>
+                            <form method="post" action=DeleteTree::url() class="inline-form">
+                                <input type="hidden" name="tree_id" value=t.id.to_string() />
+                                {format!("Delete “{}” and its {} nodes? This cannot be undone. ", t.name, t.node_count)}
+                                <button type="submit" class="danger" data-testid="confirm-delete">"Delete tree"</button>
+                            </form>
+                        </details>
+                    </li>
+                }).collect_view()}
+            </ul>
+        }
+        .into_any(),
+        Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
+    }
+}
+
+/// Why an import was refused: each problem of a bad document, by where it is.
+#[component]
+fn ImportError(error: AppError) -> impl IntoView {
+    match error {
+        AppError::InvalidDocument { problems } => view! {
+            <ul class="form-error" role="alert" data-testid="import-problems">
+                {problems.into_iter().map(|p| view! { <li>{format!("{}: {}", p.path, p.message)}</li> }).collect_view()}
+            </ul>
+        }
+        .into_any(),
+        other => view! { <p class="form-error" role="alert">{other.to_string()}</p> }.into_any(),
+    }
+}
+
+/// Import from pasted text or a picked file, an island: the file is read in the browser, and
+/// a bad document's problems are listed beside the text, which stays as it was typed.
+#[island(lazy)]
+fn ImportForm() -> impl IntoView {
+    let import = ServerAction::<ImportDocument>::new();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| crate::ui::islands::island_hydrated());
+    let import_error = move || import.value().get().and_then(|r| r.err());
+    let import_text = NodeRef::<leptos::html::Textarea>::new();
+    view! {
+        <details class="import">
+            <summary>"Import a Markdown outline or a JSON tree document"</summary>
+            // A plain form with its own submit: `ActionForm` would read it back through
+            // FormData and serde_qs, code this island need not carry for one field.
+            <form
+                method="post"
+                action=ImportDocument::url()
+                class="form"
+                data-testid="import-form"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    let text = import_text.get_untracked().map(|area| area.value()).unwrap_or_default();
+                    import.dispatch(ImportDocument { text });
+                }
+            >
+                <label for="import-text">"Outline: a `# Name` line, then `- **Type:** title` items, indented for children; or a JSON tree document as exported"</label>
+                <textarea id="import-text" name="text" rows="8" required node_ref=import_text></textarea>
+                <label for="import-file">"…or pick a file"</label>
+                <input id="import-file" type="file" accept=".json,.md,.markdown,.txt,application/json,text/markdown,text/plain"
+                    data-testid="import-file" on:change=move |ev| load_file(ev, import_text) />
+                {move || import_error().map(|error| view! { <ImportError error /> })}
+                <button type="submit" disabled=move || import.pending().get()>"Import"</button>
+            </form>
+        </details>
     }
 }
 

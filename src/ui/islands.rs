@@ -1,6 +1,6 @@
 //! What the islands share. The app runs in Leptos's islands mode: a page is rendered on the
 //! server only, and the browser hydrates just its islands, the editor, the shared canvas, the
-//! dashboard and the status line. Each is an `#[island(lazy)]`, a WebAssembly chunk of its own
+//! dashboard's import form and the status line. Each is an `#[island(lazy)]`, a WebAssembly chunk of its own
 //! loaded by the pages it is on, so the module every page loads carries no page's code
 //! (BENCHMARKS.md, eighteenth session).
 //!
