@@ -113,18 +113,13 @@ pub(crate) mod server {
     /// to the form, which shows them once. (Leptos would put them in the URL instead, where
     /// anyone could forge a message on our page.) The hydrated app gets them with their HTTP
     /// status.
-    pub async fn finish_form(mut flash: FormFlash, result: Result<(), AppError>) -> Result<(), AppError> {
+    pub async fn finish_form(flash: FormFlash, result: Result<(), AppError>) -> Result<(), AppError> {
         let Err(error) = result else { return Ok(()) };
-        let caller = match guard::caller().await {
-            Ok(caller) if caller.is_form_navigation() => caller,
-            _ => return Err(error),
-        };
-        flash.error = error;
-        if let Err(err) = caller.auth.session.insert(FLASH_KEY, flash).await {
-            tracing::error!(error = %err, "could not store a form error in the session");
+        if keep_for_the_form(flash, error.clone()).await {
+            Ok(())
+        } else {
+            Err(error)
         }
-        leptos_axum::redirect(&crate::server::request_context::referer_path(&caller.parts));
-        Ok(())
     }
 
     /// `finish_form` for a form whose server function answers with a value (a tree made,
@@ -132,21 +127,29 @@ pub(crate) mod server {
     /// to the form. The error is still returned; the browser only follows the redirect.
     pub async fn flash_form_error<T>(form: &str, result: Result<T, AppError>) -> Result<T, AppError> {
         let Err(error) = result else { return result };
-        let caller = match guard::caller().await {
-            Ok(caller) if caller.is_form_navigation() => caller,
-            _ => return Err(error),
-        };
         let flash = FormFlash {
             form: form.into(),
-            error: error.clone(),
+            error: AppError::Internal,
             email: None,
             display_name: None,
         };
+        keep_for_the_form(flash, error.clone()).await;
+        Err(error)
+    }
+
+    /// For a JavaScript-free post: the error into the session as `flash`, and the browser
+    /// back to the form. False for any other caller, who gets the error itself.
+    async fn keep_for_the_form(mut flash: FormFlash, error: AppError) -> bool {
+        let caller = match guard::caller().await {
+            Ok(caller) if caller.is_form_navigation() => caller,
+            _ => return false,
+        };
+        flash.error = error;
         if let Err(err) = caller.auth.session.insert(FLASH_KEY, flash).await {
             tracing::error!(error = %err, "could not store a form error in the session");
         }
         leptos_axum::redirect(&crate::server::request_context::referer_path(&caller.parts));
-        Err(error)
+        true
     }
 
     /// Sends a JavaScript-free post back to the page its form is on, by its path (Leptos
