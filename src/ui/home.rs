@@ -49,10 +49,12 @@ fn UsersDashboard() -> impl IntoView {
                     let create_error = flash_error(CREATE_TREE_FORM).await;
                     let delete_error = flash_error(DELETE_TREE_FORM).await;
                     let import_error = flash_error(IMPORT_FORM).await;
-                    let trees = list_my_trees(None, None, None, None).await;
-                    let templates = list_my_trees(None, None, None, Some(true)).await;
-                    let stats = my_analytics().await;
-                    let recent = my_activity(None, Some(8)).await;
+                    let (trees, templates, stats, recent) = futures::join!(
+                        list_my_trees(None, None, None, None),
+                        list_my_trees(None, None, None, Some(true)),
+                        my_analytics(),
+                        my_activity(None, Some(8)),
+                    );
                     view! {
                         {delete_error.map(|e| view! { <p class="form-error" role="alert" data-testid="delete-error">{e.to_string()}</p> })}
                         <CreateTreeForm templates=templates.unwrap_or_default() error=create_error />
