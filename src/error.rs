@@ -5,9 +5,12 @@
 
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+/// On the wire an object whose `kind` names the variant beside its fields
+/// (`{"kind":"validation","field":"title","message":"…"}`); read back by hand (below).
+#[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AppError {
     /// The thing does not exist, or it is not the caller's: the two are indistinguishable on
@@ -94,6 +97,68 @@ impl AppError {
             AppError::Network { .. } => 503,
             AppError::Internal => 500,
         }
+    }
+}
+
+/// Read through a `serde_json::Value` rather than derived: serde's derive for an internally
+/// tagged enum buffers through its private `Content` type, which put ~20 KB into the
+/// WebAssembly for this one type; `Value` is there anyway (template data).
+impl<'de> Deserialize<'de> for AppError {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        const KINDS: &[&str] = &[
+            "not_found",
+            "unauthorized",
+            "invalid_credentials",
+            "forbidden",
+            "validation",
+            "invalid_document",
+            "conflict",
+            "rate_limited",
+            "payload_too_large",
+            "bad_request",
+            "unavailable",
+            "network",
+            "internal",
+        ];
+        let Value::Object(mut fields) = Value::deserialize(deserializer)? else {
+            return Err(D::Error::custom("an error must be an object"));
+        };
+        let mut text = |name: &'static str| match fields.remove(name) {
+            Some(Value::String(s)) => Ok(s),
+            Some(_) => Err(D::Error::custom(format_args!("`{name}` must be a string"))),
+            None => Err(D::Error::missing_field(name)),
+        };
+        let kind = text("kind")?;
+        Ok(match kind.as_str() {
+            "not_found" => AppError::NotFound,
+            "unauthorized" => AppError::Unauthorized,
+            "invalid_credentials" => AppError::InvalidCredentials,
+            "forbidden" => AppError::Forbidden,
+            "validation" => AppError::Validation {
+                field: text("field")?,
+                message: text("message")?,
+            },
+            "invalid_document" => AppError::InvalidDocument {
+                problems: serde_json::from_value(fields.remove("problems").unwrap_or_default())
+                    .map_err(D::Error::custom)?,
+            },
+            "conflict" => AppError::Conflict {
+                message: text("message")?,
+                current: fields.remove("current").filter(|v| !v.is_null()),
+            },
+            "rate_limited" => AppError::RateLimited,
+            "payload_too_large" => AppError::PayloadTooLarge,
+            "bad_request" => AppError::BadRequest {
+                message: text("message")?,
+            },
+            "unavailable" => AppError::Unavailable,
+            "network" => AppError::Network {
+                message: text("message")?,
+            },
+            "internal" => AppError::Internal,
+            other => return Err(D::Error::unknown_variant(other, KINDS)),
+        })
     }
 }
 
@@ -224,9 +289,57 @@ mod tests {
     }
 
     #[test]
-    fn round_trips_as_json() {
-        let err = AppError::validation("title", "must not be empty");
-        let bytes = err.ser();
-        assert_eq!(AppError::de(bytes), err);
+    fn every_kind_round_trips_as_json() {
+        let all = [
+            AppError::NotFound,
+            AppError::Unauthorized,
+            AppError::InvalidCredentials,
+            AppError::Forbidden,
+            AppError::validation("title", "must not be empty"),
+            AppError::InvalidDocument {
+                problems: vec![crate::model::document::Problem {
+                    path: "nodes[3].parentId".into(),
+                    message: "no such node".into(),
+                }],
+            },
+            AppError::Conflict {
+                message: "changed meanwhile".into(),
+                current: Some(serde_json::json!({"version": 4})),
+            },
+            AppError::Conflict {
+                message: "changed meanwhile".into(),
+                current: None,
+            },
+            AppError::RateLimited,
+            AppError::PayloadTooLarge,
+            AppError::bad_request("no body"),
+            AppError::Unavailable,
+            AppError::Network {
+                message: "offline".into(),
+            },
+            AppError::Internal,
+        ];
+        for err in all {
+            let bytes = err.ser();
+            assert_eq!(AppError::de(bytes), err);
+        }
+        let wire = serde_json::to_value(AppError::validation("title", "empty")).unwrap();
+        assert_eq!(
+            wire,
+            serde_json::json!({"kind": "validation", "field": "title", "message": "empty"})
+        );
+    }
+
+    #[test]
+    fn malformed_errors_are_refused() {
+        for bad in [
+            r#"{"kind":"validation","field":"title"}"#,
+            r#"{"kind":"no_such_kind"}"#,
+            r#"{"field":"title"}"#,
+            r#""not_found""#,
+            r#"{"kind":"bad_request","message":7}"#,
+        ] {
+            assert!(serde_json::from_str::<AppError>(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -875,7 +875,7 @@ async fn the_tree_page_is_drawn_on_the_server(pool: PgPool) {
     assert!(page.body.contains("Page &lt;tree&gt;"));
     assert!(page.body.contains("900 → 1100"), "metric badge");
     assert!(
-        page.body.contains("translate(40.0px,12.0px) scale(0.50000)"),
+        page.body.contains("translate(40px,12px) scale(0.50000)"),
         "saved viewport"
     );
     assert_eq!(page.body.matches("role=\"treeitem\"").count(), 2);

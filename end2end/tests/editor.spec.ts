@@ -177,6 +177,11 @@ test('arrow keys move the selection through the tree', async ({ page }) => {
   await expect(page.getByTestId('key-help')).toContainText('Add a child');
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('key-help')).toHaveCount(0);
+
+  // A double click on a box opens its title for editing.
+  await node(page, 'A').dblclick();
+  await expect(page.getByTestId('node-title')).toBeFocused();
+  await expect(page.getByTestId('node-title')).toHaveValue('A');
 });
 
 test('edit every field, with a validation error beside its field', async ({ page }) => {

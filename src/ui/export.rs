@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use crate::model::document::{to_markdown, TreeDocument};
 use crate::model::{CanvasState, Connection, DiscoveryPhase, Orientation, TreeDetail, TreeNode};
-use crate::ui::editor::draw::{draw, type_colour, visible_edges, visible_nodes, EVERYWHERE};
+use crate::ui::editor::draw::{draw, type_colour, visible_edges, visible_nodes, Fixed, EVERYWHERE};
 
 /// Everything an export needs, taken when the button is pressed.
 #[derive(Clone)]
@@ -118,10 +118,13 @@ pub fn svg(source: &ExportSource) -> (String, f64, f64) {
     let (w, h) = (d.layout.bounds.w + 2.0 * PAD, d.layout.bounds.h + 2.0 * PAD);
     let mut out = String::with_capacity(512 + items.len() * 600);
     out.push_str(&format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w:.0}\" height=\"{h:.0}\" viewBox=\"0 0 {w:.0} {h:.0}\" \
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w0}\" height=\"{h0}\" viewBox=\"0 0 {w0} {h0}\" \
          font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif\">\n<title>{}</title>\n\
-         <rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n<g transform=\"translate({PAD} {PAD})\">\n",
-        xml(&source.name)
+         <rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n<g transform=\"translate({pad} {pad})\">\n",
+        xml(&source.name),
+        w0 = Fixed::<0>(w),
+        h0 = Fixed::<0>(h),
+        pad = Fixed::<0>(PAD),
     ));
     out.push_str("<g fill=\"none\" stroke=\"#9aa5b5\" stroke-width=\"1.5\">\n");
     for p in paths {
@@ -130,7 +133,11 @@ pub fn svg(source: &ExportSource) -> (String, f64, f64) {
     out.push_str("</g>\n<g stroke=\"#c0567a\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\">\n");
     for (x1, y1, x2, y2) in links {
         out.push_str(&format!(
-            "<line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\"/>\n"
+            "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>\n",
+            Fixed::<1>(x1),
+            Fixed::<1>(y1),
+            Fixed::<1>(x2),
+            Fixed::<1>(y2)
         ));
     }
     out.push_str("</g>\n");
@@ -138,16 +145,16 @@ pub fn svg(source: &ExportSource) -> (String, f64, f64) {
         let r = item.rect;
         let c = type_colour(item.node_type);
         out.push_str(&format!(
-            "<g transform=\"translate({:.1} {:.1})\"><rect width=\"{:.1}\" height=\"{:.1}\" rx=\"8\" fill=\"#ffffff\" stroke=\"#dde2ea\"/>\
-             <rect width=\"5\" height=\"{:.1}\" fill=\"{c}\"/>\
+            "<g transform=\"translate({} {})\"><rect width=\"{}\" height=\"{}\" rx=\"8\" fill=\"#ffffff\" stroke=\"#dde2ea\"/>\
+             <rect width=\"5\" height=\"{}\" fill=\"{c}\"/>\
              <text x=\"14\" y=\"17\" font-size=\"10\" font-weight=\"700\" fill=\"{c}\" letter-spacing=\"0.5\">{}</text>\
              <text x=\"14\" y=\"35\" font-size=\"13\" font-weight=\"600\" fill=\"#1c2430\">",
-            r.x,
-            r.y,
-            r.w,
-            r.h,
-            r.h,
-            xml(&item.node_type.label().to_uppercase())
+            Fixed::<1>(r.x),
+            Fixed::<1>(r.y),
+            Fixed::<1>(r.w),
+            Fixed::<1>(r.h),
+            Fixed::<1>(r.h),
+            xml(&item.node_type.label().to_ascii_uppercase())
         ));
         let width = ((r.w - 24.0) / 7.2).max(8.0) as usize;
         for (i, line) in title_lines(&item.title, width).iter().enumerate() {
@@ -160,8 +167,8 @@ pub fn svg(source: &ExportSource) -> (String, f64, f64) {
         out.push_str("</text>");
         if !item.badges.is_empty() {
             out.push_str(&format!(
-                "<text x=\"14\" y=\"{:.1}\" font-size=\"10\" fill=\"#566173\">{}</text>",
-                r.h - 10.0,
+                "<text x=\"14\" y=\"{}\" font-size=\"10\" fill=\"#566173\">{}</text>",
+                Fixed::<1>(r.h - 10.0),
                 xml(&item.badges.join(" · "))
             ));
         }

@@ -11,6 +11,7 @@ use crate::api::share::{create_share_link, list_share_links, revoke_share_link, 
 use crate::error::AppError;
 use crate::model::share::{CreatedShareLink, SharedOutline};
 use crate::model::{CanvasState, Orientation};
+use crate::ui::editor::draw::{Fixed, Px};
 use crate::ui::share_drawing::{Redrawn, ShareModel};
 
 /// The id of the `<script type="application/json">` the server puts the outline in.
@@ -322,8 +323,10 @@ fn SharedCanvas(token: String, head: ShareHead, size: (f64, f64)) -> impl IntoVi
     let transform = move || {
         let s = state.get();
         format!(
-            "transform:translate({:.1}px,{:.1}px) scale({:.5})",
-            s.pan.x, s.pan.y, s.zoom
+            "transform:translate({}px,{}px) scale({})",
+            Px(s.pan.x),
+            Px(s.pan.y),
+            Fixed::<5>(s.zoom)
         )
     };
     let orientation = match orientation_now {
@@ -340,7 +343,7 @@ fn SharedCanvas(token: String, head: ShareHead, size: (f64, f64)) -> impl IntoVi
                 <span class="muted">{summary}</span>
                 <div class="canvas-tools" role="toolbar" aria-label="View">
                     <button type="button" class="secondary" aria-label="Zoom out" on:click=move |_| zoom_by(0.8)>"−"</button>
-                    <span class="zoom-level">{move || format!("{:.0}%", state.get().zoom * 100.0)}</span>
+                    <span class="zoom-level">{move || format!("{}%", Fixed::<0>(state.get().zoom * 100.0))}</span>
                     <button type="button" class="secondary" aria-label="Zoom in" on:click=move |_| zoom_by(1.25)>"+"</button>
                     <button type="button" class="secondary" on:click=move |_| fit()>"Fit"</button>
                     <crate::ui::export::ExportMenu export />
@@ -383,8 +386,8 @@ fn SharedCanvas(token: String, head: ShareHead, size: (f64, f64)) -> impl IntoVi
                 on:pointerup=move |_| drag.set_value(None)
                 on:pointercancel=move |_| drag.set_value(None)>
                 <div class="canvas-content" style=transform>
-                    <svg class="edges" node_ref=edges_ref width=move || format!("{:.0}", size.get().0) height=move || format!("{:.0}", size.get().1)
-                        viewBox=move || { let (w, h) = size.get(); format!("0 0 {w:.0} {h:.0}") }
+                    <svg class="edges" node_ref=edges_ref width={move || Fixed::<0>(size.get().0).to_string()} height={move || Fixed::<0>(size.get().1).to_string()}
+                        viewBox={move || { let (w, h) = size.get(); format!("0 0 {} {}", Fixed::<0>(w), Fixed::<0>(h)) }}
                         aria-hidden="true" inner_html=edges_html></svg>
                     <div class="nodes" node_ref=nodes_ref role="tree" aria-label=name on:click=on_nodes_click inner_html=nodes_html></div>
                 </div>

@@ -1,9 +1,10 @@
-//! The shared page's node boxes and edges written as one string of markup, on the server and
-//! in the browser alike. A read-only page has nothing to keep per node, and building a view
-//! per node (owners, closures, attributes) was most of the 36 ms a 1,000-node page took to
-//! render; a string is written in a fraction of that and set as the container's content.
-//! Every piece of user text goes through [`escape_into`]. The boxes carry no test ids (tests
-//! find them by role, as people do): whatever is written here is written for every node.
+//! Node boxes and edges written as one string of markup, on the server and in the browser
+//! alike, for the shared page and the editor's canvas. Building a view per node (owners,
+//! closures, attributes) was most of the 36 ms a 1,000-node share page took to render, and
+//! in the editor it was a good part of the WebAssembly; a string is written in a fraction of
+//! that and set as the container's content. Every piece of user text goes through
+//! [`escape_into`]. The shared page's boxes carry no ids (tests find them by role, as people
+//! do): whatever is written here is written for every node.
 
 use std::fmt::Write;
 
@@ -31,9 +32,28 @@ pub fn escape_into(out: &mut String, text: &str) {
 /// The node boxes, in the order given (outline order: how the page is read without sight).
 /// `is_match` marks the search hits.
 pub fn nodes(items: &[NodeItem], is_match: impl Fn(&str) -> bool) -> String {
-    let mut out = String::with_capacity(items.len() * 360);
+    write_nodes(items, is_match, false)
+}
+
+/// The editor canvas's node boxes: as [`nodes`], with what the editor finds them by: an
+/// element id (`node-<id>`, for `aria-activedescendant`), `aria-selected`, test ids, and
+/// toggles out of the tab order (the canvas takes the keys). The states that change without
+/// a redraw (selected, search hits, dragging, drop targets) are classes the editor sets on
+/// the elements.
+pub fn editor_nodes(items: &[NodeItem]) -> String {
+    write_nodes(items, |_| false, true)
+}
+
+fn write_nodes(items: &[NodeItem], is_match: impl Fn(&str) -> bool, editor: bool) -> String {
+    let mut out = String::with_capacity(items.len() * if editor { 440 } else { 360 });
     for item in items {
-        out.push_str("<div class=\"");
+        out.push_str("<div ");
+        if editor {
+            out.push_str("id=\"node-");
+            escape_into(&mut out, &item.id);
+            out.push_str("\" ");
+        }
+        out.push_str("class=\"");
         out.push_str(type_class(item.node_type));
         if is_match(&item.id) {
             out.push_str(" match");
@@ -41,7 +61,8 @@ pub fn nodes(items: &[NodeItem], is_match: impl Fn(&str) -> bool) -> String {
         out.push_str("\" style=\"");
         // The shared page's stylesheet gives every box the full width and the one height
         // (`.shared .node`): at 1,000 nodes the sizes were ~25 KB of the page.
-        write_box_style(&mut out, &item.rect, Some((NODE_MAX_WIDTH, NODE_HEIGHT)));
+        let implied = (!editor).then_some((NODE_MAX_WIDTH, NODE_HEIGHT));
+        write_box_style(&mut out, &item.rect, implied);
         out.push_str("\" role=\"treeitem\" data-node-id=\"");
         escape_into(&mut out, &item.id);
         let _ = write!(out, "\" aria-level=\"{}\"", item.level);
@@ -51,6 +72,9 @@ pub fn nodes(items: &[NodeItem], is_match: impl Fn(&str) -> bool) -> String {
             } else {
                 " aria-expanded=\"true\""
             });
+        }
+        if editor {
+            out.push_str(" aria-selected=\"false\" data-testid=\"tree-node\"");
         }
         out.push_str("><span class=\"node-type\">");
         out.push_str(item.node_type.label());
@@ -67,10 +91,14 @@ pub fn nodes(items: &[NodeItem], is_match: impl Fn(&str) -> bool) -> String {
             out.push_str("</span>");
         }
         if item.has_children {
+            out.push_str("<button type=\"button\" class=\"node-toggle\"");
+            if editor {
+                out.push_str(" tabindex=\"-1\" data-testid=\"toggle-collapse\"");
+            }
             out.push_str(if item.collapsed {
-                "<button type=\"button\" class=\"node-toggle\" aria-label=\"Expand\">+</button>"
+                " aria-label=\"Expand\">+</button>"
             } else {
-                "<button type=\"button\" class=\"node-toggle\" aria-label=\"Collapse\">\u{2212}</button>"
+                " aria-label=\"Collapse\">\u{2212}</button>"
             });
         }
         out.push_str("</div>");
@@ -173,6 +201,21 @@ mod tests {
         wide.rect.h = 100.0;
         let wide = nodes(&[wide], |_| false);
         assert!(wide.contains("style=\"left:10px;top:-2.5px;height:100px\""), "{wide}");
+    }
+
+    #[test]
+    fn an_editor_box_has_its_id_size_selection_and_test_ids() {
+        let html = editor_nodes(&[item("a\"b", "Retention", true, true)]);
+        assert_eq!(
+            html,
+            "<div id=\"node-a&quot;b\" class=\"node outcome\" style=\"left:10px;top:-2.5px;width:220px;height:88px\" \
+             role=\"treeitem\" data-node-id=\"a&quot;b\" aria-level=\"2\" aria-expanded=\"false\" \
+             aria-selected=\"false\" data-testid=\"tree-node\">\
+             <span class=\"node-type\">Outcome</span><span class=\"node-title\">Retention</span>\
+             <span class=\"node-badges\"><span class=\"badge\">3 &lt;hidden&gt;</span></span>\
+             <button type=\"button\" class=\"node-toggle\" tabindex=\"-1\" data-testid=\"toggle-collapse\" \
+             aria-label=\"Expand\">+</button></div>"
+        );
     }
 
     /// Boxes leave out the size the stylesheet gives them, so the two must agree.

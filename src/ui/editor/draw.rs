@@ -107,9 +107,9 @@ impl Px {
     /// integer `Display` through a formatter pads and writes piecewise (~5 % of its render).
     pub fn push_to(self, out: &mut String) {
         let v = self.0;
+        // Nothing drawn is this far out; writing 0 keeps std's float formatting out of the WASM.
         if !v.is_finite() || v.abs() >= 1e15 {
-            use std::fmt::Write;
-            let _ = write!(out, "{v:.1}");
+            out.push('0');
             return;
         }
         let tenths = (v * 10.0).round() as i64;
@@ -145,15 +145,36 @@ impl std::fmt::Display for Px {
     }
 }
 
-/// `left`, `top`, `width` and `height` of a node's box.
-pub fn box_style(r: &Rect) -> String {
-    let mut out = String::with_capacity(64);
-    write_box_style(&mut out, r, None);
-    out
+/// A number with exactly `D` decimals, as `{:.D}` writes it (ties may round the other way),
+/// for the few numbers the browser writes that are not coordinates (a transform's scale, the
+/// zoom label). Without it std's float formatting (~13 KB of the WebAssembly) is linked in
+/// for them alone.
+#[derive(Debug, Clone, Copy)]
+pub struct Fixed<const D: u32>(pub f64);
+
+impl<const D: u32> std::fmt::Display for Fixed<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scale = 10u64.pow(D);
+        let scaled = (self.0 * scale as f64).round();
+        // Beyond i64 (or not a number) nothing sensible can be shown; `Px` writes 0 too.
+        let scaled = if scaled.is_finite() && scaled.abs() < 9.0e18 {
+            scaled as i64
+        } else {
+            0
+        };
+        let sign = if scaled < 0 { "-" } else { "" };
+        let t = scaled.unsigned_abs();
+        if D == 0 {
+            write!(f, "{sign}{t}")
+        } else {
+            write!(f, "{sign}{}.{:0width$}", t / scale, t % scale, width = D as usize)
+        }
+    }
 }
 
-/// [`box_style`] written into a buffer, without a width or height equal to `implied`'s: the
-/// size a stylesheet already gives the box (the share page writes all its boxes this way).
+/// `left`, `top`, `width` and `height` of a node's box, without a width or height equal to
+/// `implied`'s: the size a stylesheet already gives the box (the share page writes all its
+/// boxes this way).
 pub fn write_box_style(out: &mut String, r: &Rect, implied: Option<(f64, f64)>) {
     out.push_str("left:");
     Px(r.x).push_to(out);
@@ -309,7 +330,7 @@ pub fn intersects(a: &Rect, b: &Rect) -> bool {
     a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h
 }
 
-/// One drawn node: everything that decides its markup, so an unchanged node keeps its DOM.
+/// One drawn node: everything that decides its markup.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NodeItem {
     pub index: usize,
@@ -321,21 +342,6 @@ pub struct NodeItem {
     pub level: usize,
     pub has_children: bool,
     pub collapsed: bool,
-}
-
-impl NodeItem {
-    pub fn key(&self) -> (String, u64) {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.title.hash(&mut h);
-        self.badges.hash(&mut h);
-        self.node_type.hash(&mut h);
-        for v in [self.rect.x, self.rect.y, self.rect.w, self.rect.h] {
-            v.to_bits().hash(&mut h);
-        }
-        (self.level, self.has_children, self.collapsed).hash(&mut h);
-        (self.id.clone(), h.finish())
-    }
 }
 
 /// A region that holds every drawing: the whole tree, for the pages and files that show all of
@@ -413,7 +419,7 @@ pub fn visible_links(d: &Drawing, region: &Rect) -> Vec<Line> {
 
 #[cfg(test)]
 mod tests {
-    use super::{box_style, Px, Rect};
+    use super::{write_box_style, Fixed, Px, Rect};
 
     #[test]
     fn a_box_style_has_its_place_and_size() {
@@ -423,7 +429,42 @@ mod tests {
             w: 260.0,
             h: 88.0,
         };
-        assert_eq!(box_style(&r), "left:10px;top:-2.5px;width:260px;height:88px");
+        let mut style = String::new();
+        write_box_style(&mut style, &r, None);
+        assert_eq!(style, "left:10px;top:-2.5px;width:260px;height:88px");
+        style.clear();
+        write_box_style(&mut style, &r, Some((260.0, 88.0)));
+        assert_eq!(style, "left:10px;top:-2.5px");
+    }
+
+    #[test]
+    fn fixed_writes_like_std_with_that_many_decimals() {
+        for v in [
+            0.0,
+            1.0,
+            -1.0,
+            0.04,
+            0.26,
+            12.345,
+            -3.5,
+            99.96,
+            1234567.891,
+            -0.4,
+            0.00001,
+        ] {
+            assert_eq!(Fixed::<0>(v).to_string(), format!("{v:.0}").replace("-0", "0"), "{v}");
+            assert_eq!(
+                Fixed::<1>(v).to_string(),
+                format!("{v:.1}").replace("-0.0", "0.0"),
+                "{v}"
+            );
+            assert_eq!(
+                Fixed::<5>(v).to_string(),
+                format!("{v:.5}").replace("-0.00000", "0.00000"),
+                "{v}"
+            );
+        }
+        assert_eq!(Fixed::<1>(f64::NAN).to_string(), "0.0");
     }
 
     #[test]
@@ -445,7 +486,7 @@ mod tests {
             let std = format!("{v:.1}").replace("-0.0", "0.0");
             assert_eq!(Px(v).to_string(), std.strip_suffix(".0").unwrap_or(&std), "{v}");
         }
-        assert_eq!(Px(f64::INFINITY).to_string(), "inf");
+        assert_eq!(Px(f64::INFINITY).to_string(), "0");
         assert_eq!(
             (Px(913804.0).to_string(), Px(-0.04).to_string(), Px(0.96).to_string()),
             ("913804".into(), "0".into(), "1".into())

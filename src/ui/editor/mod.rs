@@ -21,7 +21,8 @@ use crate::model::editor::{self as tree_ops, DropPlan, DropZone};
 use crate::model::layout::Rect;
 use crate::model::{CanvasState, NodeType, Orientation, TreeDetail};
 use crate::ui::auth::RequireUser;
-use draw::{region_around, region_serves, viewport_rect, visible_edges, visible_nodes, NodeItem, Px};
+use crate::ui::share_markup;
+use draw::{region_around, region_serves, viewport_rect, visible_edge_boxes, visible_links, visible_nodes, Fixed, Px};
 use panel::SidePanel;
 pub use state::{Command, Editor, Notice};
 
@@ -326,12 +327,18 @@ fn editor(tree: TreeDetail) -> AnyView {
         let r = region.get();
         ed.nodes.with(|nodes| visible_nodes(nodes, &d, &r))
     });
-    let edges = Memo::new(move |_| {
+    // The boxes and edges are markup strings (`share_markup`), not a view per node: one
+    // innerHTML per redraw, and none of a keyed list's per-node owners and effects in the
+    // WebAssembly or in hydration. What changes without a redraw (selection, search hits,
+    // drag and drop) is set on the elements below.
+    let nodes_html = Memo::new(move |_| items.with(|items| share_markup::editor_nodes(items)));
+    let edges_html = Memo::new(move |_| {
         if overview_on.get() {
-            return (Vec::new(), Vec::new());
+            return String::new();
         }
         let d = ed.drawing.get();
-        visible_edges(&d, &region.get())
+        let r = region.get();
+        share_markup::edges(d.orientation, visible_edge_boxes(&d, &r), &visible_links(&d, &r))
     });
     let far = Memo::new(move |_| ed.view.with(|v| v.zoom < FAR_ZOOM));
     let overview_ref = NodeRef::<leptos::html::Canvas>::new();
@@ -351,7 +358,6 @@ fn editor(tree: TreeDetail) -> AnyView {
                 .collect::<Vec<_>>()
         })
     });
-    let match_set = Memo::new(move |_| matches.with(|m| m.iter().cloned().collect::<std::collections::HashSet<_>>()));
 
     // The overview is painted at most once a frame, from the state at that frame.
     #[cfg(feature = "hydrate")]
@@ -533,7 +539,7 @@ fn editor(tree: TreeDetail) -> AnyView {
         }
         let command = ev.ctrl_key() || ev.meta_key();
         let handled = if command {
-            match key.to_lowercase().as_str() {
+            match key.to_ascii_lowercase().as_str() {
                 "z" if ev.shift_key() => {
                     ed.redo_later();
                     true
@@ -615,7 +621,7 @@ fn editor(tree: TreeDetail) -> AnyView {
                 .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
                 .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
             let command = ev.ctrl_key() || ev.meta_key();
-            let key = ev.key().to_lowercase();
+            let key = ev.key().to_ascii_lowercase();
             if command && key == "f" {
                 ev.prevent_default();
                 open_search();
@@ -804,9 +810,20 @@ fn editor(tree: TreeDetail) -> AnyView {
             ed.nodes.with_untracked(|nodes| nodes.get(i).map(|n| n.id.clone()))
         })
     };
-    // A double click in the overview zooms to 100 % on that node. (Heard on the canvas: its
-    // pointer capture makes it the target of the clicks.)
-    let on_overview_dblclick = move |ev: leptos::ev::MouseEvent| {
+    // A double click on a box edits it; in the overview it zooms to 100 % on that node.
+    // (Heard on the canvas: its pointer capture makes it the target of the clicks.)
+    let on_canvas_dblclick = move |ev: leptos::ev::MouseEvent| {
+        // A double click on a box edits it. The event's target is the canvas (the capture),
+        // so the box is found by where the pointer is.
+        let on_box = document()
+            .element_from_point(ev.client_x() as f32, ev.client_y() as f32)
+            .and_then(|el| el.closest("[data-node-id]").ok().flatten())
+            .and_then(|el| el.get_attribute("data-node-id"));
+        if let Some(id) = on_box {
+            ed.selected.set(Some(id));
+            ed.edit_selected();
+            return;
+        }
         let Some(id) = overview_hit(ev.client_x(), ev.client_y()) else {
             return;
         };
@@ -839,122 +856,141 @@ fn editor(tree: TreeDetail) -> AnyView {
             Press::Node { .. } => {}
         }
     };
-    let drop_state = Memo::new(move |_| {
-        drag.with(|d| {
-            d.as_ref().and_then(|d| {
-                let (target, zone) = d.target.clone()?;
-                let ok = matches!(d.plan, Some(Ok(_)));
-                Some((target, zone, ok))
-            })
-        })
-    });
 
     // --- Markup ----------------------------------------------------------------------------
     let transform = move || {
         let s = ed.view.get();
         format!(
-            "transform:translate({:.1}px,{:.1}px) scale({:.5})",
-            s.pan.x, s.pan.y, s.zoom
+            "transform:translate({}px,{}px) scale({})",
+            Px(s.pan.x),
+            Px(s.pan.y),
+            Fixed::<5>(s.zoom)
         )
     };
     let orientation_name = move || match orientation.get() {
         Orientation::Vertical => "vertical",
         Orientation::Horizontal => "horizontal",
     };
-    let dragged_id = Memo::new(move |_| drag.with(|d| d.as_ref().map(|d| d.id.clone())));
-    let node_view = move |item: NodeItem| {
-        let id = item.id.clone();
-        let base = draw::type_class(item.node_type);
-        // One class string per node, from the few states that can change without a re-render.
-        let class = {
-            let id = id.clone();
-            move || {
-                let mut class = String::from(base);
-                if ed.selected.with(|s| s.as_deref() == Some(id.as_str())) {
-                    class.push_str(" selected");
-                }
-                if match_set.with(|m| m.contains(&id)) {
-                    class.push_str(" match");
-                    let cur = current_match.get();
-                    if matches.with(|m| cur.and_then(|i| m.get(i)).is_some_and(|c| *c == id)) {
-                        class.push_str(" current-match");
-                    }
-                }
-                if dragged_id.with(|d| d.as_deref() == Some(id.as_str())) {
-                    class.push_str(" dragging");
-                }
-                drop_state.with(|d| {
-                    if let Some((t, zone, ok)) = d {
-                        if *t == id {
-                            class.push_str(match (zone, ok) {
-                                (_, false) => " drop-refused",
-                                (DropZone::Before, true) => " drop-before",
-                                (DropZone::After, true) => " drop-after",
-                                (DropZone::Onto, true) => " drop-onto",
-                            });
-                        }
-                    }
-                });
-                class
-            }
-        };
-        let aria_selected = move || {
-            if ed.selected.with(|s| s.as_deref() == Some(id.as_str())) {
-                "true"
-            } else {
-                "false"
-            }
-        };
-        let toggle_id = item.id.clone();
-        let r = item.rect;
-        let style = draw::box_style(&r);
-        let expanded = item
-            .has_children
-            .then_some(if item.collapsed { "false" } else { "true" });
-        let collapsed = item.collapsed;
-        let level = item.level.to_string();
-        view! {
-            <div id=format!("node-{}", item.id) class=class style=style role="treeitem"
-                aria-expanded=expanded aria-selected=aria_selected
-                data-node-id=item.id.clone() data-testid="tree-node"
-                on:dblclick=move |_| ed.edit_selected()>
-                <span class="node-type">{item.node_type.label()}</span>
-                <span class="node-title">{item.title.clone()}</span>
-                {(!item.badges.is_empty()).then(|| view! {
-                    <span class="node-badges">
-                        {item.badges.into_iter().map(|b| view! { <span class="badge">{b}</span> }).collect_view()}
-                    </span>
-                })}
-                {item.has_children.then(|| view! {
-                    <button type="button" class="node-toggle" tabindex="-1" data-testid="toggle-collapse"
-                        aria-label=if collapsed { "Expand" } else { "Collapse" }
-                        on:click=move |ev| { ev.stop_propagation(); ed.run(Command::ToggleCollapse { id: toggle_id.clone() }); }>
-                        {if collapsed { "+" } else { "−" }}
-                    </button>
-                })}
-            </div>
-        }
-        // aria-level is not among the view macro's known ARIA attributes.
-        .add_any_attr(leptos::attr::custom::custom_attribute("aria-level", level))
-        .into_any()
-    };
-    let edges_view = move || {
-        // Only as large as the rendered region (within the tree): an SVG the size of a whole
-        // big layout (900,000 px wide at 5,000 nodes) costs seconds of raster when zooming.
+    // The edges' `<svg>` is only as large as the rendered region (within the tree): one the
+    // size of a whole big layout (900,000 px wide at 5,000 nodes) costs seconds of raster
+    // when zooming.
+    let edges_frame = Memo::new(move |_| {
         let b = bounds.get();
         let r = region.get();
         let (x0, y0) = (r.x.max(b.x), r.y.max(b.y));
         let w = ((r.x + r.w).min(b.x + b.w) - x0).max(1.0);
         let h = ((r.y + r.h).min(b.y + b.h) - y0).max(1.0);
-        let (paths, links) = edges.get();
-        view! {
-            <svg class="edges" style=format!("left:{x0:.0}px;top:{y0:.0}px") width=format!("{w:.0}") height=format!("{h:.0}")
-                viewBox=format!("{x0:.0} {y0:.0} {w:.0} {h:.0}") aria-hidden="true">
-                {paths.into_iter().map(|path| view! { <path class="edge" d=path /> }).collect_view()}
-                {links.into_iter().map(|(x1, y1, x2, y2)| view! {
-                    <line class="cross-link" x1=Px(x1).to_string() y1=Px(y1).to_string() x2=Px(x2).to_string() y2=Px(y2).to_string() />
-                }).collect_view()}
-            </svg>
+        (x0, y0, w, h)
+    });
+    let nodes_ref = NodeRef::<leptos::html::Div>::new();
+    let edges_ref = NodeRef::<leptos::svg::Svg>::new();
+    // The server writes the first drawing into the page; the browser keeps it and redraws
+    // only when what it would draw changes.
+    #[cfg(not(feature = "hydrate"))]
+    let (first_nodes, first_edges) = (nodes_html.get_untracked(), edges_html.get_untracked());
+    #[cfg(feature = "hydrate")]
+    let (first_nodes, first_edges) = (String::new(), String::new());
+    #[cfg(feature = "hydrate")]
+    {
+        // Bumped after each redraw of the boxes: their states are set again on the new
+        // elements.
+        let redrawn = Trigger::new();
+        let dragged_id = Memo::new(move |_| drag.with(|d| d.as_ref().map(|d| d.id.clone())));
+        let drop_state = Memo::new(move |_| {
+            drag.with(|d| {
+                d.as_ref().and_then(|d| {
+                    let (target, zone) = d.target.clone()?;
+                    let ok = matches!(d.plan, Some(Ok(_)));
+                    Some((target, zone, ok))
+                })
+            })
+        });
+        let first_region = region.get_untracked();
+        Effect::new(move |drawn: Option<()>| {
+            let html = nodes_html.get();
+            // On the first run the page holds the server's drawing of this same region.
+            if drawn.is_none() && region.get_untracked() == first_region {
+                return;
+            }
+            if let Some(el) = nodes_ref.get_untracked() {
+                el.set_inner_html(&html);
+                redrawn.notify();
+            }
+        });
+        Effect::new(move |drawn: Option<()>| {
+            let html = edges_html.get();
+            if drawn.is_none() && region.get_untracked() == first_region {
+                return;
+            }
+            if let Some(el) = edges_ref.get_untracked() {
+                el.set_inner_html(&html);
+            }
+        });
+        // One effect per state, each undoing only what it set last time.
+        let mark = move |class: &'static str, ids: Box<dyn Fn() -> Vec<String> + Send + Sync>| {
+            Effect::new(move |last: Option<Vec<String>>| {
+                redrawn.track();
+                let now = ids();
+                for (ids, on) in [(last.unwrap_or_default(), false), (now.clone(), true)] {
+                    for id in ids {
+                        let Some(el) = document().get_element_by_id(&format!("node-{id}")) else {
+                            continue;
+                        };
+                        let _ = el.class_list().toggle_with_force(class, on);
+                        if class == "selected" {
+                            let _ = el.set_attribute("aria-selected", if on { "true" } else { "false" });
+                        }
+                    }
+                }
+                now
+            });
+        };
+        mark("selected", Box::new(move || ed.selected.get().into_iter().collect()));
+        mark("match", Box::new(move || matches.get()));
+        mark(
+            "current-match",
+            Box::new(move || {
+                let cur = current_match.get();
+                matches.with(|m| cur.and_then(|i| m.get(i).cloned()).into_iter().collect())
+            }),
+        );
+        mark("dragging", Box::new(move || dragged_id.get().into_iter().collect()));
+        for (zone, ok, class) in [
+            (None, false, "drop-refused"),
+            (Some(DropZone::Before), true, "drop-before"),
+            (Some(DropZone::After), true, "drop-after"),
+            (Some(DropZone::Onto), true, "drop-onto"),
+        ] {
+            mark(
+                class,
+                Box::new(move || {
+                    drop_state.with(|d| {
+                        d.iter()
+                            .filter(|(_, z, o)| *o == ok && (zone.is_none() || zone == Some(*z)))
+                            .map(|(id, _, _)| id.clone())
+                            .collect()
+                    })
+                }),
+            );
+        }
+    }
+    // Clicks inside the boxes: one listener for all of them.
+    let on_nodes_click = move |ev: leptos::ev::MouseEvent| {
+        let Some(toggle) = ev
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+            .and_then(|t| t.closest(".node-toggle").ok().flatten())
+        else {
+            return;
+        };
+        ev.stop_propagation();
+        if let Some(id) = toggle
+            .closest("[data-node-id]")
+            .ok()
+            .flatten()
+            .and_then(|el| el.get_attribute("data-node-id"))
+        {
+            ed.run(Command::ToggleCollapse { id });
         }
     };
     let count = move || ed.nodes.with(|n| n.len());
@@ -1057,7 +1093,7 @@ fn editor(tree: TreeDetail) -> AnyView {
                 None => "drag-ghost",
             };
             view! {
-                <div class=state style=format!("left:{:.1}px;top:{:.1}px", d.x + 8.0, d.y + 8.0) aria-hidden="true">
+                <div class=state style=format!("left:{}px;top:{}px", Px(d.x + 8.0), Px(d.y + 8.0)) aria-hidden="true">
                     {d.title}
                 </div>
             }
@@ -1068,7 +1104,7 @@ fn editor(tree: TreeDetail) -> AnyView {
             aria-activedescendant=active_descendant aria-busy=move || if ed.busy.get() { "true" } else { "false" }
             data-orientation=orientation_name data-testid="canvas"
             class:far=move || far.get() class:moving=move || moving.get() class:dragging-node=move || drag.with(|d| d.is_some())
-            on:keydown=on_canvas_key on:dblclick=on_overview_dblclick
+            on:keydown=on_canvas_key on:dblclick=on_canvas_dblclick
             on:wheel=on_wheel on:pointerdown=on_pointer_down on:pointermove=on_pointer_move
             on:pointerup=on_pointer_up on:pointercancel=on_pointer_cancel>
             <Show when=move || count() == 0>
@@ -1081,10 +1117,13 @@ fn editor(tree: TreeDetail) -> AnyView {
                 <canvas class="overview" node_ref=overview_ref data-testid="overview" aria-hidden="true"></canvas>
             </Show>
             <div class="canvas-content" style=transform data-testid="canvas-content">
-                {edges_view}
-                <div class="nodes">
-                    <For each=move || items.get() key=|item| item.key() children=node_view />
-                </div>
+                <svg class="edges" node_ref=edges_ref aria-hidden="true"
+                    style=move || { let (x0, y0, _, _) = edges_frame.get(); format!("left:{}px;top:{}px", Fixed::<0>(x0), Fixed::<0>(y0)) }
+                    width={move || Fixed::<0>(edges_frame.get().2).to_string()}
+                    height={move || Fixed::<0>(edges_frame.get().3).to_string()}
+                    viewBox=move || { let (x0, y0, w, h) = edges_frame.get(); format!("{} {} {} {}", Fixed::<0>(x0), Fixed::<0>(y0), Fixed::<0>(w), Fixed::<0>(h)) }
+                    inner_html=first_edges></svg>
+                <div class="nodes" node_ref=nodes_ref on:click=on_nodes_click inner_html=first_nodes></div>
                 {drag_ghost}
             </div>
         </div>
@@ -1135,9 +1174,9 @@ fn editor(tree: TreeDetail) -> AnyView {
 fn zoom_label(zoom: f64) -> String {
     let percent = zoom * 100.0;
     if percent < 0.95 {
-        format!("{percent:.1}%")
+        format!("{}%", Fixed::<1>(percent))
     } else {
-        format!("{percent:.0}%")
+        format!("{}%", Fixed::<0>(percent))
     }
 }
 
