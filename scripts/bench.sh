@@ -16,6 +16,15 @@ BENCH_DB_URL="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/impact_tr
 BENCH_PORT="${BENCH_PORT:-3300}"
 ORIGIN="http://127.0.0.1:$BENCH_PORT"
 OUT="$REPO_ROOT/target/bench"
+# A detached HEAD is an older build checked out for a comparison: its results go to a folder
+# of their own (starting from a copy of the current ones, for the parts it does not run), so
+# they never end up in the table of the branch's own runs.
+if ! git -C "$REPO_ROOT" symbolic-ref -q HEAD >/dev/null; then
+  mkdir -p "$OUT"
+  rm -rf "$OUT.detached"
+  cp -r "$OUT" "$OUT.detached"
+  OUT="$OUT.detached"
+fi
 ONLY="${BENCH_ONLY:-layout http browser bundle}"
 DURATION="${BENCH_DURATION:-10s}"
 WARMUP="${BENCH_WARMUP:-3s}"
