@@ -906,26 +906,34 @@ fn editor(tree: TreeDetail) -> AnyView {
             })
         });
         let first_region = region.get_untracked();
-        Effect::new(move |drawn: Option<()>| {
-            let html = nodes_html.get();
-            // On the first run the page holds the server's drawing of this same region.
-            if drawn.is_none() && region.get_untracked() == first_region {
-                return;
-            }
-            if let Some(el) = nodes_ref.get_untracked() {
-                el.set_inner_html(&html);
-                redrawn.notify();
-            }
-        });
-        Effect::new(move |drawn: Option<()>| {
-            let html = edges_html.get();
-            if drawn.is_none() && region.get_untracked() == first_region {
-                return;
-            }
-            if let Some(el) = edges_ref.get_untracked() {
-                el.set_inner_html(&html);
-            }
-        });
+        // `boxes`: the states are set again on the new boxes.
+        let redraw = move |html: Memo<String>,
+                           boxes: bool,
+                           container: Box<dyn Fn() -> Option<web_sys::Element> + Send + Sync>| {
+            Effect::new(move |drawn: Option<()>| {
+                let html = html.get();
+                // On the first run the page holds the server's drawing of this same region.
+                if drawn.is_none() && region.get_untracked() == first_region {
+                    return;
+                }
+                if let Some(el) = container() {
+                    el.set_inner_html(&html);
+                    if boxes {
+                        redrawn.notify();
+                    }
+                }
+            });
+        };
+        redraw(
+            nodes_html,
+            true,
+            Box::new(move || nodes_ref.get_untracked().map(Into::into)),
+        );
+        redraw(
+            edges_html,
+            false,
+            Box::new(move || edges_ref.get_untracked().map(Into::into)),
+        );
         // One effect per state, each undoing only what it set last time.
         let mark = move |class: &'static str, ids: Box<dyn Fn() -> Vec<String> + Send + Sync>| {
             Effect::new(move |last: Option<Vec<String>>| {
