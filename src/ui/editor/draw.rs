@@ -107,7 +107,7 @@ impl Px {
     /// integer `Display` through a formatter pads and writes piecewise (~5 % of its render).
     pub fn push_to(self, out: &mut String) {
         let v = self.0;
-        // Nothing drawn is this far out; writing 0 keeps std's float formatting out of the WASM.
+        // Nothing drawn is this far out (or not a number): 0 rather than a formatter's "inf".
         if !v.is_finite() || v.abs() >= 1e15 {
             out.push('0');
             return;
@@ -146,9 +146,9 @@ impl std::fmt::Display for Px {
 }
 
 /// A number with exactly `D` decimals, as `{:.D}` writes it (ties may round the other way),
-/// for the few numbers the browser writes that are not coordinates (a transform's scale, the
-/// zoom label). Without it std's float formatting (~13 KB of the WebAssembly) is linked in
-/// for them alone.
+/// for the numbers written that are not coordinates (a transform's scale, the zoom label, the
+/// SVG export): integer arithmetic, like [`Px`], rather than std's exact float formatting and
+/// its slow path; the transform is written on every frame of a pan.
 #[derive(Debug, Clone, Copy)]
 pub struct Fixed<const D: u32>(pub f64);
 

@@ -813,8 +813,8 @@ fn editor(tree: TreeDetail) -> AnyView {
     // A double click on a box edits it; in the overview it zooms to 100 % on that node.
     // (Heard on the canvas: its pointer capture makes it the target of the clicks.)
     let on_canvas_dblclick = move |ev: leptos::ev::MouseEvent| {
-        // A double click on a box edits it. The event's target is the canvas (the capture),
-        // so the box is found by where the pointer is.
+        // The event's target is the canvas (the capture), so the box is found by where the
+        // pointer is.
         let on_box = document()
             .element_from_point(ev.client_x() as f32, ev.client_y() as f32)
             .and_then(|el| el.closest("[data-node-id]").ok().flatten())
