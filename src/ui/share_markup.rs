@@ -35,6 +35,12 @@ pub fn nodes(items: &[NodeItem], is_match: impl Fn(&str) -> bool) -> String {
     write_nodes(items, is_match, false)
 }
 
+/// The element id of the editor's box for a node: what `aria-activedescendant` names and the
+/// editor looks its boxes up by.
+pub fn box_id(node_id: &str) -> String {
+    format!("node-{node_id}")
+}
+
 /// The editor canvas's node boxes: as [`nodes`], with what the editor finds them by: an
 /// element id (`node-<id>`, for `aria-activedescendant`), `aria-selected`, test ids, and
 /// toggles out of the tab order (the canvas takes the keys). The states that change without
@@ -49,8 +55,8 @@ fn write_nodes(items: &[NodeItem], is_match: impl Fn(&str) -> bool, editor: bool
     for item in items {
         out.push_str("<div ");
         if editor {
-            out.push_str("id=\"node-");
-            escape_into(&mut out, &item.id);
+            out.push_str("id=\"");
+            escape_into(&mut out, &box_id(&item.id));
             out.push_str("\" ");
         }
         out.push_str("class=\"");

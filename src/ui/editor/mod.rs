@@ -941,7 +941,7 @@ fn editor(tree: TreeDetail) -> AnyView {
                 let now = ids();
                 for (ids, on) in [(last.unwrap_or_default(), false), (now.clone(), true)] {
                     for id in ids {
-                        let Some(el) = document().get_element_by_id(&format!("node-{id}")) else {
+                        let Some(el) = document().get_element_by_id(&share_markup::box_id(&id)) else {
                             continue;
                         };
                         let _ = el.class_list().toggle_with_force(class, on);
@@ -1003,7 +1003,7 @@ fn editor(tree: TreeDetail) -> AnyView {
     };
     let count = move || ed.nodes.with(|n| n.len());
     let phase = move || ed.meta.with(|m| m.discovery_phase.as_str());
-    let active_descendant = move || ed.selected.get().map(|id| format!("node-{id}"));
+    let active_descendant = move || ed.selected.get().map(|id| share_markup::box_id(&id));
     let has_selection = move || ed.selected.with(|s| s.is_some());
     let add_first = move |_| {
         ed.run(Command::Add {
