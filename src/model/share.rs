@@ -280,7 +280,7 @@ mod tests {
                         Value::String(text) => Some(text.clone()),
                         other => Some(other.to_string()),
                     })
-                    .to_badge_value(),
+                    .into_badge_value(),
                 },
                 id: n.id,
                 parent_id: n.parent_id,

@@ -91,11 +91,25 @@ impl BadgeFields {
     }
 
     /// As template data (what `badges` reads); null when there are none.
-    pub fn to_badge_value(&self) -> Value {
-        if *self == BadgeFields::default() {
+    pub fn into_badge_value(self) -> Value {
+        if self == BadgeFields::default() {
             return Value::Null;
         }
-        serde_json::to_value(self).unwrap_or(Value::Null)
+        // Built directly, as its `Serialize` would write it: a share page makes one per node,
+        // and going through serde's serializer was ~3 % of rendering the page (perf).
+        let mut map = serde_json::Map::new();
+        let mut put = |name: &str, value: Option<Value>| {
+            if let Some(value) = value {
+                map.insert(name.to_string(), value);
+            }
+        };
+        put("unit", self.unit.map(Value::String));
+        put("current", self.current.map(Value::from));
+        put("target", self.target.map(Value::from));
+        put("status", self.status.map(Value::String));
+        put("evidence_count", self.evidence_count.map(Value::from));
+        put("risk", self.risk.map(Value::String));
+        Value::Object(map)
     }
 }
 
@@ -269,5 +283,28 @@ mod tests {
         assert!(unknown.1.contains("colour"), "{unknown:?}");
         assert!(validate(NodeType::Metric, &json!([1, 2]), 16384).is_err());
         assert!(validate(NodeType::Research, &json!({"method": "m".repeat(100)}), 50).is_err());
+    }
+
+    #[test]
+    fn badge_values_are_what_serde_would_write() {
+        let full = BadgeFields {
+            unit: Some("%".into()),
+            current: Some(12.5),
+            target: Some(f64::NAN),
+            status: Some("shipped".into()),
+            evidence_count: Some(4),
+            risk: Some("high".into()),
+        };
+        let some = BadgeFields {
+            current: Some(3.0),
+            ..Default::default()
+        };
+        for fields in [full, some] {
+            assert_eq!(
+                fields.clone().into_badge_value(),
+                serde_json::to_value(&fields).unwrap()
+            );
+        }
+        assert_eq!(BadgeFields::default().into_badge_value(), Value::Null);
     }
 }

@@ -178,7 +178,7 @@ pub async fn shared_outline(pool: &sqlx::PgPool, token: &str) -> Result<SharedOu
                         _ if name == own => r.badge.take(),
                         _ => None,
                     })
-                    .to_badge_value(),
+                    .into_badge_value(),
                 },
             }
         })
