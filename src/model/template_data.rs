@@ -58,8 +58,9 @@ pub struct ResearchFields {
 
 /// The template fields a node's badges are drawn from (`ui::editor::draw::badges`): all a
 /// share page sends of a node's template data, since it shows nothing else of it. Read from
-/// the stored JSON directly (other fields skipped, not built into a map); data that does not
-/// fit (never written by this app, which validates) reads as no badges.
+/// each field's text ([`BadgeFields::from_field_texts`]); a value that does not parse (never
+/// written by this app, which validates) reads as no badge. Its serde shape is the one
+/// [`BadgeFields::into_badge_value`] writes (the tests read badges back through it).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BadgeFields {
     #[serde(default, skip_serializing_if = "Option::is_none")]
