@@ -64,9 +64,11 @@ const ms = (v) => (v == null ? null : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixe
 // KB as the targets mean it: 1,000 bytes (the test suite's ceilings are in KiB).
 const kb = (bytes) => (bytes / 1000).toFixed(1) + ' KB';
 const rows = [];
+// The part the rows below belong to (`partNames`).
+let part = 'layout';
 // row(measure, figure text or null, target text, met: true/false/null)
 const row = (measure, figure, targetText = '', met = null, caveat = '') =>
-  rows.push({ measure, figure: figure ?? 'not measured', target: targetText, met: figure == null ? null : met, caveat });
+  rows.push({ part, measure, figure: figure ?? 'not measured', target: targetText, met: figure == null ? null : met, caveat });
 
 // Layout, native.
 for (const size of [1000, 5000, 50000]) {
@@ -92,6 +94,7 @@ row(
 );
 
 // Server functions over HTTP.
+part = 'http';
 const http = (name) => read(`http-${name}.json`);
 // A case where nothing succeeded has no latency to show.
 const failed = (h) => h && (h.errors >= h.requests || h.p50_ms === 0);
@@ -137,6 +140,7 @@ row(
 );
 
 // The editor in Chromium.
+part = 'browser';
 for (const size of ['5000', '10000']) {
   const t = browser?.trees?.[size];
   const n = Number(size).toLocaleString('en');
@@ -167,6 +171,7 @@ const add = browser?.add_node_ms;
 row('add a node to a 5,000-node tree: key press to drawn (p50)', add && `${ms(add.p50)} ms`, '≤ 50 ms', add && add.p50 <= 50);
 
 // Bundle.
+part = 'bundle';
 const bundle = read('bundle.json');
 const file = (name) => bundle?.[name];
 const wasm = file('impact-tree.wasm'), js = file('impact-tree.js'), css = file('impact-tree.css');
@@ -194,18 +199,42 @@ row('CSS', css && `${kb(css.raw)} raw, ${kb(css.brotli)} brotli`);
 // Parts measured in the same run share one line; a table with parts from different runs
 // (`BENCH_ONLY`) says when, where and at which commit each was measured.
 const partNames = { layout: 'layout', http: 'server over HTTP', browser: 'browser', bundle: 'bundle' };
+let doc = fs.readFileSync(target, 'utf8');
+const start = doc.indexOf('<!-- figures:start');
+const end = doc.indexOf('<!-- figures:end -->');
+if (start < 0 || end < 0) throw new Error(`${target} has no figures markers`);
+// A part with no results here (a partial run, `BENCH_ONLY`, on a machine that has not run it:
+// results live in target/, which a fresh clone lacks) keeps its rows and its line from the
+// table as it was, instead of turning into "not measured".
+const before = doc.slice(start, end).split('\n');
+// Rows are matched by their measure, less what a run fills in (the number of chunks).
+const rowKey = (measure) => measure.replace(/\(first module \+ [^)]* chunks\)/, '(first module)');
+const beforeRows = new Map(before.filter((l) => l.startsWith('| ') && !l.startsWith('| measure |')).map((l) => [rowKey(l.split(' | ')[0].slice(2)), l]));
+const lastRun = before.find((l) => l.startsWith('Last run: '));
+const beforeSaid = (name) =>
+  lastRun
+    ? lastRun.slice('Last run: '.length).split('. The load tool')[0]
+    : before.find((l) => l.startsWith(`- ${name}: `))?.slice(`- ${name}: `.length).replace(/^when and where not recorded$/, '');
 const stamps = Object.entries(partNames).map(([part, name]) => [part, name, read(`stamp-${part}.json`)]);
 const said = (s) => `${s.date}, commit ${s.commit}; ${s.machine}; PostgreSQL ${s.postgres}`;
 const chromium = (part) => (part === 'browser' && browser?.chromium ? `, Chromium ${browser.chromium}` : '');
-const distinct = new Set(stamps.filter(([, , s]) => s).map(([, , s]) => said(s)));
+const kept = new Set(stamps.filter(([, name, s]) => !s && beforeSaid(name)).map(([part]) => part));
+// [name, where and when without Chromium, Chromium's part of it]: one line when all agree.
+const provenance = stamps.map(([part, name, s]) => {
+  if (s) return [name, said(s), chromium(part)];
+  if (!kept.has(part)) return [name, null, ''];
+  const [, where, browserVersion] = beforeSaid(name).match(/^(.*?)((?:, Chromium [^,]*)?)$/);
+  return [name, where, part === 'browser' ? browserVersion : ''];
+});
+const distinct = new Set(provenance.map(([, where]) => where));
 const load = 'The load tool (wrk) runs on the same machine as the server and the database.';
 const header =
-  distinct.size === 1 && stamps.every(([, , s]) => s)
-    ? [`Last run: ${[...distinct][0]}${chromium('browser')}. ${load}`]
+  distinct.size === 1 && !distinct.has(null)
+    ? [`Last run: ${[...distinct][0]}${provenance.map(([, , c]) => c).join('')}. ${load}`]
     : [
         `The parts of this table come from different runs. ${load}`,
         '',
-        ...stamps.map(([part, name, s]) => `- ${name}: ${s ? said(s) + chromium(part) : 'when and where not recorded'}`),
+        ...provenance.map(([name, where, c]) => `- ${name}: ${where ? where + c : 'when and where not recorded'}`),
       ];
 const lines = [
   '<!-- figures:start (written by scripts/bench.sh; edits here are overwritten) -->',
@@ -214,6 +243,7 @@ const lines = [
   '| measure | figure | target | |',
   '| --- | --- | --- | --- |',
   ...rows.map((r) => {
+    if (kept.has(r.part) && beforeRows.has(rowKey(r.measure))) return beforeRows.get(rowKey(r.measure));
     const status = r.met == null ? '' : r.met ? 'met' : '**missed**';
     const caveat = r.caveat ? `${r.met ? ', but' : ';'} **${r.caveat}**` : '';
     return `| ${r.measure} | ${r.figure} | ${r.target} | ${status}${caveat} |`;
@@ -221,10 +251,6 @@ const lines = [
   '<!-- figures:end -->',
 ];
 
-let doc = fs.readFileSync(target, 'utf8');
-const start = doc.indexOf('<!-- figures:start');
-const end = doc.indexOf('<!-- figures:end -->');
-if (start < 0 || end < 0) throw new Error(`${target} has no figures markers`);
 doc = doc.slice(0, start) + lines.join('\n') + doc.slice(end + '<!-- figures:end -->'.length);
 fs.writeFileSync(target, doc);
 console.log(lines.join('\n'));
