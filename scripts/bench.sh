@@ -86,7 +86,7 @@ trap stop_server EXIT
 start_server() {
   DATABASE_URL="$BENCH_DB_URL" LEPTOS_SITE_ADDR="127.0.0.1:$BENCH_PORT" LEPTOS_SITE_ROOT=target/site \
     LEPTOS_ENV=production IMPACT_TREE_PUBLIC_ORIGIN="$ORIGIN" IMPACT_TREE_COOKIE_SECURE=false \
-    IMPACT_TREE_RATE_LIMIT_LOGIN_PER_IP=1000 RUST_LOG=warn \
+    IMPACT_TREE_RATE_LIMIT_LOGIN_PER_IP=1000 IMPACT_TREE_SHARE_PAGE_CACHE="${SHARE_PAGE_CACHE:-true}" RUST_LOG=warn \
     ./target/release/impact-tree serve >"$OUT/server.log" 2>&1 &
   SERVER_PID=$!
   local i
@@ -188,15 +188,11 @@ http_bench() {
   done
   curl -fsS -o /dev/null -H "Accept-Encoding: $accept" -w '{"status":%{http_code},"bytes_on_wire":%{size_download}}' \
     "$ORIGIN$share" >"$OUT/share-wire.json"
-  curl -fsS -o /dev/null -H "Accept-Encoding: $accept" -w '{"status":%{http_code},"bytes_on_wire":%{size_download}}' \
-    "$ORIGIN$share?uncached" >"$OUT/share-wire-uncached.json"
   curl -fsS -o "$OUT/share-page.html" "$ORIGIN$share"
   note "share page: $(cat "$OUT/share-wire.json"), $(wc -c <"$OUT/share-page.html") bytes uncompressed"
   local page=(BENCH_ORIGIN="$ORIGIN" BENCH_METHOD=GET BENCH_ACCEPT_ENCODING="$accept")
   wrk_case share-1k-c32 32 2 call.lua "$share" "${page[@]}"
   wrk_case share-1k-c1 1 1 call.lua "$share" "${page[@]}"
-  # A query string keeps a request out of the page cache: every one is rendered.
-  wrk_case share-1k-c1-uncached 1 1 call.lua "$share?uncached" "${page[@]}"
   # The first visitor after each edit: the cache misses, the page is rendered for them.
   BENCH_ORIGIN="$ORIGIN" BENCH_COOKIE="$c1k" BENCH_TREE="$t1k" BENCH_SHARE="$share" \
     BENCH_OUT="$OUT/share-miss.json" node "$REPO_ROOT/benches/share_miss.mjs" >/dev/null
@@ -205,6 +201,12 @@ http_bench() {
   BENCH_ORIGIN="$ORIGIN" BENCH_COOKIE="$c1k" BENCH_TREE="$t1k" BENCH_SHARE="$share" BENCH_CROWD=16 BENCH_ROUNDS=100 \
     BENCH_OUT="$OUT/share-crowd.json" node "$REPO_ROOT/benches/share_miss.mjs" >/dev/null
   note "share-1k-crowd: $(cat "$OUT/share-crowd.json")"
+  stop_server
+  # Rendered every time: the same server with its share page cache switched off.
+  SHARE_PAGE_CACHE=false start_server
+  curl -fsS -o /dev/null -H "Accept-Encoding: $accept" -w '{"status":%{http_code},"bytes_on_wire":%{size_download}}' \
+    "$ORIGIN$share" >"$OUT/share-wire-uncached.json"
+  wrk_case share-1k-c1-uncached 1 1 call.lua "$share" "${page[@]}"
   stop_server
 }
 

@@ -25,6 +25,7 @@ fn shipped_file_loads_with_the_seed_pool_settings() {
     assert_eq!(config.database.idle_timeout, Duration::from_secs(30));
     assert!(config.database.acquire_timeout <= Duration::from_secs(10));
     assert_eq!(config.http.body_limit_bytes, 2 * 1024 * 1024);
+    assert!(config.http.share_page_cache);
     assert!(!config.cookies.secure);
 
     let leptos = config.leptos_options();
@@ -73,6 +74,31 @@ fn every_key_of_the_shipped_file_has_a_documented_variable() {
         assert!(text.contains(&format!("{field} =")), "Leptos.toml lacks {key}");
         assert!(text.contains(var), "Leptos.toml does not mention {var} for {key}");
     }
+}
+
+#[test]
+fn the_share_page_cache_can_be_switched_off() {
+    let load = |value: &str| {
+        Config::from_parts(
+            "Leptos.toml",
+            Some(&shipped()),
+            &vars(&[("IMPACT_TREE_SHARE_PAGE_CACHE", value)]),
+        )
+    };
+    assert!(!load("false").unwrap().http.share_page_cache);
+    assert!(load("on").unwrap().http.share_page_cache);
+    let err = load("sometimes").unwrap_err().to_string();
+    assert!(
+        err.contains("http.share_page_cache") && err.contains("IMPACT_TREE_SHARE_PAGE_CACHE"),
+        "{err}"
+    );
+    let file = shipped().replace("share_page_cache = true", "share_page_cache = false");
+    assert!(
+        !Config::from_parts("Leptos.toml", Some(&file), &HashMap::new())
+            .unwrap()
+            .http
+            .share_page_cache
+    );
 }
 
 #[test]

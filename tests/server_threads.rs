@@ -22,7 +22,13 @@ async fn call(port: u16, path: &str, content_type: &str, body: &str, cookie: Opt
 #[sqlx::test]
 async fn pages_come_whole_whichever_thread_ends_them(pool: PgPool) {
     let port = free_port();
-    let _server = Server::start_production(&database_url(&pool), port, ORIGIN, &[]);
+    // Without the share page cache, so that every share page below is rendered.
+    let _server = Server::start_production(
+        &database_url(&pool),
+        port,
+        ORIGIN,
+        &[("IMPACT_TREE_SHARE_PAGE_CACHE", "false")],
+    );
     wait_until_answers(port, "/readyz").await;
 
     let form = "email=threads%40example.com&display_name=Threads&password=tidy-impact-tree-42";
@@ -64,7 +70,7 @@ async fn pages_come_whole_whichever_thread_ends_them(pool: PgPool) {
 
     // Rendered every time, on whichever worker takes the connection.
     for i in 0..60 {
-        let page = get(port, &format!("{path}?uncached"))
+        let page = get(port, &path)
             .await
             .unwrap_or_else(|err| panic!("request {i} was cut short: {err}"));
         assert_eq!(page.status, 200, "request {i}: {}", page.body);

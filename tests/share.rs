@@ -5,7 +5,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{app, signed_up, Client};
+use common::{app, app_with, signed_up, test_config, Client};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
@@ -345,6 +345,80 @@ async fn a_cached_share_page_shows_every_edit_on_the_next_request(pool: PgPool) 
         .call("revoke_share_link", &[("tree_id", &t), ("link_id", &link_id)])
         .await;
     assert_eq!(visitor.get(&path).await.status, StatusCode::NOT_FOUND);
+}
+
+/// A link passed around picks up tracking parameters; its visitors still get the kept page,
+/// the same bytes, and an edit is still on the next request whatever the query.
+#[sqlx::test]
+async fn a_share_link_with_tracking_parameters_is_served_from_the_cache(pool: PgPool) {
+    let app = app(pool.clone());
+    let (mut owner, _) = signed_up(&app, "utm-owner@example.com").await;
+    let tree = owner.create_tree("Tracked bets").await;
+    let root = owner
+        .add_node(json!({ "tree_id": tree, "node": { "node_type": "objective", "title": "Grow retention" } }))
+        .await;
+    let token = owner.create_share_link(tree).await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/s/{token}");
+    let mut visitor = Client::new(app.clone());
+
+    let first = visitor
+        .get(&format!("{path}?utm_source=newsletter&utm_medium=email"))
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert_eq!(first.headers["x-share-cache"], "miss");
+    assert!(!first.body.contains("newsletter"), "the query went into the kept page");
+    for query in ["", "?fbclid=IwAR0abc", "?utm_source=newsletter&utm_medium=email"] {
+        let again = visitor.get(&format!("{path}{query}")).await;
+        assert!(is_hit(&again), "{query}: {:?}", again.headers);
+        assert_eq!(again.body, first.body, "{query}");
+    }
+
+    let edited = owner
+        .call_json(
+            "update_node",
+            json!({ "tree_id": tree, "node_id": root["id"], "version": root["version"], "node": { "node_type": "objective", "title": "Grow weekly retention" } }),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+    let page = visitor.get(&format!("{path}?fbclid=IwAR0abc")).await;
+    assert_eq!(page.headers["x-share-cache"], "miss");
+    assert!(page.body.contains("Grow weekly retention"));
+}
+
+/// With the cache switched off (`http.share_page_cache = false`) every visitor's page is
+/// rendered for them, and shows the tree as it is.
+#[sqlx::test]
+async fn with_the_share_page_cache_off_every_page_is_rendered(pool: PgPool) {
+    let mut config = test_config();
+    config.http.share_page_cache = false;
+    let app = app_with(pool.clone(), config);
+    let (mut owner, _) = signed_up(&app, "nocache-owner@example.com").await;
+    let tree = owner.create_tree("Fresh bets").await;
+    let root = owner
+        .add_node(json!({ "tree_id": tree, "node": { "node_type": "objective", "title": "Grow retention" } }))
+        .await;
+    let token = owner.create_share_link(tree).await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/s/{token}");
+    let mut visitor = Client::new(app.clone());
+    for _ in 0..2 {
+        let page = visitor.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.headers.get("x-share-cache").is_none(), "{:?}", page.headers);
+        assert!(page.body.contains("Grow retention"));
+    }
+    owner
+        .call_json(
+            "update_node",
+            json!({ "tree_id": tree, "node_id": root["id"], "version": root["version"], "node": { "node_type": "objective", "title": "Grow weekly retention" } }),
+        )
+        .await;
+    assert!(visitor.get(&path).await.body.contains("Grow weekly retention"));
 }
 
 /// A crowd opening a link right after an edit costs one render: the first visitor renders and

@@ -96,6 +96,8 @@ pub struct HttpConfig {
     pub shutdown_grace: Duration,
     /// Behind a reverse proxy: take the client address from the last `X-Forwarded-For` hop.
     pub trust_forwarded_for: bool,
+    /// Share pages kept rendered for visitors without a session (`server::share_cache`).
+    pub share_page_cache: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -180,6 +182,7 @@ struct RawHttp {
     request_timeout_secs: Option<i64>,
     shutdown_grace_secs: Option<i64>,
     trust_forwarded_for: Option<bool>,
+    share_page_cache: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -280,6 +283,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("http.request_timeout_secs", "IMPACT_TREE_REQUEST_TIMEOUT_SECS"),
     ("http.shutdown_grace_secs", "IMPACT_TREE_SHUTDOWN_GRACE_SECS"),
     ("http.trust_forwarded_for", "IMPACT_TREE_TRUST_FORWARDED_FOR"),
+    ("http.share_page_cache", "IMPACT_TREE_SHARE_PAGE_CACHE"),
     ("cookies.secure", "IMPACT_TREE_COOKIE_SECURE"),
     ("sessions.idle_timeout_mins", "IMPACT_TREE_SESSION_IDLE_TIMEOUT_MINS"),
     (
@@ -450,14 +454,17 @@ impl Config {
             0..=3_600,
         )?);
 
-        let trust_raw = raw.http.trust_forwarded_for.map(|b| b.to_string());
-        let (trust, source) = r.string(var("http.trust_forwarded_for"), trust_raw, "false");
-        let trust_forwarded_for = parse_bool(&trust).ok_or_else(|| {
-            ConfigError(format!(
-                "{} must be true or false, got {trust:?}",
-                describe("http.trust_forwarded_for", &source)
-            ))
-        })?;
+        let flag = |key: &str, file: Option<bool>, default: &str| -> Result<bool, ConfigError> {
+            let (value, source) = r.string(var(key), file.map(|b| b.to_string()), default);
+            parse_bool(&value).ok_or_else(|| {
+                ConfigError(format!(
+                    "{} must be true or false, got {value:?}",
+                    describe(key, &source)
+                ))
+            })
+        };
+        let trust_forwarded_for = flag("http.trust_forwarded_for", raw.http.trust_forwarded_for, "false")?;
+        let share_page_cache = flag("http.share_page_cache", raw.http.share_page_cache, "true")?;
 
         let int = |key: &str, file: Option<i64>, default: i64, range| r.integer(key, var(key), file, default, range);
         let sessions = SessionConfig {
@@ -579,6 +586,7 @@ impl Config {
                 request_timeout,
                 shutdown_grace,
                 trust_forwarded_for,
+                share_page_cache,
             },
             cookies: CookieConfig { secure },
             sessions,

@@ -42,12 +42,17 @@ pub fn build(state: AppState) -> Router {
             enforce_lifetimes,
         ))
         .layer(auth_layer(state.pool.clone(), &config))
-        .layer(axum::middleware::from_fn(outage::answer_503))
-        // Outside the session layers: a cached share page costs one indexed query.
-        .layer(axum::middleware::from_fn_with_state(
+        .layer(axum::middleware::from_fn(outage::answer_503));
+    // Outside the session layers: a cached share page costs one indexed query. Switched off
+    // (`http.share_page_cache`), every share page is rendered for its request.
+    let app = if config.http.share_page_cache {
+        app.layer(axum::middleware::from_fn_with_state(
             ShareCache::new(state.pool.clone(), cookie_name(&config)),
             share_cache::serve,
-        ));
+        ))
+    } else {
+        app
+    };
 
     let site = Path::new(&*state.leptos_options.site_root).to_path_buf();
     // Bundle file names do not change between builds, so browsers revalidate them.

@@ -161,9 +161,11 @@ impl ShareCache {
     }
 }
 
-/// The token of a share page request that may be served from the cache.
+/// The token of a share page request that may be served from the cache. The query is not
+/// part of the key: the page reads none, and links passed around pick up tracking parameters
+/// (`?utm_source=…`, `?fbclid=…`) that would otherwise have every visitor's page rendered.
 fn cacheable_token<'a>(request: &'a Request, session_cookie: &str) -> Option<&'a str> {
-    if request.method() != Method::GET || request.uri().query().is_some() {
+    if request.method() != Method::GET {
         return None;
     }
     let token = request.uri().path().strip_prefix("/s/")?;
