@@ -347,13 +347,11 @@ async fn a_cached_share_page_shows_every_edit_on_the_next_request(pool: PgPool) 
     assert_eq!(visitor.get(&path).await.status, StatusCode::NOT_FOUND);
 }
 
-/// A link passed around picks up tracking parameters; its visitors still get the kept page,
-/// the same bytes, and an edit is still on the next request whatever the query.
-#[sqlx::test]
-async fn a_share_link_with_tracking_parameters_is_served_from_the_cache(pool: PgPool) {
-    let app = app(pool.clone());
-    let (mut owner, _) = signed_up(&app, "utm-owner@example.com").await;
-    let tree = owner.create_tree("Tracked bets").await;
+/// A new tree of `name` with one objective, "Grow retention", and a share link to it: the
+/// owner, the tree's id, the node as added, and the link's path.
+async fn shared_objective(app: &axum::Router, email: &str, name: &str) -> (Client, i64, serde_json::Value, String) {
+    let (mut owner, _) = signed_up(app, email).await;
+    let tree = owner.create_tree(name).await;
     let root = owner
         .add_node(json!({ "tree_id": tree, "node": { "node_type": "objective", "title": "Grow retention" } }))
         .await;
@@ -361,7 +359,15 @@ async fn a_share_link_with_tracking_parameters_is_served_from_the_cache(pool: Pg
         .as_str()
         .unwrap()
         .to_string();
-    let path = format!("/s/{token}");
+    (owner, tree, root, format!("/s/{token}"))
+}
+
+/// A link passed around picks up tracking parameters; its visitors still get the kept page,
+/// the same bytes, and an edit is still on the next request whatever the query.
+#[sqlx::test]
+async fn a_share_link_with_tracking_parameters_is_served_from_the_cache(pool: PgPool) {
+    let app = app(pool.clone());
+    let (mut owner, tree, root, path) = shared_objective(&app, "utm-owner@example.com", "Tracked bets").await;
     let mut visitor = Client::new(app.clone());
 
     let first = visitor
@@ -395,16 +401,7 @@ async fn with_the_share_page_cache_off_every_page_is_rendered(pool: PgPool) {
     let mut config = test_config();
     config.http.share_page_cache = false;
     let app = app_with(pool.clone(), config);
-    let (mut owner, _) = signed_up(&app, "nocache-owner@example.com").await;
-    let tree = owner.create_tree("Fresh bets").await;
-    let root = owner
-        .add_node(json!({ "tree_id": tree, "node": { "node_type": "objective", "title": "Grow retention" } }))
-        .await;
-    let token = owner.create_share_link(tree).await["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let path = format!("/s/{token}");
+    let (mut owner, tree, root, path) = shared_objective(&app, "nocache-owner@example.com", "Fresh bets").await;
     let mut visitor = Client::new(app.clone());
     for _ in 0..2 {
         let page = visitor.get(&path).await;
@@ -426,16 +423,7 @@ async fn with_the_share_page_cache_off_every_page_is_rendered(pool: PgPool) {
 #[sqlx::test]
 async fn visitors_who_miss_together_are_served_one_render(pool: PgPool) {
     let app = app(pool.clone());
-    let (mut owner, _) = signed_up(&app, "crowd-owner@example.com").await;
-    let tree = owner.create_tree("Crowded bets").await;
-    let root = owner
-        .add_node(json!({ "tree_id": tree, "node": { "node_type": "objective", "title": "Grow retention" } }))
-        .await;
-    let token = owner.create_share_link(tree).await["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let path = format!("/s/{token}");
+    let (mut owner, tree, root, path) = shared_objective(&app, "crowd-owner@example.com", "Crowded bets").await;
     let mut crowd: Vec<Client> = (0..6).map(|_| Client::new(app.clone())).collect();
 
     for (edit_first, title) in [(false, "Grow retention"), (true, "Grow weekly retention")] {
