@@ -59,7 +59,6 @@ const MATRIX: &[(&str, Access)] = &[
     ("/api/revoke_share_link", Access::ById),
     // Anyone with a live token; it reads one tree's public fields and writes nothing.
     ("/api/shared_tree", Access::Public),
-    ("/api/shared_page", Access::Public),
 ];
 
 /// Optional arguments that carry ids: the decoder never reports them missing, so discovery

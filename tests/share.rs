@@ -82,11 +82,10 @@ async fn a_share_link_shows_the_tree_read_only_until_revoked(pool: PgPool) {
     assert!(page.headers["x-robots-tag"].to_str().unwrap().contains("noindex"));
     // The page names nodes by position: it carries no database ids.
     assert!(!page.body.contains(&root), "a node id on the share page");
-    let data = visitor.call("shared_page", &[("token", &token)]).await;
-    assert_eq!(data.status, StatusCode::OK, "{}", data.body);
-    assert_eq!(data.json()["nodes"][1]["p"], json!(0));
+    let data = page_outline(&page.body);
+    assert_eq!(data["nodes"][1]["p"], json!(0));
     assert_eq!(
-        data.json()["nodes"][2]["b"],
+        data["nodes"][2]["b"],
         json!({ "unit": "k", "current": 900.0, "target": 1100.5 })
     );
     assert!(page.body.contains("900k → 1100.5k"), "metric badge");
@@ -119,10 +118,8 @@ async fn a_share_link_shows_the_tree_read_only_until_revoked(pool: PgPool) {
     let gone = visitor.get(&format!("/s/{token}")).await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
     assert!(!gone.body.contains("Retention bets"));
-    for endpoint in ["shared_tree", "shared_page"] {
-        let api = visitor.call(endpoint, &[("token", &token)]).await;
-        assert_eq!(api.status, StatusCode::NOT_FOUND, "{endpoint}");
-    }
+    let api = visitor.call("shared_tree", &[("token", &token)]).await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
 
     let listed = owner
         .call("list_share_links", &[("tree_id", &tree.to_string())])
@@ -394,6 +391,80 @@ async fn a_share_link_with_tracking_parameters_is_served_from_the_cache(pool: Pg
     assert!(page.body.contains("Grow weekly retention"));
 }
 
+/// A visitor's export reads the whole tree through `shared_tree`, kept per tree version: asking
+/// again does not read the tree again, every kind of write is in the next answer, and a revoked
+/// link is NotFound at once.
+#[sqlx::test]
+async fn the_shared_tree_is_kept_per_version_and_shows_every_write(pool: PgPool) {
+    let app = app(pool.clone());
+    let (mut owner, tree, root, path) = shared_objective(&app, "kept-owner@example.com", "Kept bets").await;
+    let token = path.trim_start_matches("/s/").to_string();
+    let mut visitor = Client::new(app.clone());
+    let whole = || {
+        let token = token.clone();
+        let mut visitor = Client::new(app.clone());
+        async move {
+            let answer = visitor.call("shared_tree", &[("token", &token)]).await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+            answer.json()
+        }
+    };
+    let first = whole().await;
+    assert_eq!(first["nodes"][0]["title"], "Grow retention");
+
+    // A change behind the application's back moves no version: the kept answer is given.
+    sqlx::query("UPDATE tree_nodes SET title = 'Behind its back' WHERE tree_id = $1")
+        .bind(tree as i32)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(whole().await, first, "the tree was read again");
+
+    let edited = owner
+        .call_json(
+            "update_node",
+            json!({ "tree_id": tree, "node_id": root["id"], "version": root["version"], "node": { "node_type": "objective", "title": "Grow weekly retention" } }),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+    assert_eq!(whole().await["nodes"][0]["title"], "Grow weekly retention");
+
+    let child = owner
+        .add_node(json!({ "tree_id": tree, "parent_id": root["id"], "node": { "node_type": "outcome", "title": "Weekly actives" } }))
+        .await;
+    assert_eq!(whole().await["nodes"].as_array().unwrap().len(), 2);
+    let linked = owner
+        .call_json(
+            "add_connection",
+            json!({ "tree_id": tree, "from_node_id": root["id"], "to_node_id": child["id"] }),
+        )
+        .await;
+    assert_eq!(linked.status, StatusCode::OK, "{}", linked.body);
+    assert_eq!(whole().await["connections"].as_array().unwrap().len(), 1);
+
+    let state = json!({ "zoom": 0.5, "pan": { "x": 10.0, "y": 20.0 }, "orientation": "horizontal" });
+    let saved = owner
+        .call_json("save_canvas_state", json!({ "tree_id": tree, "state": state }))
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert_eq!(whole().await["canvas_state"], state);
+
+    let links = owner
+        .call("list_share_links", &[("tree_id", &tree.to_string())])
+        .await
+        .json();
+    let link_id = links[0]["id"].as_str().unwrap().to_string();
+    let revoked = owner
+        .call(
+            "revoke_share_link",
+            &[("tree_id", &tree.to_string()), ("link_id", &link_id)],
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
+    let gone = visitor.call("shared_tree", &[("token", &token)]).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+}
+
 /// With the cache switched off (`http.share_page_cache = false`) every visitor's page is
 /// rendered for them, and shows the tree as it is.
 #[sqlx::test]
@@ -489,7 +560,7 @@ async fn the_share_outline_reads_the_same_tree_as_the_whole_tree_read(pool: PgPo
     };
     link("whole", tree).await.unwrap();
 
-    let whole = repo::share::shared_tree(&pool, "whole").await.unwrap();
+    let (_, whole) = repo::share::shared_tree(&pool, "whole").await.unwrap();
     let outline = repo::share::shared_outline(&pool, "whole").await.unwrap();
     assert_eq!(outline.name, whole.name);
     assert_eq!(outline.description, whole.description);
@@ -544,4 +615,12 @@ async fn the_share_outline_reads_the_same_tree_as_the_whole_tree_read(pool: PgPo
         repo::share::shared_outline(&pool, "unknown").await,
         Err(impact_tree::error::AppError::NotFound)
     ));
+}
+
+/// The outline a share page carries for hydration (its `shared-outline` data block).
+fn page_outline(body: &str) -> serde_json::Value {
+    let block = body.find(r#"id="shared-outline""#).expect("the page's data block");
+    let start = block + body[block..].find('>').unwrap() + 1;
+    let end = start + body[start..].find("</script>").unwrap();
+    serde_json::from_str(&body[start..end]).expect("the data block is JSON")
 }

@@ -32,7 +32,7 @@ test('share a tree: the link works logged out and without JavaScript, and stops 
   const refetches: string[] = [];
   const wasm: string[] = [];
   view.on('request', (r) => {
-    if (r.url().includes('/api/shared_page')) refetches.push(r.url());
+    if (r.url().includes('/api/shared_')) refetches.push(r.url());
     if (r.url().endsWith('.wasm')) wasm.push(r.url());
   });
   await view.goto(path!);

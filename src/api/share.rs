@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::share::{CreatedShareLink, ShareLink, SharedOutline, SharedView};
+#[cfg(feature = "ssr")]
+use crate::model::share::SharedOutline;
+use crate::model::share::{CreatedShareLink, ShareLink, SharedView};
+use crate::model::CachedJson;
 
 /// A new link to a read-only view of the caller's tree. The token (256 random bits) is in the
 /// answer once; only its hash is kept.
@@ -51,20 +54,34 @@ pub async fn revoke_share_link(tree_id: i32, link_id: String) -> Result<(), AppE
 }
 
 /// The tree behind a live share token, public fields only (what an export takes). Unknown and
-/// revoked are both NotFound.
+/// revoked are both NotFound. Kept per tree version like `get_tree`'s answers: a visitor asking
+/// again and again costs the server one small query each time, not the whole tree.
 #[server(prefix = "/api", endpoint = "shared_tree")]
-pub async fn shared_tree(token: String) -> Result<SharedView, AppError> {
+pub async fn shared_tree(token: String) -> Result<CachedJson<SharedView>, AppError> {
     use crate::server::{guard, repo};
     let caller = guard::caller().await?;
     if !crate::model::share::is_token_shaped(&token) {
         return Err(AppError::NotFound);
     }
-    repo::share::shared_tree(&caller.state.pool, &token).await
+    let pool = &caller.state.pool;
+    let cache = &caller.state.shared_tree_cache;
+    let version = repo::share::shared_tree_version(pool, &token).await?;
+    if let Some(json) = cache.get(&version) {
+        return Ok(CachedJson::new(json));
+    }
+    let (version, view) = repo::share::shared_tree(pool, &token).await?;
+    let json = cache.fill(version, &view).map_err(|err| {
+        tracing::error!(error = %err, "shared tree not serializable");
+        AppError::Internal
+    })?;
+    Ok(CachedJson::new(json))
 }
 
 /// What the share page of a live token draws and hydrates with: [`shared_tree`] without what
-/// the page does not use.
-#[server(prefix = "/api", endpoint = "shared_page")]
+/// the page does not use. Not a server function: only the page's own rendering reads it, and
+/// that is kept per tree version (`server::share_cache`); an endpoint would let anyone with a
+/// token make the server read the tree at will.
+#[cfg(feature = "ssr")]
 pub async fn shared_page(token: String) -> Result<SharedOutline, AppError> {
     use crate::server::{guard, repo};
     let caller = guard::caller().await?;

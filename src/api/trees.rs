@@ -38,20 +38,21 @@ pub async fn list_my_trees(
 /// One tree with all its nodes and connections.
 #[server(prefix = "/api", endpoint = "get_tree")]
 pub async fn get_tree(tree_id: i32) -> Result<TreeJson, AppError> {
+    use crate::server::tree_cache::TreeVersion;
     use crate::server::{guard, repo};
     let (caller, user) = guard::require_user().await?;
     let pool = &caller.state.pool;
     let cache = &caller.state.tree_cache;
     let version = repo::trees::detail_version(pool, &user.0.id, tree_id).await?;
     if let Some(json) = cache.get(&version) {
-        return Ok(TreeJson(json));
+        return Ok(TreeJson::new(json));
     }
     let tree = repo::trees::get_detail(pool, &user.0.id, tree_id).await?;
-    let json = cache.fill(&tree).map_err(|err| {
+    let json = cache.fill(TreeVersion::of(&tree), &tree).map_err(|err| {
         tracing::error!(error = %err, tree_id, "tree not serializable");
         AppError::Internal
     })?;
-    Ok(TreeJson(json))
+    Ok(TreeJson::new(json))
 }
 
 /// The editor's tree. Rendering on the server reads it directly (the page serializes it

@@ -24,4 +24,6 @@ pub use canvas::{CanvasState, Orientation, Pan};
 pub use limits::Limits;
 pub use node_type::NodeType;
 pub use status::DbStatus;
-pub use tree::{Connection, DiscoveryPhase, Position, Subtree, TreeDetail, TreeJson, TreeMeta, TreeNode, TreeSummary};
+pub use tree::{
+    CachedJson, Connection, DiscoveryPhase, Position, Subtree, TreeDetail, TreeJson, TreeMeta, TreeNode, TreeSummary,
+};

@@ -126,31 +126,57 @@ pub struct Subtree {
     pub connections: Vec<Connection>,
 }
 
-/// `get_tree`'s answer: `TreeDetail`'s JSON. The server keeps it as text per tree version
-/// (`server::tree_cache`) and writes it out as is; the browser reads it straight into a
-/// `TreeDetail` (one parse, no intermediate text).
+/// An answer of `T` that the server keeps as JSON text per tree version
+/// (`server::tree_cache`) and writes out as is; the browser reads it straight into a `T` (one
+/// parse, no intermediate text).
 #[cfg(feature = "ssr")]
-#[derive(Debug, Clone)]
-pub struct TreeJson(pub std::sync::Arc<serde_json::value::RawValue>);
+pub struct CachedJson<T>(
+    pub std::sync::Arc<serde_json::value::RawValue>,
+    std::marker::PhantomData<fn() -> T>,
+);
 
 #[cfg(feature = "ssr")]
-impl Serialize for TreeJson {
+impl<T> CachedJson<T> {
+    pub fn new(json: std::sync::Arc<serde_json::value::RawValue>) -> Self {
+        CachedJson(json, std::marker::PhantomData)
+    }
+
+    pub fn into_value(self) -> serde_json::Result<T>
+    where
+        T: serde::de::DeserializeOwned,
+    {
+        serde_json::from_str(self.0.get())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl<T> Serialize for CachedJson<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.0.serialize(s)
     }
 }
 
 #[cfg(feature = "ssr")]
-impl<'de> Deserialize<'de> for TreeJson {
+impl<'de, T> Deserialize<'de> for CachedJson<T> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Box::<serde_json::value::RawValue>::deserialize(d).map(|raw| TreeJson(raw.into()))
+        Box::<serde_json::value::RawValue>::deserialize(d).map(|raw| CachedJson::new(raw.into()))
     }
 }
 
 #[cfg(not(feature = "ssr"))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct TreeJson(pub TreeDetail);
+pub struct CachedJson<T>(pub T);
+
+#[cfg(not(feature = "ssr"))]
+impl<T> CachedJson<T> {
+    pub fn into_value(self) -> serde_json::Result<T> {
+        Ok(self.0)
+    }
+}
+
+/// `get_tree`'s answer.
+pub type TreeJson = CachedJson<TreeDetail>;
 
 /// A whole tree: what the editor loads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,6 +4,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
+use super::tree_cache::{self, TreeCache};
 use super::Config;
 use crate::error::AppError;
 
@@ -14,7 +15,10 @@ pub struct AppState {
     pub pool: PgPool,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
-    pub tree_cache: super::tree_cache::TreeCache,
+    /// `get_tree`'s answers.
+    pub tree_cache: TreeCache,
+    /// `shared_tree`'s answers.
+    pub shared_tree_cache: TreeCache,
 }
 
 impl AppState {
@@ -24,7 +28,8 @@ impl AppState {
             pool,
             config: Arc::new(config),
             leptos_options,
-            tree_cache: Default::default(),
+            tree_cache: TreeCache::new(tree_cache::TREES_CAPACITY_BYTES),
+            shared_tree_cache: TreeCache::new(tree_cache::SHARED_CAPACITY_BYTES),
         }
     }
 }

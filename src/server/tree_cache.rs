@@ -1,9 +1,11 @@
-//! `get_tree`'s answers kept serialized per tree version. A big tree's answer is megabytes of
-//! JSON (1.9 MB for 5,000 nodes) whose building costs far more than the query that proves who
-//! may read it; the editor reloads a tree after every conflict, and several tabs or people read
-//! the same one. Each request still runs the ownership-and-version query, so another user's
-//! tree stays NotFound and an edit is visible on the very next request: only the reading of
-//! the rows and their serialization is reused.
+//! Whole-tree answers (`get_tree`'s, and `shared_tree`'s for visitors of a share link) kept
+//! serialized per tree version. A big tree's answer is megabytes of JSON (1.9 MB for 5,000
+//! nodes) whose building costs far more than the query that proves who may read it; the editor
+//! reloads a tree after every conflict, several tabs or people read the same one, and anyone
+//! holding a share link could otherwise make the server read a whole tree at will. Each request
+//! still runs the access-and-version query (ownership, or a live token), so another user's tree
+//! stays NotFound, a revoked link is NotFound at once, and an edit is visible on the very next
+//! request: only the reading of the rows and their serialization is reused.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -12,8 +14,12 @@ use serde_json::value::RawValue;
 
 use crate::model::{CanvasState, TreeDetail};
 
-/// Bytes kept at most over all trees; the least recently filled goes first.
-const CAPACITY_BYTES: usize = 256 * 1024 * 1024;
+/// Bytes the editor's answers may keep, over all trees; the least recently filled goes first.
+pub const TREES_CAPACITY_BYTES: usize = 256 * 1024 * 1024;
+
+/// Bytes the share links' answers may keep: exports by visitors are rare, and a link's tree is
+/// usually in the editor's cache as well.
+pub const SHARED_CAPACITY_BYTES: usize = 64 * 1024 * 1024;
 
 /// What one serialized answer is valid for. Every write to a tree's nodes or connections
 /// moves `updated_at` in its transaction (`repo::trees::touch`), edits of the tree's own fields
@@ -27,6 +33,20 @@ pub struct TreeVersion {
 }
 
 impl TreeVersion {
+    pub fn new(
+        tree_id: i32,
+        version: i64,
+        updated_at: time::PrimitiveDateTime,
+        canvas_state: serde_json::Value,
+    ) -> Self {
+        TreeVersion {
+            tree_id,
+            version,
+            updated_at: crate::server::repo::trees::rfc3339(updated_at),
+            canvas_state: crate::server::repo::trees::read_canvas_state(canvas_state),
+        }
+    }
+
     pub fn of(tree: &TreeDetail) -> Self {
         TreeVersion {
             tree_id: tree.id,
@@ -50,12 +70,20 @@ struct Entries {
     fills: u64,
 }
 
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct TreeCache {
     entries: Arc<Mutex<Entries>>,
+    capacity: usize,
 }
 
 impl TreeCache {
+    pub fn new(capacity_bytes: usize) -> Self {
+        TreeCache {
+            entries: Default::default(),
+            capacity: capacity_bytes,
+        }
+    }
+
     pub fn get(&self, version: &TreeVersion) -> Option<Arc<RawValue>> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries
@@ -65,18 +93,23 @@ impl TreeCache {
             .map(|e| e.json.clone())
     }
 
-    /// Serializes `tree` and keeps it (unless it alone is over the capacity).
-    pub fn fill(&self, tree: &TreeDetail) -> Result<Arc<RawValue>, serde_json::Error> {
-        let json: Arc<RawValue> = RawValue::from_string(serde_json::to_string(tree)?)?.into();
+    /// Serializes `answer`, read at `version`, and keeps it (unless it alone is over a quarter
+    /// of the capacity).
+    pub fn fill(
+        &self,
+        version: TreeVersion,
+        answer: &impl serde::Serialize,
+    ) -> Result<Arc<RawValue>, serde_json::Error> {
+        let json: Arc<RawValue> = RawValue::from_string(serde_json::to_string(answer)?)?.into();
         let size = json.get().len();
-        if size > CAPACITY_BYTES / 4 {
+        if size > self.capacity / 4 {
             return Ok(json);
         }
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(old) = entries.by_tree.remove(&tree.id) {
+        if let Some(old) = entries.by_tree.remove(&version.tree_id) {
             entries.bytes -= old.json.get().len();
         }
-        while entries.bytes + size > CAPACITY_BYTES {
+        while entries.bytes + size > self.capacity {
             let Some(oldest) = entries.by_tree.iter().min_by_key(|(_, e)| e.filled).map(|(k, _)| *k) else {
                 break;
             };
@@ -88,9 +121,9 @@ impl TreeCache {
         let filled = entries.fills;
         entries.bytes += size;
         entries.by_tree.insert(
-            tree.id,
+            version.tree_id,
             Entry {
-                version: TreeVersion::of(tree),
+                version,
                 json: json.clone(),
                 filled,
             },

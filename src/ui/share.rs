@@ -415,7 +415,11 @@ async fn export_whole_tree(
     kind: &'static str,
     png_scale: f64,
 ) -> Result<(), String> {
-    let whole = shared_tree(token).await.map_err(|err| err.to_string())?;
+    let whole = shared_tree(token)
+        .await
+        .map_err(|err| err.to_string())?
+        .into_value()
+        .map_err(|err| err.to_string())?;
     let mut nodes = whole.nodes;
     if let Some(folded) = folded {
         // The page's nodes are the tree's outline.

@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::model::share::{OutlineNode, OutlineRow, ShareLink, SharedOutline, SharedView};
 use crate::model::template_data::BadgeFields;
 use crate::model::{DiscoveryPhase, NodeType};
+use crate::server::tree_cache::TreeVersion;
 
 pub fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
@@ -87,22 +88,40 @@ pub async fn revoke(conn: &mut PgConnection, actor: &Actor, tree_id: i32, link_i
     Ok(())
 }
 
-/// The tree behind a live token, public fields only, read in one snapshot. Plain rows, not
-/// JSON built by the database: `jsonb_agg` of the nodes took ~4x as long as the rows.
-pub async fn shared_tree(pool: &sqlx::PgPool, token: &str) -> Result<SharedView, AppError> {
+/// The tree behind a live token, public fields only, read in one snapshot, and the version
+/// it was read at (the key of its kept answer, `server::tree_cache`). Plain rows, not JSON
+/// built by the database: `jsonb_agg` of the nodes took ~4x as long as the rows.
+pub async fn shared_tree(pool: &sqlx::PgPool, token: &str) -> Result<(TreeVersion, SharedView), AppError> {
     let mut tx = pool.begin_with(READ_SNAPSHOT).await?;
     let tree = live_tree(&mut tx, token).await?;
     let nodes = super::nodes::all_in_tree(&mut tx, tree.id).await?;
     let connections = super::trees::connections_in_tree(&mut tx, tree.id).await?;
     tx.commit().await?;
-    Ok(SharedView {
+    let version = TreeVersion::new(tree.id, tree.version, tree.updated_at, tree.canvas_state.clone());
+    let view = SharedView {
         name: tree.name,
         description: tree.description,
         discovery_phase: DiscoveryPhase::from_db(tree.discovery_phase.as_deref()),
-        canvas_state: super::trees::read_canvas_state(tree.canvas_state),
+        canvas_state: version.canvas_state,
         nodes,
         connections,
-    })
+    };
+    Ok((version, view))
+}
+
+/// Which version of its tree [`shared_tree`] would read now for a live token; NotFound when
+/// the token is unknown or revoked.
+pub async fn shared_tree_version(db: impl PgExecutor<'_>, token: &str) -> Result<TreeVersion, AppError> {
+    let row = sqlx::query!(
+        r#"SELECT t.id, t.version, t.updated_at, t.canvas_state
+           FROM share_links s JOIN impact_trees t ON t.id = s.tree_id
+           WHERE s.token_hash = $1 AND s.revoked_at IS NULL"#,
+        &token_hash(token)
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(TreeVersion::new(row.id, row.version, row.updated_at, row.canvas_state))
 }
 
 /// What the share page draws: [`shared_tree`] read with only the columns the page uses and
@@ -196,6 +215,8 @@ pub async fn shared_outline(pool: &sqlx::PgPool, token: &str) -> Result<SharedOu
 
 struct LiveTree {
     id: i32,
+    version: i64,
+    updated_at: time::PrimitiveDateTime,
     name: String,
     description: Option<String>,
     discovery_phase: Option<String>,
@@ -210,7 +231,7 @@ const READ_SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 async fn live_tree(tx: &mut PgConnection, token: &str) -> Result<LiveTree, AppError> {
     sqlx::query_as!(
         LiveTree,
-        r#"SELECT t.id, t.name, t.description, t.discovery_phase, t.canvas_state
+        r#"SELECT t.id, t.version, t.updated_at, t.name, t.description, t.discovery_phase, t.canvas_state
            FROM share_links s JOIN impact_trees t ON t.id = s.tree_id
            WHERE s.token_hash = $1 AND s.revoked_at IS NULL"#,
         &token_hash(token)

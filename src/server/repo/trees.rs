@@ -145,7 +145,7 @@ pub(super) async fn connections_in_tree(conn: &mut PgConnection, tree_id: i32) -
 }
 
 /// Old rows may lack fields of the viewport; anything unreadable is the default.
-pub(super) fn read_canvas_state(stored: serde_json::Value) -> CanvasState {
+pub(crate) fn read_canvas_state(stored: serde_json::Value) -> CanvasState {
     serde_json::from_value::<CanvasState>(stored)
         .ok()
         .and_then(|s| s.sanitized().ok())
@@ -163,12 +163,7 @@ pub async fn detail_version(db: impl PgExecutor<'_>, user_id: &str, tree_id: i32
     .fetch_optional(db)
     .await?
     .ok_or(AppError::NotFound)?;
-    Ok(TreeVersion {
-        tree_id,
-        version: row.version,
-        updated_at: rfc3339(row.updated_at),
-        canvas_state: read_canvas_state(row.canvas_state),
-    })
+    Ok(TreeVersion::new(tree_id, row.version, row.updated_at, row.canvas_state))
 }
 
 pub async fn get_detail(pool: &PgPool, user_id: &str, tree_id: i32) -> Result<TreeDetail, AppError> {
