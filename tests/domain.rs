@@ -574,19 +574,23 @@ async fn the_dashboard_forms_work_as_plain_html_forms(pool: PgPool) {
     assert!(page.body.contains(r#"data-testid="no-trees""#), "{}", page.body);
     assert!(!page.body.contains(r#"data-testid="delete-error""#));
 
-    // The import form posted before the page hydrated: a bad outline's problems come back.
-    let refused = pm
-        .post_form(
-            "import_document",
-            &[("text", "# Broken\n- **Objective:** A\n  - **Wish:** B\n")],
-            "/",
-        )
-        .await;
+    // The import form posted before the page hydrated: a bad outline's problems come back, and
+    // so does the text, escaped, in the form's text area, to be mended (once: the flash goes).
+    let broken = "# Broken </textarea><b>\n- **Objective:** A & B\n  - **Wish:** B\n";
+    let refused = pm.post_form("import_document", &[("text", broken)], "/").await;
     assert_eq!(refused.status, StatusCode::FOUND, "{}", refused.body);
     assert_eq!(refused.location(), Some("/"));
     let page = pm.get("/").await;
     assert!(page.body.contains(r#"data-testid="import-problems""#), "{}", page.body);
     assert!(page.body.contains("nodes[1].type"), "{}", page.body);
+    let kept = "# Broken &lt;/textarea&gt;&lt;b&gt;\n- **Objective:** A &amp; B\n  - **Wish:** B\n</textarea>";
+    assert!(page.body.contains(kept), "{}", page.body);
+    assert!(page.body.contains(r#"<details open class="import">"#), "{}", page.body);
+    assert!(!page.body.contains("<b>"), "the text left its text area");
+    let again = pm.get("/").await;
+    assert!(!again.body.contains(r#"data-testid="import-problems""#));
+    assert!(again.body.contains("required></textarea>"), "{}", again.body);
+    assert!(again.body.contains(r#"<details class="import">"#), "{}", again.body);
     let imported = pm
         .post_form("import_document", &[("text", "# Fine\n- **Objective:** A\n")], "/")
         .await;

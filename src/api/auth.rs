@@ -15,6 +15,34 @@ pub struct FormFlash {
     pub error: AppError,
     pub email: Option<String>,
     pub display_name: Option<String>,
+    /// The text of a form whose one field is a document (the import form's), when it is
+    /// short enough to keep in the session (`FormFlash::MAX_TEXT_BYTES`).
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+impl FormFlash {
+    /// The longest text a flash keeps: a session row is rewritten with it, and a pasted
+    /// outline is a few kilobytes.
+    pub const MAX_TEXT_BYTES: usize = 256 * 1024;
+
+    pub fn for_form(form: &str) -> Self {
+        FormFlash {
+            form: form.into(),
+            error: AppError::Internal,
+            email: None,
+            display_name: None,
+            text: None,
+        }
+    }
+
+    /// Keeps `text` too, unless it is longer than [`Self::MAX_TEXT_BYTES`].
+    pub fn with_text(self, text: &str) -> Self {
+        FormFlash {
+            text: (text.len() <= Self::MAX_TEXT_BYTES).then(|| text.to_string()),
+            ..self
+        }
+    }
 }
 
 #[server(prefix = "/api", endpoint = "current_user")]
@@ -31,10 +59,9 @@ pub async fn sign_up(
     next: Option<String>,
 ) -> Result<(), AppError> {
     let flash = FormFlash {
-        form: "signup".into(),
-        error: AppError::Internal,
         email: Some(email.clone()),
         display_name: Some(display_name.clone()),
+        ..FormFlash::for_form("signup")
     };
     server::finish_form(flash, server::sign_up(email, display_name, password, next).await).await
 }
@@ -42,10 +69,8 @@ pub async fn sign_up(
 #[server(prefix = "/api", endpoint = "log_in")]
 pub async fn log_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     let flash = FormFlash {
-        form: "login".into(),
-        error: AppError::Internal,
         email: Some(email.clone()),
-        display_name: None,
+        ..FormFlash::for_form("login")
     };
     server::finish_form(flash, server::log_in(email, password, next).await).await
 }
@@ -57,32 +82,14 @@ pub async fn log_out() -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "change_password")]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
-    let flash = FormFlash {
-        form: "password".into(),
-        error: AppError::Internal,
-        email: None,
-        display_name: None,
-    };
+    let flash = FormFlash::for_form("password");
     server::finish_form(flash, server::change_password(current_password, new_password).await).await
 }
 
 /// The flash left for `form` by a JavaScript-free post, removed as it is read.
 #[server(prefix = "/api", endpoint = "take_flash")]
 pub async fn take_form_flash(form: String) -> Result<Option<FormFlash>, AppError> {
-    use crate::server::guard;
-    let caller = guard::caller().await?;
-    let session = &caller.auth.session;
-    let flash: Option<FormFlash> = session.get(server::FLASH_KEY).await.map_err(server::session_error)?;
-    match flash {
-        Some(flash) if flash.form == form => {
-            session
-                .remove::<FormFlash>(server::FLASH_KEY)
-                .await
-                .map_err(server::session_error)?;
-            Ok(Some(flash))
-        }
-        _ => Ok(None),
-    }
+    server::take_flash_of(&[&form]).await
 }
 
 #[cfg(feature = "ssr")]
@@ -96,6 +103,21 @@ pub(crate) mod server {
     use crate::server::repo;
 
     pub const FLASH_KEY: &str = "impact_tree.flash";
+
+    /// The flash left by a JavaScript-free post of any of `forms` (a session holds one at
+    /// most), removed as it is read; a flash of another form stays for its page.
+    pub async fn take_flash_of(forms: &[&str]) -> Result<Option<FormFlash>, AppError> {
+        let caller = guard::caller().await?;
+        let session = &caller.auth.session;
+        let flash: Option<FormFlash> = session.get(FLASH_KEY).await.map_err(session_error)?;
+        match flash {
+            Some(flash) if forms.contains(&flash.form.as_str()) => {
+                session.remove::<FormFlash>(FLASH_KEY).await.map_err(session_error)?;
+                Ok(Some(flash))
+            }
+            _ => Ok(None),
+        }
+    }
 
     pub fn session_error(err: tower_sessions::session::Error) -> AppError {
         tracing::error!(error = %err, "session store error");
@@ -123,16 +145,10 @@ pub(crate) mod server {
     }
 
     /// `finish_form` for a form whose server function answers with a value (a tree made,
-    /// say): a JavaScript-free post's error goes to the session for `form` and the browser back
+    /// say): a JavaScript-free post's error goes to the session as `flash` and the browser back
     /// to the form. The error is still returned; the browser only follows the redirect.
-    pub async fn flash_form_error<T>(form: &str, result: Result<T, AppError>) -> Result<T, AppError> {
+    pub async fn flash_form_error<T>(flash: FormFlash, result: Result<T, AppError>) -> Result<T, AppError> {
         let Err(error) = result else { return result };
-        let flash = FormFlash {
-            form: form.into(),
-            error: AppError::Internal,
-            email: None,
-            display_name: None,
-        };
         keep_for_the_form(flash, error.clone()).await;
         Err(error)
     }
@@ -300,5 +316,23 @@ pub(crate) mod server {
         tracing::info!(user = %user.0.id, "password changed");
         leptos_axum::redirect("/account?changed=1");
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FormFlash;
+
+    #[test]
+    fn a_flash_keeps_a_document_up_to_its_limit() {
+        let short = FormFlash::for_form("import").with_text("# Mine\n");
+        assert_eq!(short.text.as_deref(), Some("# Mine\n"));
+        let limit = "x".repeat(FormFlash::MAX_TEXT_BYTES);
+        assert_eq!(
+            FormFlash::for_form("import").with_text(&limit).text,
+            Some(limit.clone())
+        );
+        let over = limit + "x";
+        assert_eq!(FormFlash::for_form("import").with_text(&over).text, None);
     }
 }

@@ -43,7 +43,10 @@ pub async fn import_markdown(text: String) -> Result<TreeMeta, AppError> {
 #[server(prefix = "/api", endpoint = "import_document")]
 pub async fn import_document(text: String) -> Result<TreeMeta, AppError> {
     let imported = server::import_text(&text).await;
-    crate::api::auth::server::flash_form_error(IMPORT_FORM, imported).await
+    // Without JavaScript the browser is sent back to the dashboard: the text comes back with
+    // the problems, to be mended rather than pasted again.
+    let flash = crate::api::auth::FormFlash::for_form(IMPORT_FORM).with_text(&text);
+    crate::api::auth::server::flash_form_error(flash, imported).await
 }
 
 /// The name under which the import form posted without JavaScript gets its error back.

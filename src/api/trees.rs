@@ -80,7 +80,7 @@ pub async fn create_tree(
     template_id: Option<String>,
 ) -> Result<TreeMeta, AppError> {
     let made = server::create(name, description, discovery_phase, template_id).await;
-    crate::api::auth::server::flash_form_error(CREATE_TREE_FORM, made).await
+    crate::api::auth::server::flash_form_error(crate::api::auth::FormFlash::for_form(CREATE_TREE_FORM), made).await
 }
 
 /// Renames, describes, sets the phase of, or marks as template the caller's tree, if
@@ -120,7 +120,8 @@ pub async fn delete_tree(tree_id: i32) -> Result<(), AppError> {
         crate::api::auth::server::back_to_form().await;
         Ok::<(), AppError>(())
     };
-    crate::api::auth::server::flash_form_error(DELETE_TREE_FORM, deleted.await).await
+    crate::api::auth::server::flash_form_error(crate::api::auth::FormFlash::for_form(DELETE_TREE_FORM), deleted.await)
+        .await
 }
 
 /// A copy of the caller's tree, named `name` or "Copy of …".

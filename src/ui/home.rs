@@ -3,7 +3,7 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 use crate::api::activity::{my_activity, my_analytics};
-use crate::api::auth::take_form_flash;
+use crate::api::auth::FormFlash;
 use crate::api::documents::{ImportDocument, IMPORT_FORM};
 use crate::api::trees::{list_my_trees, CreateTree, DeleteTree, CREATE_TREE_FORM, DELETE_TREE_FORM};
 use crate::error::AppError;
@@ -46,9 +46,12 @@ fn UsersDashboard() -> impl IntoView {
             <p class="lead">{format!("Welcome, {name}.")}</p>
             <Suspense fallback=|| view! { <p class="muted">"Loading your trees…"</p> }>
                 {Suspend::new(async move {
-                    let create_error = flash_error(CREATE_TREE_FORM).await;
-                    let delete_error = flash_error(DELETE_TREE_FORM).await;
-                    let import_error = flash_error(IMPORT_FORM).await;
+                    let flash = dashboard_flash().await;
+                    let left_by = |form: &str| flash.as_ref().filter(|f| f.form == form);
+                    let create_error = left_by(CREATE_TREE_FORM).map(|f| f.error.clone());
+                    let delete_error = left_by(DELETE_TREE_FORM).map(|f| f.error.clone());
+                    let import_error = left_by(IMPORT_FORM).map(|f| f.error.clone());
+                    let import_text = left_by(IMPORT_FORM).and_then(|f| f.text.clone());
                     let (trees, templates, stats, recent) = futures::join!(
                         list_my_trees(None, None, None, None),
                         list_my_trees(None, None, None, Some(true)),
@@ -59,7 +62,7 @@ fn UsersDashboard() -> impl IntoView {
                         {delete_error.map(|e| view! { <p class="form-error" role="alert" data-testid="delete-error">{e.to_string()}</p> })}
                         <CreateTreeForm templates=templates.unwrap_or_default() error=create_error />
                         <TreeList trees />
-                        <ImportForm />
+                        <ImportForm text=import_text />
                         {import_error.map(|error| view! { <ImportError error /> })}
                         <h2>"Overview"</h2>
                         {match stats {
@@ -98,9 +101,18 @@ fn UsersDashboard() -> impl IntoView {
     }
 }
 
-/// The error a JavaScript-free post of `form` left in the session, taken as it is read.
-async fn flash_error(form: &str) -> Option<AppError> {
-    take_form_flash(form.to_string()).await.ok().flatten().map(|f| f.error)
+/// What a JavaScript-free post of one of the dashboard's forms left in the session, taken as
+/// it is read. The page is rendered on the server only.
+async fn dashboard_flash() -> Option<FormFlash> {
+    #[cfg(feature = "ssr")]
+    {
+        let forms = [CREATE_TREE_FORM, DELETE_TREE_FORM, IMPORT_FORM];
+        crate::api::auth::server::take_flash_of(&forms).await.ok().flatten()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
+    }
 }
 
 /// A new tree, blank or from a starter or one of the user's templates; the server sends the
@@ -177,16 +189,23 @@ fn ImportError(error: AppError) -> impl IntoView {
 }
 
 /// Import from pasted text or a picked file, an island: the file is read in the browser, and
-/// a bad document's problems are listed beside the text, which stays as it was typed.
+/// a bad document's problems are listed beside the text, which stays as it was typed. `text`:
+/// what a JavaScript-free post that failed sent, given back.
 #[island(lazy)]
-fn ImportForm() -> impl IntoView {
+fn ImportForm(text: Option<String>) -> impl IntoView {
     let import = ServerAction::<ImportDocument>::new();
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| crate::ui::islands::island_hydrated());
     let import_error = move || import.value().get().and_then(|r| r.err());
     let import_text = NodeRef::<leptos::html::Textarea>::new();
+    // Leptos writes a text area's children unescaped (it counts them with `<script>`'s), so
+    // the kept text is escaped here; a `</textarea>` in it would end the element.
+    let mut kept = String::new();
+    crate::ui::share_markup::escape_into(&mut kept, text.as_deref().unwrap_or_default());
+    // Open when it was sent back, so the text is there to mend.
+    let open = text.is_some();
     view! {
-        <details class="import">
+        <details class="import" open=open>
             <summary>"Import a Markdown outline or a JSON tree document"</summary>
             // A plain form with its own submit: `ActionForm` would read it back through
             // FormData and serde_qs, code this island need not carry for one field.
@@ -202,7 +221,7 @@ fn ImportForm() -> impl IntoView {
                 }
             >
                 <label for="import-text">"Outline: a `# Name` line, then `- **Type:** title` items, indented for children; or a JSON tree document as exported"</label>
-                <textarea id="import-text" name="text" rows="8" required node_ref=import_text></textarea>
+                <textarea id="import-text" name="text" rows="8" required node_ref=import_text inner_html=kept></textarea>
                 <label for="import-file">"…or pick a file"</label>
                 <input id="import-file" type="file" accept=".json,.md,.markdown,.txt,application/json,text/markdown,text/plain"
                     data-testid="import-file" on:change=move |ev| load_file(ev, import_text) />
