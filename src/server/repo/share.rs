@@ -97,7 +97,7 @@ pub async fn shared_tree(pool: &sqlx::PgPool, token: &str) -> Result<(TreeVersio
     let nodes = super::nodes::all_in_tree(&mut tx, tree.id).await?;
     let connections = super::trees::connections_in_tree(&mut tx, tree.id).await?;
     tx.commit().await?;
-    let version = TreeVersion::new(tree.id, tree.version, tree.updated_at, tree.canvas_state.clone());
+    let version = TreeVersion::new(tree.id, tree.version, tree.updated_at, tree.canvas_state);
     let view = SharedView {
         name: tree.name,
         description: tree.description,
