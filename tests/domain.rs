@@ -166,6 +166,62 @@ async fn bad_input_names_the_field_and_writes_nothing(pool: PgPool) {
     assert_eq!(nodes, 2);
 }
 
+/// The editor picks a new node's id so it can draw the node before the answer comes: the id is
+/// kept as given, an id already taken (in any tree, anyone's) is a conflict that writes
+/// nothing, and only the canonical spelling is taken.
+#[sqlx::test]
+async fn a_new_node_keeps_the_id_its_client_picked(pool: PgPool) {
+    let app = app(pool.clone());
+    let (mut pm, _) = signed_up(&app, "ids@example.com").await;
+    let (mut other, _) = signed_up(&app, "other-ids@example.com").await;
+    let t = pm.create_tree("Ids").await;
+    let theirs = other.create_tree("Theirs").await;
+    let picked = "0b6f1c9e-3d2a-4f5b-8c7d-9e0f1a2b3c4d";
+    let with_id = |tree: i64, node_id: &str, title: &str| json!({ "tree_id": tree, "node_id": node_id, "node": { "node_type": "objective", "title": title } });
+
+    let added = pm.add_node(with_id(t, picked, "Picked")).await;
+    assert_eq!(added["id"], picked);
+    assert_eq!(tree(&mut pm, t).await["nodes"][0]["id"], picked);
+
+    let nodes_before: i64 = sqlx::query_scalar("SELECT count(*) FROM tree_nodes")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let activities_before = activity_types(&pool, t).await;
+    let again = pm.call_json("add_node", with_id(t, picked, "Again")).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    let elsewhere = other.call_json("add_node", with_id(theirs, picked, "Theirs")).await;
+    assert_eq!(elsewhere.status, StatusCode::CONFLICT, "{}", elsewhere.body);
+    for spelling in [
+        "0B6F1C9E-3D2A-4F5B-8C7D-9E0F1A2B3C4E",
+        "{0b6f1c9e-3d2a-4f5b-8c7d-9e0f1a2b3c4e}",
+        "0b6f1c9e3d2a4f5b8c7d9e0f1a2b3c4e",
+        "not-a-uuid",
+    ] {
+        let refused = pm.call_json("add_node", with_id(t, spelling, "Odd")).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{spelling}: {}",
+            refused.body
+        );
+        assert!(refused.body.contains("node_id"), "{}", refused.body);
+    }
+    let nodes_after: i64 = sqlx::query_scalar("SELECT count(*) FROM tree_nodes")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(nodes_after, nodes_before);
+    assert_eq!(activity_types(&pool, t).await, activities_before);
+    assert_eq!(tree(&mut pm, t).await["nodes"][0]["title"], "Picked");
+    assert_eq!(tree(&mut other, theirs).await["nodes"], json!([]));
+
+    // Without an id the server picks one, as before.
+    let child = add_ok(&mut pm, t, Some(picked), "outcome", "Server's pick").await;
+    assert_ne!(id(&child), picked);
+    uuid::Uuid::parse_str(&id(&child)).unwrap();
+}
+
 #[sqlx::test]
 async fn a_stale_version_is_a_conflict_with_the_current_row(pool: PgPool) {
     let app = app(pool.clone());

@@ -461,6 +461,48 @@ test('a conflict between two pages: a clear message, the fresh tree, and the typ
   await other.close();
 });
 
+test('a node is drawn before the server answers, and taken back when the server refuses it', async ({ page }) => {
+  await signUp(page);
+  const tree = await newTree(page, 'Drawn at once');
+  const root = await add(page, tree, null, 'objective', 'Goal');
+  const doomed = await add(page, tree, root, 'outcome', 'Deleted elsewhere');
+  await openTree(page, tree);
+
+  // Held answers: the new node is on the canvas, selected and ready for typing before then.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/api/add_node', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await node(page, 'Goal').click();
+  await page.keyboard.press('Tab');
+  await newNodeReady(page);
+  await page.getByTestId('node-title').fill('Typed while saving');
+  await page.getByTestId('node-title').press('Enter');
+  await expect(page.getByTestId('canvas')).toHaveAttribute('aria-busy', 'true');
+  release();
+  await waitIdle(page);
+  await expect(node(page, 'Typed while saving')).toBeVisible();
+  expect(await childTitles(page, tree, 'Goal')).toEqual(['Deleted elsewhere', 'Typed while saving']);
+  await page.unroute('**/api/add_node');
+
+  // Another tab deletes a node; a child added under it here is refused and disappears.
+  const gone = await page.request.post('/api/delete_node', {
+    headers: { Origin: new URL(page.url()).origin },
+    data: { tree_id: tree, node_id: doomed, version: 1 },
+  });
+  expect(gone.status(), await gone.text()).toBe(200);
+  await node(page, 'Deleted elsewhere').click();
+  await page.keyboard.press('Tab');
+  await expect(page.getByTestId('notice')).toContainText('changed in another tab');
+  await waitIdle(page);
+  await expect(page.getByTestId('tree-node')).toHaveCount(2);
+  await expect(node(page, 'Goal')).toBeVisible();
+  await expect(node(page, 'Typed while saving')).toBeVisible();
+  expect(await childTitles(page, tree, 'Goal')).toEqual(['Typed while saving']);
+});
+
 test('tree details: rename, describe, phase and the activity feed', async ({ page }) => {
   await signUp(page);
   const tree = await newTree(page, 'Details');

@@ -23,17 +23,21 @@ pub struct NodeInput {
 
 /// Adds a node under `parent_id` (none: a new root) at `position` among its siblings (none:
 /// last). Add a child by naming the parent; add a sibling by naming the sibling's parent and
-/// the position after it.
+/// the position after it. `node_id` is the new node's id when the client picks it (a UUID,
+/// lowercase with hyphens), as the editor does to draw the node before the answer comes; an
+/// id already in use is a Conflict. None: the server picks.
 #[server(prefix = "/api", endpoint = "add_node", input = Json)]
 pub async fn add_node(
     tree_id: i32,
     parent_id: Option<String>,
     position: Option<i32>,
     node: NodeInput,
+    node_id: Option<String>,
 ) -> Result<TreeNode, AppError> {
     use crate::server::{guard, repo};
     let (caller, user) = guard::require_user().await?;
     let parent_id = parent_id.as_deref().map(server::node_id).transpose()?;
+    let node_id = node_id.as_deref().map(server::new_node_id).transpose()?;
     let content = server::Content::check(&caller, node)?;
     let mut tx = caller.state.pool.begin().await?;
     repo::trees::lock_owned(&mut tx, &user.0.id, tree_id).await?;
@@ -42,6 +46,7 @@ pub async fn add_node(
         &mut tx,
         &caller.actor(&user.0.id),
         tree_id,
+        node_id,
         parent_id,
         position,
         content.as_content(),
@@ -199,6 +204,18 @@ mod server {
     /// (no probing of other users' ids by shape).
     pub fn node_id(raw: &str) -> Result<&str, AppError> {
         uuid::Uuid::parse_str(raw).map(|_| raw).map_err(|_| AppError::NotFound)
+    }
+
+    /// An id a client picked for a new node: only the form the server itself writes, so one
+    /// node cannot go by two spellings.
+    pub fn new_node_id(raw: &str) -> Result<&str, AppError> {
+        match uuid::Uuid::parse_str(raw) {
+            Ok(id) if id.hyphenated().to_string() == raw => Ok(raw),
+            _ => Err(AppError::validation(
+                "node_id",
+                "must be a UUID in lowercase with hyphens",
+            )),
+        }
     }
 
     pub struct Content {

@@ -183,6 +183,13 @@ fn shift(nodes: &mut [TreeNode], parent: Option<&str>, from: i32, delta: i32, ex
     }
 }
 
+/// Where the server will put a node added under `parent` at `position` (None or past the
+/// end: last), so the editor can draw it before the answer comes.
+pub fn sort_order_of_new(nodes: &[TreeNode], parent: Option<&str>, position: Option<i32>) -> i32 {
+    let siblings = nodes.iter().filter(|n| same_parent(n, parent)).count() as i32;
+    position.unwrap_or(siblings).clamp(0, siblings)
+}
+
 /// A node the server added (its `sort_order` is where it went).
 pub fn apply_added(nodes: &mut Vec<TreeNode>, node: TreeNode) {
     shift(nodes, node.parent_id.as_deref(), node.sort_order, 1, None);
@@ -495,6 +502,27 @@ mod tests {
             .collect();
         list.sort_by_key(|(_, o)| *o);
         list
+    }
+
+    #[test]
+    fn a_new_node_goes_where_the_server_puts_it() {
+        let nodes = sample();
+        assert_eq!(sort_order_of_new(&nodes, Some("a"), None), 2);
+        assert_eq!(sort_order_of_new(&nodes, Some("a"), Some(1)), 1);
+        assert_eq!(sort_order_of_new(&nodes, Some("a"), Some(9)), 2);
+        assert_eq!(sort_order_of_new(&nodes, Some("a"), Some(-3)), 0);
+        assert_eq!(sort_order_of_new(&nodes, Some("a1"), Some(4)), 0);
+        assert_eq!(sort_order_of_new(&nodes, None, None), 1);
+        // Drawn there first, then taken back if the server refuses: the siblings are as before.
+        let mut drawn = nodes.clone();
+        let at = sort_order_of_new(&drawn, Some("a"), Some(1));
+        apply_added(&mut drawn, node("new", Some("a"), NodeType::Opportunity, at));
+        assert_eq!(
+            orders(&drawn, "a"),
+            [("a1".into(), 0), ("new".into(), 1), ("a2".into(), 2)]
+        );
+        apply_deleted(&mut drawn, &mut Vec::new(), "new");
+        assert_eq!(orders(&drawn, "a"), orders(&nodes, "a"));
     }
 
     #[test]

@@ -132,11 +132,15 @@ fn type_error(field: &str, parent: Option<NodeType>, child: NodeType) -> Result<
 }
 
 /// Adds a node under `parent_id` (None: a root) at `position` among its siblings (None or
-/// past the end: last).
+/// past the end: last). `id` is the one the editor picked (a canonical UUID, so it can draw
+/// the node before the answer comes); None: the database picks one. An id already in use,
+/// in any tree, is a Conflict.
+#[allow(clippy::too_many_arguments)]
 pub async fn add(
     conn: &mut PgConnection,
     actor: &Actor,
     tree_id: i32,
+    id: Option<&str>,
     parent_id: Option<&str>,
     position: Option<i32>,
     content: NodeContent<'_>,
@@ -159,10 +163,13 @@ pub async fn add(
     let siblings = sibling_count(conn, tree_id, parent_id).await?;
     let at = position.unwrap_or(siblings).clamp(0, siblings);
     shift_siblings(conn, tree_id, parent_id, at, 1, None).await?;
+    // ON CONFLICT leaves no row behind and no error for the log: a taken id is the client's
+    // mistake (or a replayed request), not the server's.
     let node = sqlx::query_as!(
         NodeRow,
         "INSERT INTO tree_nodes (id, tree_id, parent_id, node_type, title, description, is_collapsed, template_data, sort_order)
-         VALUES (gen_random_uuid()::text, $1, $2, $3, $4, $5, $6, $7, $8)
+         VALUES (COALESCE($9, gen_random_uuid()::text), $1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (id) DO NOTHING
          RETURNING id, parent_id, node_type, title, description, position, is_collapsed, template_data, sort_order, version",
         tree_id,
         parent_id,
@@ -171,10 +178,15 @@ pub async fn add(
         content.description,
         content.is_collapsed,
         content.template_data,
-        at
+        at,
+        id
     )
-    .fetch_one(&mut *conn)
-    .await?;
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| AppError::Conflict {
+        message: "a node with this id already exists".to_string(),
+        current: None,
+    })?;
     let node = TreeNode::from(node);
     touch(conn, tree_id).await?;
     activity::record(

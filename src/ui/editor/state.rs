@@ -415,19 +415,83 @@ impl Editor {
         }
     }
 
+    /// The node is drawn, selected and open for typing at once, before the server answers: the
+    /// editor picks its id, so the answer only brings what the server made of it (its version,
+    /// the title as cleaned). A refusal takes the node away again and says why.
     async fn add(&self, parent: Option<String>, position: Option<i32>, input: NodeInput) -> Result<(), AppError> {
-        let added = crate::api::nodes::add_node(self.tree_id, parent, position, input).await?;
-        self.still_here()?;
-        let id = added.id.clone();
-        self.nodes.update(|nodes| editor::apply_added(nodes, added.clone()));
-        self.record(Change::Added(Subtree {
-            nodes: vec![added],
-            connections: Vec::new(),
-        }));
+        let id = uuid::Uuid::new_v4().to_string();
+        let sort_order = self
+            .nodes
+            .with_untracked(|nodes| editor::sort_order_of_new(nodes, parent.as_deref(), position));
+        let drawn = TreeNode {
+            id: id.clone(),
+            parent_id: parent.clone(),
+            node_type: input.node_type,
+            title: input.title.trim().to_string(),
+            description: input.description.clone(),
+            position: Default::default(),
+            is_collapsed: input.is_collapsed,
+            template_data: input.template_data.clone(),
+            sort_order,
+            version: 1,
+        };
+        let was_selected = self.selected.get_untracked();
+        self.nodes.update(|nodes| editor::apply_added(nodes, drawn.clone()));
         self.selected.set(Some(id.clone()));
         self.reveal.set(Some(id.clone()));
-        self.edit_request.set(Some(id));
-        Ok(())
+        self.edit_request.set(Some(id.clone()));
+
+        let answer = crate::api::nodes::add_node(self.tree_id, parent, position, input, Some(id.clone())).await;
+        self.still_here()?;
+        match answer {
+            Ok(added) => {
+                if added != drawn {
+                    self.nodes.update(|nodes| {
+                        // Gone if the tree was reloaded meanwhile from before the add.
+                        if nodes.iter().any(|n| n.id == added.id) {
+                            editor::apply_moved(nodes, added.clone());
+                        } else {
+                            editor::apply_added(nodes, added.clone());
+                        }
+                    });
+                }
+                self.record(Change::Added(Subtree {
+                    nodes: vec![added],
+                    connections: Vec::new(),
+                }));
+                Ok(())
+            }
+            Err(err) => {
+                let mut links = self.links.get_untracked();
+                self.nodes.update(|nodes| {
+                    editor::apply_deleted(nodes, &mut links, &id);
+                });
+                self.forget_queued(&id);
+                if self.selected.get_untracked().as_deref() == Some(id.as_str()) {
+                    self.selected.set(was_selected);
+                }
+                if self.edit_request.get_untracked().as_deref() == Some(id.as_str()) {
+                    self.edit_request.set(None);
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// Drops what was asked of a node that was drawn but never made (a refused add), and the
+    /// adds queued behind it: they were keys pressed with that node selected.
+    fn forget_queued(&self, id: &str) {
+        self.queue.update_value(|queue| {
+            queue.retain(|command| match command {
+                Command::Save { id: target, .. }
+                | Command::Delete { id: target }
+                | Command::ToggleCollapse { id: target } => target != id,
+                Command::Move { id: target, parent, .. } => target != id && parent.as_deref() != Some(id),
+                Command::Add { parent, .. } => parent.as_deref() != Some(id),
+                Command::AddChild | Command::AddSibling => false,
+                Command::Expand { .. } | Command::Undo | Command::Redo => true,
+            })
+        });
     }
 
     async fn write_node(&self, id: &str, input: NodeInput) -> Result<TreeNode, AppError> {
