@@ -462,9 +462,9 @@ impl Editor {
                 Ok(())
             }
             Err(err) => {
-                let mut links = self.links.get_untracked();
+                // Nothing links to a node that was never made.
                 self.nodes.update(|nodes| {
-                    editor::apply_deleted(nodes, &mut links, &id);
+                    editor::apply_deleted(nodes, &mut Vec::new(), &id);
                 });
                 self.forget_queued(&id);
                 if self.selected.get_untracked().as_deref() == Some(id.as_str()) {
