@@ -187,7 +187,7 @@ fn shift(nodes: &mut [TreeNode], parent: Option<&str>, from: i32, delta: i32, ex
 /// end: last), so the editor can draw it before the answer comes.
 pub fn sort_order_of_new(nodes: &[TreeNode], parent: Option<&str>, position: Option<i32>) -> i32 {
     let siblings = nodes.iter().filter(|n| same_parent(n, parent)).count() as i32;
-    position.unwrap_or(siblings).clamp(0, siblings)
+    super::tree::slot_among(siblings, position)
 }
 
 /// A node the server added (its `sort_order` is where it went).

@@ -97,6 +97,14 @@ pub struct TreeNode {
     pub version: i64,
 }
 
+/// The place in a list of `siblings` where a node asked for at `position` goes: the end when
+/// no place was asked for, and the nearest end when the place lies outside the list. The server
+/// places added, moved and restored nodes with it, and the editor draws a new node there before
+/// the server answers, so both must agree.
+pub fn slot_among(siblings: i32, position: Option<i32>) -> i32 {
+    position.unwrap_or(siblings).clamp(0, siblings.max(0))
+}
+
 /// For `skip_serializing_if`.
 pub(crate) fn is_false(b: &bool) -> bool {
     !*b
@@ -244,5 +252,14 @@ mod tests {
             assert!(wire.get(key).is_some(), "{key} missing from {wire}");
         }
         assert_eq!(serde_json::from_value::<TreeNode>(wire).unwrap(), full);
+    }
+
+    #[test]
+    fn a_place_outside_the_list_goes_to_its_nearest_end() {
+        assert_eq!(slot_among(3, None), 3);
+        assert_eq!(slot_among(3, Some(1)), 1);
+        assert_eq!(slot_among(3, Some(9)), 3);
+        assert_eq!(slot_among(3, Some(-2)), 0);
+        assert_eq!(slot_among(0, Some(5)), 0);
     }
 }

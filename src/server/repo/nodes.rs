@@ -7,6 +7,7 @@ use sqlx::PgConnection;
 use super::activity::{self, Actor};
 use super::trees::{conflict, touch};
 use crate::error::AppError;
+use crate::model::tree::slot_among;
 use crate::model::{type_rules, NodeType, Position, Subtree, TreeNode};
 
 /// What a node holds besides its place in the tree (already validated).
@@ -161,7 +162,7 @@ pub async fn add(
         ));
     }
     let siblings = sibling_count(conn, tree_id, parent_id).await?;
-    let at = position.unwrap_or(siblings).clamp(0, siblings);
+    let at = slot_among(siblings, position);
     shift_siblings(conn, tree_id, parent_id, at, 1, None).await?;
     // ON CONFLICT leaves no row behind and no error for the log: a taken id is the client's
     // mistake (or a replayed request), not the server's.
@@ -423,7 +424,7 @@ pub async fn move_to(
     )
     .await?;
     let siblings = sibling_count(conn, tree_id, new_parent_id).await? - i32::from(same_parent);
-    let at = position.unwrap_or(siblings).clamp(0, siblings);
+    let at = slot_among(siblings, position);
     shift_siblings(conn, tree_id, new_parent_id, at, 1, Some(node_id)).await?;
     let row = sqlx::query_as!(
         NodeRow,
@@ -690,7 +691,7 @@ pub async fn restore(
         ));
     }
     let siblings = sibling_count(conn, tree_id, parent_id).await?;
-    let at = position.unwrap_or(siblings).clamp(0, siblings);
+    let at = slot_among(siblings, position);
     shift_siblings(conn, tree_id, parent_id, at, 1, None).await?;
 
     // Sibling order within the subtree is the order of the list.
