@@ -503,6 +503,38 @@ test('a node is drawn before the server answers, and taken back when the server 
   expect(await childTitles(page, tree, 'Goal')).toEqual(['Typed while saving']);
 });
 
+test('an add whose answer is lost keeps its node if the server made it, and only then', async ({ page }) => {
+  await signUp(page);
+  const tree = await newTree(page, 'Lost answers');
+  await add(page, tree, null, 'objective', 'Goal');
+  await openTree(page, tree);
+
+  // The server makes the node, but its answer never reaches the browser.
+  await page.route('**/api/add_node', async (route) => {
+    await route.fetch();
+    await route.abort('connectionreset');
+  });
+  await node(page, 'Goal').click();
+  await page.keyboard.press('Tab');
+  await newNodeReady(page);
+  await page.getByTestId('node-title').fill('Made though unheard');
+  await page.getByTestId('node-title').press('Enter');
+  await waitIdle(page);
+  await expect(node(page, 'Made though unheard')).toBeVisible();
+  await expect(page.getByTestId('notice')).toHaveCount(0);
+  expect(await childTitles(page, tree, 'Goal')).toEqual(['Made though unheard']);
+  await page.unroute('**/api/add_node');
+
+  // The request never reaches the server: the node is taken away and the notice says why.
+  await page.route('**/api/add_node', (route) => route.abort('internetdisconnected'));
+  await node(page, 'Goal').click();
+  await page.keyboard.press('Tab');
+  await expect(page.getByTestId('notice')).toContainText('could not reach the server');
+  await waitIdle(page);
+  await expect(page.getByTestId('tree-node')).toHaveCount(2);
+  expect(await childTitles(page, tree, 'Goal')).toEqual(['Made though unheard']);
+});
+
 test('tree details: rename, describe, phase and the activity feed', async ({ page }) => {
   await signUp(page);
   const tree = await newTree(page, 'Details');

@@ -397,22 +397,40 @@ impl Editor {
             return;
         }
         match loaded {
-            Ok(tree) => {
-                self.meta.set(Meta::of(&tree));
-                self.links.set(tree.connections);
-                self.nodes.set(tree.nodes);
-                if let Some(id) = self.selected.get_untracked() {
-                    if self.node(&id).is_none() {
-                        self.selected.set(None);
-                    }
-                }
-                // The history refers to versions and places that may no longer hold.
-                self.history.update_value(|h| *h = History::default());
-                self.sync_history();
-                self.revision.update(|r| *r += 1);
-            }
+            Ok(tree) => self.replace_tree(tree),
             Err(err) => self.notice.set(Some(Notice::Error(err.to_string()))),
         }
+    }
+
+    /// The tree as the server has it, in place of what the editor holds.
+    fn replace_tree(&self, tree: TreeDetail) {
+        self.meta.set(Meta::of(&tree));
+        self.links.set(tree.connections);
+        self.nodes.set(tree.nodes);
+        if let Some(id) = self.selected.get_untracked() {
+            if self.node(&id).is_none() {
+                self.selected.set(None);
+            }
+        }
+        // The history refers to versions and places that may no longer hold.
+        self.history.update_value(|h| *h = History::default());
+        self.sync_history();
+        self.revision.update(|r| *r += 1);
+    }
+
+    /// Whether an add whose answer was lost on the way (the request may have been carried out
+    /// all the same) made its node after all; if it did, the editor takes the tree as the
+    /// server has it, the node and whatever is queued for it included.
+    async fn made_after_all(&self, id: &str) -> Result<bool, AppError> {
+        let Ok(tree) = crate::api::trees::load_tree(self.tree_id).await else {
+            return Ok(false);
+        };
+        self.still_here()?;
+        if !tree.nodes.iter().any(|n| n.id == id) {
+            return Ok(false);
+        }
+        self.replace_tree(tree);
+        Ok(true)
     }
 
     /// The node is drawn, selected and open for typing at once, before the server answers: the
@@ -462,6 +480,9 @@ impl Editor {
                 Ok(())
             }
             Err(err) => {
+                if matches!(err, AppError::Network { .. }) && self.made_after_all(&id).await? {
+                    return Ok(());
+                }
                 // Nothing links to a node that was never made.
                 self.nodes.update(|nodes| {
                     editor::apply_deleted(nodes, &mut Vec::new(), &id);
