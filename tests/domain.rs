@@ -1288,3 +1288,90 @@ async fn a_read_tree_shows_every_write_at_once(pool: PgPool) {
         StatusCode::NOT_FOUND
     );
 }
+
+/// get_tree's kept answer, as a browser asks for it: brotli or gzip, decoded.
+async fn tree_encoded(client: &Client, t: i64, accept_encoding: &str) -> (StatusCode, String, Vec<u8>, String) {
+    let request = client
+        .request("POST", "/api/get_tree")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .header("accept-encoding", accept_encoding)
+        .body(axum::body::Body::from(format!("tree_id={t}")))
+        .unwrap();
+    let response = common::send(&client.app, request).await;
+    let status = response.status();
+    let encoding = response
+        .headers()
+        .get("content-encoding")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    let decoded = match encoding.as_str() {
+        "br" => {
+            let mut out = Vec::new();
+            brotli::BrotliDecompress(&mut &bytes[..], &mut out).unwrap();
+            out
+        }
+        "gzip" => {
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out).unwrap();
+            out
+        }
+        "zstd" => zstd::decode_all(&bytes[..]).unwrap(),
+        _ => bytes.clone(),
+    };
+    (status, encoding, bytes, String::from_utf8(decoded).unwrap())
+}
+
+/// A kept tree answer goes out as its compressed copy, made once per version
+/// (server::kept_answer), not compressed again per request: the same JSON as uncompressed,
+/// the next version after a write, and an error, not the copy, for another user.
+#[sqlx::test]
+async fn a_kept_tree_goes_out_as_its_compressed_copy(pool: PgPool) {
+    use impact_tree::server::encoding::{compress, Encoding};
+    let app = app(pool.clone());
+    let (mut pm, _) = signed_up(&app, "kept@example.com").await;
+    let (other, _) = signed_up(&app, "kept-other@example.com").await;
+    let t = pm.create_tree("Kept").await;
+    let root = add_ok(&mut pm, t, None, "objective", "Grow retention in the mid-market").await;
+    for i in 0..30 {
+        add_ok(&mut pm, t, Some(&id(&root)), "outcome", &format!("Outcome number {i}")).await;
+    }
+    let plain = pm.call("get_tree", &[("tree_id", &t.to_string())]).await;
+    assert_eq!(plain.status, StatusCode::OK);
+
+    for (accept, encoding, name) in [
+        ("gzip, deflate, br, zstd", Encoding::Brotli, "br"),
+        ("gzip, deflate", Encoding::Gzip, "gzip"),
+    ] {
+        // The kept copy's level (brotli 5, gzip 6), not the per-request layers' (4): the first
+        // asks are answered by the layers while the copy is made off the request path.
+        let level = if encoding == Encoding::Brotli { 5 } else { 6 };
+        let kept = compress(plain.body.as_bytes(), encoding, level).unwrap().to_vec();
+        let mut tries = 0;
+        loop {
+            let (status, sent_as, bytes, json) = tree_encoded(&pm, t, accept).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(json, plain.body);
+            if sent_as == name && bytes == kept {
+                break;
+            }
+            tries += 1;
+            assert!(tries < 200, "no kept {name} copy");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    add_ok(&mut pm, t, Some(&id(&root)), "outcome", "Added after the copies").await;
+    let (status, _, _, json) = tree_encoded(&pm, t, "br").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(json.contains("Added after the copies"));
+
+    let (status, _, _, json) = tree_encoded(&other, t, "br").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!json.contains("Grow retention"), "{json}");
+}

@@ -624,3 +624,72 @@ fn page_outline(body: &str) -> serde_json::Value {
     let end = start + body[start..].find("</script>").unwrap();
     serde_json::from_str(&body[start..end]).expect("the data block is JSON")
 }
+
+/// A visitor's export asked for as a browser does: its kept answer goes out as the compressed
+/// copy made once per version (server::kept_answer), and a revoked link is NotFound all the same.
+#[sqlx::test]
+async fn the_shared_tree_goes_out_as_its_kept_brotli_copy(pool: PgPool) {
+    let app = app(pool.clone());
+    let (mut owner, tree, root, path) = shared_objective(&app, "copy-owner@example.com", "Copied bets").await;
+    let token = path.trim_start_matches("/s/").to_string();
+    for i in 0..20 {
+        let node = json!({ "tree_id": tree, "parent_id": root["id"], "node": { "node_type": "outcome", "title": format!("Outcome {i}") } });
+        owner.add_node(node).await;
+    }
+    let mut visitor = Client::new(app.clone());
+    let plain = visitor.call("shared_tree", &[("token", &token)]).await;
+    assert_eq!(plain.status, StatusCode::OK, "{}", plain.body);
+    let ask = |visitor: &Client| {
+        let request = visitor
+            .request("POST", "/api/shared_tree")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .header("accept-encoding", "gzip, deflate, br")
+            .body(axum::body::Body::from(format!("token={token}")))
+            .unwrap();
+        let app = visitor.app.clone();
+        async move { common::send(&app, request).await }
+    };
+    let mut tries = 0;
+    loop {
+        let response = ask(&visitor).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let encoding = response.headers().get("content-encoding").cloned();
+        let bytes = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        let mut json = Vec::new();
+        brotli::BrotliDecompress(&mut &bytes[..], &mut json).unwrap();
+        assert_eq!(String::from_utf8(json).unwrap(), plain.body);
+        // The kept copy (brotli 5), not the layers' per-request brotli 4.
+        if encoding.as_ref().is_some_and(|e| e == "br")
+            && bytes
+                == impact_tree::server::encoding::compress(
+                    plain.body.as_bytes(),
+                    impact_tree::server::encoding::Encoding::Brotli,
+                    5,
+                )
+                .unwrap()
+        {
+            break;
+        }
+        tries += 1;
+        assert!(tries < 200, "no kept copy");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+
+    let links = owner
+        .call("list_share_links", &[("tree_id", &tree.to_string())])
+        .await
+        .json();
+    let link_id = links[0]["id"].as_str().unwrap().to_string();
+    let revoked = owner
+        .call(
+            "revoke_share_link",
+            &[("tree_id", &tree.to_string()), ("link_id", &link_id)],
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
+    assert_eq!(ask(&visitor).await.status(), StatusCode::NOT_FOUND);
+}

@@ -66,14 +66,22 @@ pub async fn shared_tree(token: String) -> Result<CachedJson<SharedView>, AppErr
     let pool = &caller.state.pool;
     let cache = &caller.state.shared_tree_cache;
     let version = repo::share::shared_tree_version(pool, &token).await?;
+    use crate::server::kept_answer::{offer, stand_in};
     if let Some(json) = cache.get(&version) {
-        return Ok(CachedJson::new(json));
+        return Ok(CachedJson::new(if offer(cache, version.tree_id, &json) {
+            stand_in()
+        } else {
+            json
+        }));
     }
     let (version, view) = repo::share::shared_tree(pool, &token).await?;
+    let tree_id = version.tree_id;
     let json = cache.fill(version, &view).map_err(|err| {
         tracing::error!(error = %err, "shared tree not serializable");
         AppError::Internal
     })?;
+    // A new version's copies are not made yet; this starts them.
+    offer(cache, tree_id, &json);
     Ok(CachedJson::new(json))
 }
 

@@ -17,7 +17,7 @@ use super::auth::session::{auth_layer, cookie_name, enforce_lifetimes};
 use super::body_limit::{limit_body, BodyLimit};
 use super::csrf::{reject_cross_site, AllowedOrigins};
 use super::share_cache::{self, ShareCache};
-use super::{error_status, health, outage, security_headers, telemetry, AppState};
+use super::{error_status, health, kept_answer, outage, security_headers, telemetry, AppState};
 use crate::app::{shell, App};
 
 /// zstd's level for responses made per request (see `build`).
@@ -42,7 +42,9 @@ pub fn build(state: AppState) -> Router {
             enforce_lifetimes,
         ))
         .layer(auth_layer(state.pool.clone(), &config))
-        .layer(axum::middleware::from_fn(outage::answer_503));
+        .layer(axum::middleware::from_fn(outage::answer_503))
+        // Inside the compression layers, which leave an answer it encoded alone.
+        .layer(axum::middleware::from_fn(kept_answer::serve));
     // Outside the session layers: a cached share page costs one indexed query. Switched off
     // (`http.share_page_cache`), every share page is rendered for its request.
     let app = if config.http.share_page_cache {

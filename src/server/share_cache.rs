@@ -19,18 +19,18 @@
 //! and nothing from the request (query, headers) reaches a cached page.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use sqlx::PgPool;
 use time::PrimitiveDateTime;
 use tokio::sync::watch;
 
+use super::encoding::{self, Encoding};
 use super::repo::share::token_hash;
 use crate::model::share::is_token_shaped;
 
@@ -40,7 +40,7 @@ const CAPACITY: usize = 256;
 const MAX_PAGE_BYTES: usize = 16 * 1024 * 1024;
 /// Compression of the kept copies: brotli 5 and gzip 6 take ~10 ms for a 1,000-node page (on a
 /// blocking thread, after it has been served) and shrink it ~10x; paid once per tree version.
-const BROTLI_QUALITY: i32 = 5;
+const BROTLI_QUALITY: u32 = 5;
 const GZIP_LEVEL: u32 = 6;
 
 /// What a cached page is valid for: the tree's content and its saved view (orientation).
@@ -266,62 +266,10 @@ pub async fn serve(State(cache): State<ShareCache>, request: Request, next: Next
 }
 
 fn compress(raw: &[u8]) -> std::io::Result<(Bytes, Bytes)> {
-    let mut br = Vec::with_capacity(raw.len() / 8);
-    let params = brotli::enc::BrotliEncoderParams {
-        quality: BROTLI_QUALITY,
-        ..Default::default()
-    };
-    brotli::BrotliCompress(&mut &raw[..], &mut br, &params)?;
-    let mut gzip =
-        flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 6), flate2::Compression::new(GZIP_LEVEL));
-    gzip.write_all(raw)?;
-    Ok((Bytes::from(br), Bytes::from(gzip.finish()?)))
-}
-
-#[derive(Clone, Copy, PartialEq, Debug)]
-enum Encoding {
-    Brotli,
-    Gzip,
-    Identity,
-}
-
-impl Encoding {
-    /// Brotli, else gzip, when the client takes it (a `q=0` refuses).
-    fn accepted(headers: &HeaderMap) -> Encoding {
-        let mut brotli = false;
-        let mut gzip = false;
-        for value in headers
-            .get_all(header::ACCEPT_ENCODING)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-        {
-            for item in value.split(',') {
-                let mut parts = item.split(';');
-                let name = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-                let refused = parts.any(|p| {
-                    p.trim()
-                        .strip_prefix("q=")
-                        .and_then(|q| q.trim().parse::<f32>().ok())
-                        .is_some_and(|q| q <= 0.0)
-                });
-                if refused {
-                    continue;
-                }
-                match name.as_str() {
-                    "br" => brotli = true,
-                    "gzip" | "x-gzip" => gzip = true,
-                    _ => {}
-                }
-            }
-        }
-        if brotli {
-            Encoding::Brotli
-        } else if gzip {
-            Encoding::Gzip
-        } else {
-            Encoding::Identity
-        }
-    }
+    Ok((
+        encoding::compress(raw, Encoding::Brotli, BROTLI_QUALITY)?,
+        encoding::compress(raw, Encoding::Gzip, GZIP_LEVEL)?,
+    ))
 }
 
 /// `outcome` goes out in `x-share-cache`; a hit whose compressed copies are still being made
@@ -358,21 +306,6 @@ fn respond(page: &Page, encoding: Encoding, mut outcome: &'static str) -> Respon
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn accept(value: &str) -> Encoding {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(value).unwrap());
-        Encoding::accepted(&headers)
-    }
-
-    #[test]
-    fn picks_what_the_client_takes() {
-        assert_eq!(accept("gzip, deflate, br, zstd"), Encoding::Brotli);
-        assert_eq!(accept("gzip, deflate"), Encoding::Gzip);
-        assert_eq!(accept("br;q=0, gzip;q=0.5"), Encoding::Gzip);
-        assert_eq!(accept("identity"), Encoding::Identity);
-        assert_eq!(Encoding::accepted(&HeaderMap::new()), Encoding::Identity);
-    }
 
     #[test]
     fn compressed_copies_decompress_to_the_page() {
