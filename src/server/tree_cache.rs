@@ -143,6 +143,12 @@ impl TreeCache {
             return Ok(json);
         }
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        // Readers who missed together each read and serialized the tree; the first to fill
+        // stays, so they share one answer and one set of copies (each a second or more of
+        // CPU for a big tree).
+        if let Some(kept) = entries.by_tree.get(&version.tree_id).filter(|e| e.version == version) {
+            return Ok(kept.json.clone());
+        }
         if let Some(old) = entries.by_tree.remove(&version.tree_id) {
             entries.bytes -= old.size;
         }
@@ -280,6 +286,14 @@ mod tests {
         let gzip = made(&cache, 1, &json, Encoding::Gzip).await;
         assert_eq!(bytes_kept(&cache), plain + br.len() + gzip.len());
         assert_eq!(cache.kept_copy(1, &json, Encoding::Identity), None);
+
+        // Another reader of the same version, who missed too, gets the kept answer.
+        let twin = cache.fill(version(1, 1), &answer).unwrap();
+        assert!(Arc::ptr_eq(&twin, &json));
+        assert_eq!(
+            cache.kept_copy(1, &twin, Encoding::Brotli).unwrap().as_ptr(),
+            br.as_ptr()
+        );
 
         // A new version replaces the answer and its copies; the old answer has none.
         let newer = cache.fill(version(1, 2), &answer).unwrap();
