@@ -105,9 +105,11 @@ const latency = (h) =>
     : `p50 ${ms(h.p50_ms)} ms, p99 ${ms(h.p99_ms)} ms (${h.rps < 10 ? h.rps.toFixed(1) : Math.round(h.rps)} req/s${h.errors ? `, ${h.errors} errors` : ''})`);
 const within = (h, limit) => h && !failed(h) && h.p50_ms <= limit;
 const g1 = http('get-tree-1k'), g5 = http('get-tree-5k'), g100 = http('get-tree-100k');
-row('get a 1,000-node tree (8 connections)', latency(g1));
-row('get a 5,000-node tree (8 connections)', latency(g5), 'p50 ≤ 15 ms', within(g5, 15));
-row('get a 100,000-node tree (8 connections)', latency(g100), 'p50 ≤ 250 ms', within(g100, 250));
+const g100safari = http('get-tree-100k-safari');
+row('get a 1,000-node tree (8 connections, as Chromium asks)', latency(g1));
+row('get a 5,000-node tree (8 connections, as Chromium asks)', latency(g5), 'p50 ≤ 15 ms', within(g5, 15));
+row('get a 100,000-node tree (8 connections, as Chromium asks)', latency(g100), 'p50 ≤ 250 ms', within(g100, 250));
+row('get a 100,000-node tree (8 connections, as Safari asks: gzip, deflate, br)', latency(g100safari), 'p50 ≤ 250 ms', within(g100safari, 250));
 const e1 = http('edit-1k'), e100 = http('edit-100k');
 row('edit one node of a 1,000-node tree (4 connections)', latency(e1), 'p50 ≤ 5 ms', within(e1, 5));
 row('edit one node of a 100,000-node tree (4 connections)', latency(e100), 'p50 ≤ 5 ms', within(e100, 5));
