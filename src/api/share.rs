@@ -80,9 +80,12 @@ pub async fn shared_tree(token: String) -> Result<CachedJson<SharedView>, AppErr
         tracing::error!(error = %err, "shared tree not serializable");
         AppError::Internal
     })?;
-    // A new version's copies are not made yet; this starts them.
-    offer(cache, tree_id, &json);
-    Ok(CachedJson::new(json))
+    // Made by another reader of this version who missed too, or begun now.
+    Ok(CachedJson::new(if offer(cache, tree_id, &json) {
+        stand_in()
+    } else {
+        json
+    }))
 }
 
 /// What the share page of a live token draws and hydrates with: [`shared_tree`] without what

@@ -57,9 +57,12 @@ pub async fn get_tree(tree_id: i32) -> Result<TreeJson, AppError> {
         tracing::error!(error = %err, tree_id, "tree not serializable");
         AppError::Internal
     })?;
-    // A new version's copies are not made yet; this starts them.
-    offer(cache, tree_id, &json);
-    Ok(TreeJson::new(json))
+    // Made by another reader of this version who missed too, or begun now.
+    Ok(TreeJson::new(if offer(cache, tree_id, &json) {
+        stand_in()
+    } else {
+        json
+    }))
 }
 
 /// The editor's tree. Rendering on the server reads it directly (the page serializes it

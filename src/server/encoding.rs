@@ -77,13 +77,17 @@ pub fn compress(raw: &[u8], encoding: Encoding, level: u32) -> std::io::Result<B
                 ..Default::default()
             };
             brotli::BrotliCompress(&mut &raw[..], &mut out, &params)?;
+            // Kept for long and counted by length: no spare capacity.
+            out.shrink_to_fit();
             Ok(Bytes::from(out))
         }
         Encoding::Gzip => {
             let mut gzip =
                 flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 6), flate2::Compression::new(level));
             gzip.write_all(raw)?;
-            Ok(Bytes::from(gzip.finish()?))
+            let mut out = gzip.finish()?;
+            out.shrink_to_fit();
+            Ok(Bytes::from(out))
         }
         Encoding::Identity => Ok(Bytes::copy_from_slice(raw)),
     }

@@ -50,16 +50,26 @@ pub fn stand_in() -> Arc<RawValue> {
     RawValue::from_string("null".to_string()).expect("null is JSON").into()
 }
 
-/// The layer: a POST to a server function that takes brotli or gzip gets a [`Slot`]; a
+/// The server functions that answer with [`offer`].
+const KEPT_ANSWERS: [&str; 2] = ["/api/get_tree", "/api/shared_tree"];
+
+/// The layer: a call of one of [`KEPT_ANSWERS`] that takes brotli or gzip gets a [`Slot`]; a
 /// successful answer whose server function filled it goes out as the kept copy.
 pub async fn serve(mut request: Request, next: Next) -> Response {
+    // Only the server functions that offer a kept answer (a slot is the request's, so another
+    // server function calling one of them in its own request would be answered with its copy),
+    // and not a plain form post, which Leptos answers with a redirect.
+    let answers_kept = request.method() == Method::POST
+        && KEPT_ANSWERS.contains(&request.uri().path())
+        && !request
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"));
     let encoding = Encoding::accepted(request.headers());
-    let Some(content_encoding) = encoding.header_value() else {
+    let (true, Some(content_encoding)) = (answers_kept, encoding.header_value()) else {
         return next.run(request).await;
     };
-    if request.method() != Method::POST || !request.uri().path().starts_with(super::csrf::API_PREFIX) {
-        return next.run(request).await;
-    }
     let slot = Slot {
         encoding,
         copy: Default::default(),
@@ -77,6 +87,6 @@ pub async fn serve(mut request: Request, next: Next) -> Response {
         .insert(header::CONTENT_ENCODING, HeaderValue::from_static(content_encoding));
     parts
         .headers
-        .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        .append(header::VARY, HeaderValue::from_static("accept-encoding"));
     Response::from_parts(parts, Body::from(copy))
 }

@@ -111,6 +111,10 @@ struct Entries {
 pub struct TreeCache {
     entries: Arc<Mutex<Entries>>,
     capacity: usize,
+    /// One copy made at a time: a new version is cheap to make (saving the view is one), and
+    /// each copy of a big tree is a second of CPU and tens of MB of encoder memory on the
+    /// blocking threads, which also hash passwords.
+    compressing: Arc<tokio::sync::Semaphore>,
 }
 
 impl TreeCache {
@@ -118,6 +122,7 @@ impl TreeCache {
         TreeCache {
             entries: Default::default(),
             capacity: capacity_bytes,
+            compressing: Arc::new(tokio::sync::Semaphore::new(1)),
         }
     }
 
@@ -185,25 +190,46 @@ impl TreeCache {
         if let Some(made) = copy.made.get() {
             return made.clone();
         }
-        if !copy.started.swap(true, Ordering::AcqRel) {
-            let (cache, json) = (self.clone(), json.clone());
-            tokio::task::spawn_blocking(move || {
-                let level = if encoding == Encoding::Brotli {
-                    BROTLI_QUALITY
-                } else {
-                    GZIP_LEVEL
-                };
-                let made = encoding::compress(json.get().as_bytes(), encoding, level)
-                    .inspect_err(|err| tracing::error!(error = %err, tree_id, "tree answer not compressed"))
-                    .ok();
-                // Counted before it is handed out, so the cache's size never trails its copies.
-                cache.count_copy(tree_id, &copies, made.as_ref().map_or(0, Bytes::len));
-                if let Some(copy) = copies.slot(encoding) {
-                    let _ = copy.made.set(made);
-                }
-            });
+        if copy.started.swap(true, Ordering::AcqRel) {
+            return None;
         }
+        // Another copy is being made: a later read asks again.
+        let Ok(permit) = self.compressing.clone().try_acquire_owned() else {
+            copy.started.store(false, Ordering::Release);
+            return None;
+        };
+        let (cache, json) = (self.clone(), json.clone());
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            if !cache.holds(tree_id, &copies) {
+                return; // Replaced while it waited: nobody will ask for it.
+            }
+            let level = if encoding == Encoding::Brotli {
+                BROTLI_QUALITY
+            } else {
+                GZIP_LEVEL
+            };
+            // A panic in the encoder leaves this version without the copy, not without answers.
+            let made = std::panic::catch_unwind(|| encoding::compress(json.get().as_bytes(), encoding, level))
+                .unwrap_or_else(|_| Err(std::io::Error::other("the encoder panicked")))
+                .inspect_err(|err| tracing::error!(error = %err, tree_id, "tree answer not compressed"))
+                .ok();
+            // Counted before it is handed out, so the cache's size never trails its copies.
+            cache.count_copy(tree_id, &copies, made.as_ref().map_or(0, Bytes::len));
+            if let Some(copy) = copies.slot(encoding) {
+                let _ = copy.made.set(made);
+            }
+        });
         None
+    }
+
+    /// Whether `copies` are still those of the answer kept for `tree_id`.
+    fn holds(&self, tree_id: i32, copies: &Arc<Copies>) -> bool {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .by_tree
+            .get(&tree_id)
+            .is_some_and(|e| Arc::ptr_eq(&e.copies, copies))
     }
 
     /// Adds a copy's bytes to its answer's, if the answer is still kept.
@@ -320,5 +346,19 @@ mod tests {
         assert!(cache.get(&version(1, 1)).is_none());
         assert!(cache.get(&version(2, 1)).is_some() && cache.get(&version(4, 1)).is_some());
         assert!(bytes_kept(&cache) <= capacity);
+    }
+
+    #[tokio::test]
+    async fn one_copy_is_made_at_a_time_and_a_refused_one_is_made_later() {
+        let cache = TreeCache::new(1 << 20);
+        let json = cache
+            .fill(version(1, 1), &serde_json::json!({ "nodes": vec!["a"; 100] }))
+            .unwrap();
+        let busy = cache.compressing.clone().try_acquire_owned().unwrap();
+        assert_eq!(cache.kept_copy(1, &json, Encoding::Brotli), None);
+        let copies = cache.entries.lock().unwrap().by_tree[&1].copies.clone();
+        assert!(!copies.brotli.started.load(Ordering::Acquire), "left for a later read");
+        drop(busy);
+        made(&cache, 1, &json, Encoding::Brotli).await;
     }
 }
