@@ -1310,20 +1310,7 @@ async fn tree_encoded(client: &Client, t: i64, accept_encoding: &str) -> (Status
         .unwrap()
         .to_bytes()
         .to_vec();
-    let decoded = match encoding.as_str() {
-        "br" => {
-            let mut out = Vec::new();
-            brotli::BrotliDecompress(&mut &bytes[..], &mut out).unwrap();
-            out
-        }
-        "gzip" => {
-            let mut out = Vec::new();
-            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out).unwrap();
-            out
-        }
-        "zstd" => zstd::decode_all(&bytes[..]).unwrap(),
-        _ => bytes.clone(),
-    };
+    let decoded = common::decoded(&encoding, &bytes);
     (status, encoding, bytes, String::from_utf8(decoded).unwrap())
 }
 

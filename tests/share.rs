@@ -170,20 +170,8 @@ async fn get_encoded(visitor: &Client, path: &str, accept_encoding: &str) -> (St
         .await
         .unwrap()
         .to_bytes();
-    let html = match encoding.as_str() {
-        "zstd" => zstd::decode_all(&bytes[..]).unwrap(),
-        "br" => {
-            let mut out = Vec::new();
-            brotli::BrotliDecompress(&mut &bytes[..], &mut out).unwrap();
-            out
-        }
-        "gzip" => {
-            let mut out = Vec::new();
-            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out).unwrap();
-            out
-        }
-        other => panic!("unexpected encoding {other:?}"),
-    };
+    assert!(!encoding.is_empty(), "the page went out uncompressed");
+    let html = common::decoded(&encoding, &bytes);
     (outcome, encoding, String::from_utf8(html).unwrap())
 }
 
@@ -359,6 +347,22 @@ async fn shared_objective(app: &axum::Router, email: &str, name: &str) -> (Clien
     (owner, tree, root, format!("/s/{token}"))
 }
 
+/// Revokes the tree's first share link, as its owner.
+async fn revoke_first_link(owner: &mut Client, tree: i64) {
+    let links = owner
+        .call("list_share_links", &[("tree_id", &tree.to_string())])
+        .await
+        .json();
+    let link_id = links[0]["id"].as_str().unwrap().to_string();
+    let revoked = owner
+        .call(
+            "revoke_share_link",
+            &[("tree_id", &tree.to_string()), ("link_id", &link_id)],
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
+}
+
 /// A link passed around picks up tracking parameters; its visitors still get the kept page,
 /// the same bytes, and an edit is still on the next request whatever the query.
 #[sqlx::test]
@@ -449,18 +453,7 @@ async fn the_shared_tree_is_kept_per_version_and_shows_every_write(pool: PgPool)
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
     assert_eq!(whole().await["canvas_state"], state);
 
-    let links = owner
-        .call("list_share_links", &[("tree_id", &tree.to_string())])
-        .await
-        .json();
-    let link_id = links[0]["id"].as_str().unwrap().to_string();
-    let revoked = owner
-        .call(
-            "revoke_share_link",
-            &[("tree_id", &tree.to_string()), ("link_id", &link_id)],
-        )
-        .await;
-    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
+    revoke_first_link(&mut owner, tree).await;
     let gone = visitor.call("shared_tree", &[("token", &token)]).await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
 }
@@ -659,9 +652,14 @@ async fn the_shared_tree_goes_out_as_its_kept_brotli_copy(pool: PgPool) {
             .await
             .unwrap()
             .to_bytes();
-        let mut json = Vec::new();
-        brotli::BrotliDecompress(&mut &bytes[..], &mut json).unwrap();
-        assert_eq!(String::from_utf8(json).unwrap(), plain.body);
+        let sent_as = encoding
+            .as_ref()
+            .map(|e| e.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            String::from_utf8(common::decoded(&sent_as, &bytes)).unwrap(),
+            plain.body
+        );
         // The kept copy (brotli 5), not the layers' per-request brotli 4.
         if encoding.as_ref().is_some_and(|e| e == "br")
             && bytes
@@ -679,17 +677,6 @@ async fn the_shared_tree_goes_out_as_its_kept_brotli_copy(pool: PgPool) {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
 
-    let links = owner
-        .call("list_share_links", &[("tree_id", &tree.to_string())])
-        .await
-        .json();
-    let link_id = links[0]["id"].as_str().unwrap().to_string();
-    let revoked = owner
-        .call(
-            "revoke_share_link",
-            &[("tree_id", &tree.to_string()), ("link_id", &link_id)],
-        )
-        .await;
-    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
+    revoke_first_link(&mut owner, tree).await;
     assert_eq!(ask(&visitor).await.status(), StatusCode::NOT_FOUND);
 }

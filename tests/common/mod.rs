@@ -34,6 +34,25 @@ pub async fn body_text(response: Response<Body>) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
+/// A response body decoded as its `content-encoding` says (none: as it is).
+pub fn decoded(content_encoding: &str, bytes: &[u8]) -> Vec<u8> {
+    match content_encoding {
+        "" | "identity" => bytes.to_vec(),
+        "zstd" => zstd::decode_all(bytes).expect("zstd"),
+        "br" => {
+            let mut out = Vec::new();
+            brotli::BrotliDecompress(&mut &bytes[..], &mut out).expect("brotli");
+            out
+        }
+        "gzip" => {
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(bytes), &mut out).expect("gzip");
+            out
+        }
+        other => panic!("unexpected content encoding {other:?}"),
+    }
+}
+
 pub const ORIGIN: &str = "http://127.0.0.1:3000";
 
 /// A browser stand-in: keeps the session cookie, sends our Origin and a client address.
