@@ -66,13 +66,9 @@ pub async fn shared_tree(token: String) -> Result<CachedJson<SharedView>, AppErr
     let pool = &caller.state.pool;
     let cache = &caller.state.shared_tree_cache;
     let version = repo::share::shared_tree_version(pool, &token).await?;
-    use crate::server::kept_answer::{offer, stand_in};
+    use crate::server::kept_answer::answer;
     if let Some(json) = cache.get(&version) {
-        return Ok(CachedJson::new(if offer(cache, version.tree_id, &json) {
-            stand_in()
-        } else {
-            json
-        }));
+        return Ok(CachedJson::new(answer(cache, version.tree_id, json)));
     }
     let (version, view) = repo::share::shared_tree(pool, &token).await?;
     let tree_id = version.tree_id;
@@ -80,12 +76,8 @@ pub async fn shared_tree(token: String) -> Result<CachedJson<SharedView>, AppErr
         tracing::error!(error = %err, "shared tree not serializable");
         AppError::Internal
     })?;
-    // Made by another reader of this version who missed too, or begun now.
-    Ok(CachedJson::new(if offer(cache, tree_id, &json) {
-        stand_in()
-    } else {
-        json
-    }))
+    // The copy made by another reader of this version who missed too, or begun now.
+    Ok(CachedJson::new(answer(cache, tree_id, json)))
 }
 
 /// What the share page of a live token draws and hydrates with: [`shared_tree`] without what

@@ -39,30 +39,21 @@ pub async fn list_my_trees(
 #[server(prefix = "/api", endpoint = "get_tree")]
 pub async fn get_tree(tree_id: i32) -> Result<TreeJson, AppError> {
     use crate::server::tree_cache::TreeVersion;
-    use crate::server::{guard, repo};
+    use crate::server::{guard, kept_answer, repo};
     let (caller, user) = guard::require_user().await?;
     let pool = &caller.state.pool;
     let cache = &caller.state.tree_cache;
     let version = repo::trees::detail_version(pool, &user.0.id, tree_id).await?;
-    use crate::server::kept_answer::{offer, stand_in};
     if let Some(json) = cache.get(&version) {
-        return Ok(TreeJson::new(if offer(cache, tree_id, &json) {
-            stand_in()
-        } else {
-            json
-        }));
+        return Ok(TreeJson::new(kept_answer::answer(cache, tree_id, json)));
     }
     let tree = repo::trees::get_detail(pool, &user.0.id, tree_id).await?;
     let json = cache.fill(TreeVersion::of(&tree), &tree).map_err(|err| {
         tracing::error!(error = %err, tree_id, "tree not serializable");
         AppError::Internal
     })?;
-    // Made by another reader of this version who missed too, or begun now.
-    Ok(TreeJson::new(if offer(cache, tree_id, &json) {
-        stand_in()
-    } else {
-        json
-    }))
+    // The copy made by another reader of this version who missed too, or begun now.
+    Ok(TreeJson::new(kept_answer::answer(cache, tree_id, json)))
 }
 
 /// The editor's tree. Rendering on the server reads it directly (the page serializes it

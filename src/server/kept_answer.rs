@@ -2,7 +2,7 @@
 //! `shared_tree` answer from [`TreeCache`]; the layers in `router` would still compress that
 //! JSON again for every request (34.5 MB for 100,000 nodes). Here a request that takes brotli
 //! or gzip carries a [`Slot`]; the server function, having checked who may read the tree, puts
-//! the kept answer's compressed copy in it ([`offer`]) and the response goes out as that copy.
+//! the kept answer's compressed copy in it ([`answer`]) and the response goes out as that copy.
 //! Until the copy is made (right after an edit) the answer goes out as before, compressed by
 //! the layers, while the copy is made off the request path. What a caller may read and every
 //! error stay the server function's.
@@ -26,11 +26,21 @@ pub struct Slot {
     copy: Arc<Mutex<Option<Bytes>>>,
 }
 
-/// Answers this request with the compressed copy of `json`, kept in `cache` for `tree_id`, if
-/// the request takes one and it is made; the server function then returns [`stand_in`], which
-/// the copy replaces. False (and the copy begun, if it is not) otherwise: the server function
-/// returns `json` as usual. Call only once the caller may read the tree.
-pub fn offer(cache: &TreeCache, tree_id: i32, json: &Arc<RawValue>) -> bool {
+/// What a server function returns for `json`, its tree's answer kept in `cache`: `json`
+/// itself, or, when the request takes a compressed copy and it is made, a `null` stand-in the
+/// layer replaces with the copy (writing out the whole answer only for it to be dropped was
+/// ~10 ms of copying for 100,000 nodes). A copy not made yet is begun. Call only once the
+/// caller may read the tree.
+pub fn answer(cache: &TreeCache, tree_id: i32, json: Arc<RawValue>) -> Arc<RawValue> {
+    if offer(cache, tree_id, &json) {
+        RawValue::from_string("null".to_string()).expect("null is JSON").into()
+    } else {
+        json
+    }
+}
+
+/// Puts the copy of `json` this request takes in its slot, if the copy is made.
+fn offer(cache: &TreeCache, tree_id: i32, json: &Arc<RawValue>) -> bool {
     let Some(parts) = leptos::prelude::use_context::<axum::http::request::Parts>() else {
         return false;
     };
@@ -44,13 +54,7 @@ pub fn offer(cache: &TreeCache, tree_id: i32, json: &Arc<RawValue>) -> bool {
     true
 }
 
-/// What a server function returns when [`offer`] took its answer: `null`, never sent (writing
-/// out the whole answer only for it to be dropped was ~10 ms of copying for 100,000 nodes).
-pub fn stand_in() -> Arc<RawValue> {
-    RawValue::from_string("null".to_string()).expect("null is JSON").into()
-}
-
-/// The server functions that answer with [`offer`].
+/// The server functions that answer with [`answer`].
 const KEPT_ANSWERS: [&str; 2] = ["/api/get_tree", "/api/shared_tree"];
 
 /// The layer: a call of one of [`KEPT_ANSWERS`] that takes brotli or gzip gets a [`Slot`]; a
