@@ -58,7 +58,7 @@ pub async fn revoke_share_link(tree_id: i32, link_id: String) -> Result<(), AppE
 /// again and again costs the server one small query each time, not the whole tree.
 #[server(prefix = "/api", endpoint = "shared_tree")]
 pub async fn shared_tree(token: String) -> Result<CachedJson<SharedView>, AppError> {
-    use crate::server::{guard, repo};
+    use crate::server::{guard, kept_answer, repo};
     let caller = guard::caller().await?;
     if !crate::model::share::is_token_shaped(&token) {
         return Err(AppError::NotFound);
@@ -66,18 +66,10 @@ pub async fn shared_tree(token: String) -> Result<CachedJson<SharedView>, AppErr
     let pool = &caller.state.pool;
     let cache = &caller.state.shared_tree_cache;
     let version = repo::share::shared_tree_version(pool, &token).await?;
-    use crate::server::kept_answer::answer;
-    if let Some(json) = cache.get(&version) {
-        return Ok(CachedJson::new(answer(cache, version.tree_id, json)));
-    }
-    let (version, view) = repo::share::shared_tree(pool, &token).await?;
-    let tree_id = version.tree_id;
-    let json = cache.fill(version, &view).map_err(|err| {
-        tracing::error!(error = %err, "shared tree not serializable");
-        AppError::Internal
-    })?;
-    // The copy made by another reader of this version who missed too, or begun now.
-    Ok(CachedJson::new(answer(cache, tree_id, json)))
+    let json = cache
+        .get_or_read(&version, || repo::share::shared_tree(pool, &token))
+        .await?;
+    Ok(CachedJson::new(kept_answer::answer(cache, version.tree_id, json)))
 }
 
 /// What the share page of a live token draws and hydrates with: [`shared_tree`] without what

@@ -44,15 +44,12 @@ pub async fn get_tree(tree_id: i32) -> Result<TreeJson, AppError> {
     let pool = &caller.state.pool;
     let cache = &caller.state.tree_cache;
     let version = repo::trees::detail_version(pool, &user.0.id, tree_id).await?;
-    if let Some(json) = cache.get(&version) {
-        return Ok(TreeJson::new(kept_answer::answer(cache, tree_id, json)));
-    }
-    let tree = repo::trees::get_detail(pool, &user.0.id, tree_id).await?;
-    let json = cache.fill(TreeVersion::of(&tree), &tree).map_err(|err| {
-        tracing::error!(error = %err, tree_id, "tree not serializable");
-        AppError::Internal
-    })?;
-    // The copy made by another reader of this version who missed too, or begun now.
+    let json = cache
+        .get_or_read(&version, || async {
+            let tree = repo::trees::get_detail(pool, &user.0.id, tree_id).await?;
+            Ok((TreeVersion::of(&tree), tree))
+        })
+        .await?;
     Ok(TreeJson::new(kept_answer::answer(cache, tree_id, json)))
 }
 
