@@ -506,7 +506,7 @@ test('a node is drawn before the server answers, and taken back when the server 
 test('an add whose answer is lost keeps its node if the server made it, and only then', async ({ page }) => {
   await signUp(page);
   const tree = await newTree(page, 'Lost answers');
-  await add(page, tree, null, 'objective', 'Goal');
+  const goal = await add(page, tree, null, 'objective', 'Goal');
   await openTree(page, tree);
 
   // The server makes the node, but its answer never reaches the browser.
@@ -525,14 +525,40 @@ test('an add whose answer is lost keeps its node if the server made it, and only
   expect(await childTitles(page, tree, 'Goal')).toEqual(['Made though unheard']);
   await page.unroute('**/api/add_node');
 
+  // Nothing else changed, so the editor took the node as if the answer had come and kept its
+  // history: the title and then the add itself undo.
+  await page.keyboard.press('Control+z');
+  await waitIdle(page);
+  await expect(node(page, 'New outcome')).toBeVisible();
+  await page.keyboard.press('Control+z');
+  await waitIdle(page);
+  await expect(page.getByTestId('tree-node')).toHaveCount(1);
+  expect(await childTitles(page, tree, 'Goal')).toEqual([]);
+
   // The request never reaches the server: the node is taken away and the notice says why.
   await page.route('**/api/add_node', (route) => route.abort('internetdisconnected'));
   await node(page, 'Goal').click();
   await page.keyboard.press('Tab');
   await expect(page.getByTestId('notice')).toContainText('could not reach the server');
   await waitIdle(page);
-  await expect(page.getByTestId('tree-node')).toHaveCount(2);
-  expect(await childTitles(page, tree, 'Goal')).toEqual(['Made though unheard']);
+  await expect(page.getByTestId('tree-node')).toHaveCount(1);
+  expect(await childTitles(page, tree, 'Goal')).toEqual([]);
+  await page.unroute('**/api/add_node');
+
+  // Made, but another tab added a node meanwhile: the editor takes the tree as the server has
+  // it, both nodes included.
+  await page.route('**/api/add_node', async (route) => {
+    await add(page, tree, goal, 'outcome', 'From another tab');
+    await route.fetch();
+    await route.abort('connectionreset');
+  });
+  await node(page, 'Goal').click();
+  await page.keyboard.press('Tab');
+  await waitIdle(page);
+  await expect(node(page, 'From another tab')).toBeVisible();
+  await expect(node(page, 'New outcome')).toBeVisible();
+  await expect(page.getByTestId('notice')).toHaveCount(0);
+  expect(await childTitles(page, tree, 'Goal')).toEqual(['From another tab', 'New outcome']);
 });
 
 test('tree details: rename, describe, phase and the activity feed', async ({ page }) => {

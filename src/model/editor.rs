@@ -256,6 +256,31 @@ pub fn apply_restored(nodes: &mut Vec<TreeNode>, connections: &mut Vec<Connectio
     }
 }
 
+/// Whether the server's tree (`nodes`, `connections`) is what the editor holds plus the node
+/// `added` (held as drawn, which the server's may differ from) and nothing else. An add whose
+/// answer was lost then takes only that node, and the editor keeps its undo history.
+pub fn is_only_added(
+    held: &[TreeNode],
+    held_links: &[Connection],
+    nodes: &[TreeNode],
+    connections: &[Connection],
+    added: &str,
+) -> bool {
+    if held.len() != nodes.len() || held_links.len() != connections.len() {
+        return false;
+    }
+    let index = TreeIndex::new(held);
+    let same_nodes = nodes
+        .iter()
+        .all(|n| index.get(&n.id).is_some_and(|i| n.id == added || held[i] == *n));
+    fn sorted(links: &[Connection]) -> Vec<&Connection> {
+        let mut links: Vec<&Connection> = links.iter().collect();
+        links.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        links
+    }
+    same_nodes && sorted(held_links) == sorted(connections)
+}
+
 /// A selection step, named by its meaning in the tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
@@ -733,5 +758,42 @@ mod tests {
         let index = TreeIndex::new(&with_metric);
         let m = index.get("m");
         assert_eq!(child_type(&index, &with_metric, m), None);
+    }
+
+    #[test]
+    fn only_an_added_node_is_told_from_other_changes() {
+        let held = vec![
+            node("root", None, NodeType::Objective, 0),
+            node("a", Some("root"), NodeType::Outcome, 0),
+            node("new", Some("root"), NodeType::Outcome, 1),
+        ];
+        let links = vec![Connection {
+            id: "l1".into(),
+            from_node_id: "a".into(),
+            to_node_id: "root".into(),
+        }];
+        // The server cleaned the new node's title and gave it another version: still only it.
+        let mut server = held.clone();
+        server.reverse();
+        server[0].title = "New outcome".into();
+        server[0].version = 2;
+        assert!(is_only_added(&held, &links, &server, &links, "new"));
+
+        // Anything else changed (another node's version, a link, a node more or less): no.
+        let mut edited = server.clone();
+        edited[1].version = 2;
+        assert!(!is_only_added(&held, &links, &edited, &links, "new"));
+        assert!(!is_only_added(&held, &links, &server, &[], "new"));
+        let mut relinked = links.clone();
+        relinked[0].to_node_id = "new".into();
+        assert!(!is_only_added(&held, &links, &server, &relinked, "new"));
+        let mut more = server.clone();
+        more.push(node("b", Some("root"), NodeType::Outcome, 2));
+        assert!(!is_only_added(&held, &links, &more, &links, "new"));
+        assert!(!is_only_added(&held, &links, &server[1..], &links, "new"));
+        // A node the editor never held, in place of one it did.
+        let mut swapped = server.clone();
+        swapped[1].id = "other".into();
+        assert!(!is_only_added(&held, &links, &swapped, &links, "new"));
     }
 }

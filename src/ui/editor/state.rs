@@ -419,18 +419,47 @@ impl Editor {
     }
 
     /// Whether an add whose answer was lost on the way (the request may have been carried out
-    /// all the same) made its node after all; if it did, the editor takes the tree as the
-    /// server has it, the node and whatever is queued for it included.
-    async fn made_after_all(&self, id: &str) -> Result<bool, AppError> {
+    /// all the same) made its node after all. If it did and nothing else changed, the editor
+    /// takes the node as if the answer had come; if more changed meanwhile (another tab), it
+    /// takes the tree as the server has it, the node and whatever is queued for it included.
+    async fn made_after_all(&self, drawn: &TreeNode) -> Result<bool, AppError> {
         let Ok(tree) = crate::api::trees::load_tree(self.tree_id).await else {
             return Ok(false);
         };
         self.still_here()?;
-        if !tree.nodes.iter().any(|n| n.id == id) {
+        let Some(made) = tree.nodes.iter().find(|n| n.id == drawn.id).cloned() else {
             return Ok(false);
+        };
+        let only_added = self.meta.get_untracked() == Meta::of(&tree)
+            && self.nodes.with_untracked(|held| {
+                self.links.with_untracked(|links| {
+                    editor::is_only_added(held, links, &tree.nodes, &tree.connections, &drawn.id)
+                })
+            });
+        if only_added {
+            self.take_added(made, drawn);
+        } else {
+            self.replace_tree(tree);
         }
-        self.replace_tree(tree);
         Ok(true)
+    }
+
+    /// The node the server made of `drawn`, in its place, and the add in the history.
+    fn take_added(&self, added: TreeNode, drawn: &TreeNode) {
+        if added != *drawn {
+            self.nodes.update(|nodes| {
+                // Gone if the tree was reloaded meanwhile from before the add.
+                if nodes.iter().any(|n| n.id == added.id) {
+                    editor::apply_moved(nodes, added.clone());
+                } else {
+                    editor::apply_added(nodes, added.clone());
+                }
+            });
+        }
+        self.record(Change::Added(Subtree {
+            nodes: vec![added],
+            connections: Vec::new(),
+        }));
     }
 
     /// The node is drawn, selected and open for typing at once, before the server answers: the
@@ -463,24 +492,11 @@ impl Editor {
         self.still_here()?;
         match answer {
             Ok(added) => {
-                if added != drawn {
-                    self.nodes.update(|nodes| {
-                        // Gone if the tree was reloaded meanwhile from before the add.
-                        if nodes.iter().any(|n| n.id == added.id) {
-                            editor::apply_moved(nodes, added.clone());
-                        } else {
-                            editor::apply_added(nodes, added.clone());
-                        }
-                    });
-                }
-                self.record(Change::Added(Subtree {
-                    nodes: vec![added],
-                    connections: Vec::new(),
-                }));
+                self.take_added(added, &drawn);
                 Ok(())
             }
             Err(err) => {
-                if matches!(err, AppError::Network { .. }) && self.made_after_all(&id).await? {
+                if matches!(err, AppError::Network { .. }) && self.made_after_all(&drawn).await? {
                     return Ok(());
                 }
                 // Nothing links to a node that was never made.
