@@ -110,6 +110,11 @@ row('get a 1,000-node tree (8 connections, as Chromium asks)', latency(g1));
 row('get a 5,000-node tree (8 connections, as Chromium asks)', latency(g5), 'p50 ≤ 15 ms', within(g5, 15));
 row('get a 100,000-node tree (8 connections, as Chromium asks)', latency(g100), 'p50 ≤ 250 ms', within(g100, 250));
 row('get a 100,000-node tree (8 connections, as Safari asks: gzip, deflate, br)', latency(g100safari), 'p50 ≤ 250 ms', within(g100safari, 250));
+const treeCrowd = read('tree-100k-crowd.json');
+row(
+  `get a 100,000-node tree, ${treeCrowd?.crowd ?? 8} readers at once after each edit (until the last has it; as Chromium asks)`,
+  treeCrowd && `p50 ${ms(treeCrowd.p50_ms)} ms, p90 ${ms(treeCrowd.p90_ms)} ms over ${treeCrowd.rounds} edits`,
+);
 const e1 = http('edit-1k'), e100 = http('edit-100k');
 row('edit one node of a 1,000-node tree (4 connections)', latency(e1), 'p50 ≤ 5 ms', within(e1, 5));
 row('edit one node of a 100,000-node tree (4 connections)', latency(e100), 'p50 ≤ 5 ms', within(e100, 5));

@@ -198,6 +198,12 @@ http_bench() {
   wrk_case edit-1k 4 4 edit.lua /api/update_node BENCH_ORIGIN="$ORIGIN" BENCH_COOKIE="$c1k" BENCH_TREE="$t1k" BENCH_NODES="$n1k"
   wrk_case edit-100k 4 4 edit.lua /api/update_node BENCH_ORIGIN="$ORIGIN" BENCH_COOKIE="$c100k" BENCH_TREE="$t100k" BENCH_NODES="$n100k"
 
+  # Readers of the big tree at once right after each edit (several tabs, or the people it is
+  # shared with): the first reads it, the others wait for its answer.
+  BENCH_ORIGIN="$ORIGIN" BENCH_COOKIE="$c100k" BENCH_TREE="$t100k" BENCH_CROWD=8 BENCH_ROUNDS=12 BENCH_WARMUP=2 \
+    BENCH_OUT="$OUT/tree-100k-crowd.json" node "$REPO_ROOT/benches/after_edit.mjs" >/dev/null
+  note "tree-100k-crowd: $(cat "$OUT/tree-100k-crowd.json")"
+
   # The share page of the 1,000-node tree, as a browser asks for it: the Accept-Encoding
   # Chromium sends, on plain-HTTP localhost too.
   local share accept="gzip, deflate, br, zstd"
@@ -217,11 +223,11 @@ http_bench() {
   wrk_case share-1k-c1 1 1 call.lua "$share" "${page[@]}"
   # The first visitor after each edit: the cache misses, the page is rendered for them.
   BENCH_ORIGIN="$ORIGIN" BENCH_COOKIE="$c1k" BENCH_TREE="$t1k" BENCH_SHARE="$share" \
-    BENCH_OUT="$OUT/share-miss.json" node "$REPO_ROOT/benches/share_miss.mjs" >/dev/null
+    BENCH_OUT="$OUT/share-miss.json" node "$REPO_ROOT/benches/after_edit.mjs" >/dev/null
   note "share-1k-miss: $(cat "$OUT/share-miss.json")"
   # A crowd after each edit (a link posted to a channel): one render should serve them all.
   BENCH_ORIGIN="$ORIGIN" BENCH_COOKIE="$c1k" BENCH_TREE="$t1k" BENCH_SHARE="$share" BENCH_CROWD=16 BENCH_ROUNDS=100 \
-    BENCH_OUT="$OUT/share-crowd.json" node "$REPO_ROOT/benches/share_miss.mjs" >/dev/null
+    BENCH_OUT="$OUT/share-crowd.json" node "$REPO_ROOT/benches/after_edit.mjs" >/dev/null
   note "share-1k-crowd: $(cat "$OUT/share-crowd.json")"
   stop_server
   # Rendered every time: the same server with its share page cache switched off.

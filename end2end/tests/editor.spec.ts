@@ -544,6 +544,7 @@ test('an add whose answer is lost keeps its node if the server made it, and only
   await expect(page.getByTestId('tree-node')).toHaveCount(1);
   expect(await childTitles(page, tree, 'Goal')).toEqual([]);
   await page.unroute('**/api/add_node');
+  await page.getByTestId('notice').getByRole('button', { name: 'Dismiss' }).click();
 
   // Made, but another tab added a node meanwhile: the editor takes the tree as the server has
   // it, both nodes included.
