@@ -9,8 +9,9 @@
 //!
 //! Readers who miss together (a big tree opened in several tabs, or by the people it is shared
 //! with, right after an edit) wait for the one who asked first instead of each reading it: for
-//! 100,000 nodes each read is ~0.4 s of database time and ~100 MB in flight, and eight at once
-//! took ~3.5 s to answer. If that reader fails or goes away, each reads their own.
+//! 100,000 nodes one reader alone is answered in ~0.65 s, eight at once each reading took ~4.6 s
+//! until the last was answered, and sharing one read ~1.4 s. If that reader fails or goes away,
+//! each reads their own.
 
 use std::collections::HashMap;
 use std::future::Future;
