@@ -10,8 +10,10 @@
 //! Readers who miss together (a big tree opened in several tabs, or by the people it is shared
 //! with, right after an edit) wait for the one who asked first instead of each reading it: for
 //! 100,000 nodes one reader alone is answered in ~0.65 s, eight at once each reading took ~4.6 s
-//! until the last was answered, and sharing one read ~1.4 s. If that reader fails or goes away,
-//! each reads their own.
+//! until the last was answered, and sharing one read ~1.4 s. Its answer is handed over even if
+//! an edit came between and it read a later version (as good as what they would read now). If
+//! that reader fails or goes away, each reads their own; a reader of another version than the
+//! one being read leads a read of its own, as the first after an edit would.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -117,8 +119,10 @@ struct Entries {
     by_tree: HashMap<i32, Entry>,
     bytes: usize,
     fills: u64,
-    /// Reads under way, by tree: the version being read, and where its answer will be.
-    reading: HashMap<i32, (TreeVersion, Handed)>,
+    /// Reads under way, by tree: which read, the version it was asked for, and where its
+    /// answer will be.
+    reading: HashMap<i32, (u64, TreeVersion, Handed)>,
+    reads: u64,
 }
 
 /// How a reader who missed gets the answer.
@@ -127,9 +131,6 @@ enum Miss {
     /// Reads the tree; those who missed the same version meanwhile wait for it.
     Lead(Reading),
     Follow(Handed),
-    /// Another version of the tree is being read (an edit came between): this reader reads
-    /// its own, neither waiting nor leading.
-    Alone,
 }
 
 /// The read a reader leads. Dropping it (answered, failed, or the request gone) wakes those
@@ -137,13 +138,21 @@ enum Miss {
 struct Reading {
     entries: Arc<Mutex<Entries>>,
     tree_id: i32,
+    read: u64,
     hand: watch::Sender<Option<Arc<RawValue>>>,
 }
 
 impl Drop for Reading {
     fn drop(&mut self) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.reading.remove(&self.tree_id);
+        // Unless a read of another version has taken its place.
+        if entries
+            .reading
+            .get(&self.tree_id)
+            .is_some_and(|(read, ..)| *read == self.read)
+        {
+            entries.reading.remove(&self.tree_id);
+        }
     }
 }
 
@@ -166,7 +175,8 @@ impl TreeCache {
         }
     }
 
-    pub fn get(&self, version: &TreeVersion) -> Option<Arc<RawValue>> {
+    #[cfg(test)]
+    fn get(&self, version: &TreeVersion) -> Option<Arc<RawValue>> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries
             .by_tree
@@ -175,9 +185,10 @@ impl TreeCache {
             .map(|e| e.json.clone())
     }
 
-    /// The answer for `version`: kept, handed over by a reader of the same version who missed
-    /// first, or read now by `read` (which gives the version it read, later than `version` if
-    /// an edit came between) and kept. Call only once the caller may read `version`.
+    /// The answer for `version` or a later one: kept, handed over by the reader of the same
+    /// version who missed first (what it read, later if an edit came between), or read now by
+    /// `read` (which gives the version it read) and kept. Call only once the caller may read
+    /// the tree.
     pub async fn get_or_read<T, Read>(
         &self,
         version: &TreeVersion,
@@ -200,16 +211,14 @@ impl TreeCache {
                 }
                 None
             }
-            Miss::Alone => None,
         };
         let (read_at, answer) = read().await?;
-        let same_version = &read_at == version;
         let tree_id = read_at.tree_id;
         let json = self.fill(read_at, &answer).map_err(|err| {
             tracing::error!(error = %err, tree_id, "tree answer not serializable");
             AppError::Internal
         })?;
-        if let (Some(lead), true) = (lead, same_version) {
+        if let Some(lead) = lead {
             lead.hand.send_replace(Some(json.clone()));
         }
         Ok(json)
@@ -222,19 +231,23 @@ impl TreeCache {
         if let Some(kept) = entries.by_tree.get(&version.tree_id).filter(|e| &e.version == version) {
             return Miss::Kept(kept.json.clone());
         }
-        match entries.reading.get(&version.tree_id) {
-            Some((under_way, handed)) if under_way == version => Miss::Follow(handed.clone()),
-            Some(_) => Miss::Alone,
-            None => {
-                let (hand, handed) = watch::channel(None);
-                entries.reading.insert(version.tree_id, (version.clone(), handed));
-                Miss::Lead(Reading {
-                    entries: self.entries.clone(),
-                    tree_id: version.tree_id,
-                    hand,
-                })
+        if let Some((_, under_way, handed)) = entries.reading.get(&version.tree_id) {
+            if under_way == version {
+                return Miss::Follow(handed.clone());
             }
         }
+        // The first reader of this version: those of another version being read keep
+        // waiting for theirs.
+        entries.reads += 1;
+        let read = entries.reads;
+        let (hand, handed) = watch::channel(None);
+        entries.reading.insert(version.tree_id, (read, version.clone(), handed));
+        Miss::Lead(Reading {
+            entries: self.entries.clone(),
+            tree_id: version.tree_id,
+            read,
+            hand,
+        })
     }
 
     /// Serializes `answer`, read at `version`, and keeps it (unless it alone is over a quarter
@@ -246,9 +259,9 @@ impl TreeCache {
             return Ok(json);
         }
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        // Readers who missed together each read and serialized the tree; the first to fill
-        // stays, so they share one answer and one set of copies (each a second or more of
-        // CPU for a big tree).
+        // Readers of one version who read it each (the first one's read failed or went away)
+        // share the first answer kept and its copies (each a second or more of CPU for a big
+        // tree).
         if let Some(kept) = entries.by_tree.get(&version.tree_id).filter(|e| e.version == version) {
             return Ok(kept.json.clone());
         }
@@ -567,14 +580,21 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_failed_read_is_not_handed_over_and_another_version_reads_alone() {
+    async fn a_failed_read_is_over_and_another_version_leads_its_own() {
         let cache = TreeCache::new(1 << 20);
         let Miss::Lead(reading) = cache.miss(&version(1, 1)) else {
             panic!("the first reader leads")
         };
         assert!(matches!(cache.miss(&version(1, 1)), Miss::Follow(_)));
-        assert!(matches!(cache.miss(&version(1, 2)), Miss::Alone));
+        // A reader of the next version leads its own read; the first one's ending does not
+        // end it.
+        let Miss::Lead(next) = cache.miss(&version(1, 2)) else {
+            panic!("another version leads its own read")
+        };
+        assert!(matches!(cache.miss(&version(1, 2)), Miss::Follow(_)));
         drop(reading);
+        assert!(matches!(cache.miss(&version(1, 2)), Miss::Follow(_)));
+        drop(next);
         assert!(matches!(cache.miss(&version(1, 2)), Miss::Lead(_)));
 
         let failed = cache
@@ -587,5 +607,40 @@ mod tests {
             cache.entries.lock().unwrap().reading.is_empty(),
             "a failed read is over"
         );
+    }
+
+    #[tokio::test]
+    async fn an_answer_read_after_an_edit_is_handed_over() {
+        let cache = TreeCache::new(1 << 20);
+        let release = Arc::new(tokio::sync::Notify::new());
+        let leader = {
+            let (cache, release) = (cache.clone(), release.clone());
+            tokio::spawn(async move {
+                cache
+                    .get_or_read(&version(1, 1), || async move {
+                        release.notified().await;
+                        // An edit came between this reader's version query and its read.
+                        Ok((version(1, 2), serde_json::json!({ "nodes": ["Edited"] })))
+                    })
+                    .await
+            })
+        };
+        tokio::task::yield_now().await;
+        let follower = {
+            let cache = cache.clone();
+            tokio::spawn(async move {
+                cache
+                    .get_or_read(&version(1, 1), || async {
+                        Err::<(TreeVersion, ()), _>(AppError::Internal)
+                    })
+                    .await
+            })
+        };
+        tokio::task::yield_now().await;
+        release.notify_one();
+        let led = leader.await.unwrap().unwrap();
+        let followed = follower.await.unwrap().expect("handed over, not read");
+        assert!(Arc::ptr_eq(&led, &followed));
+        assert!(cache.get(&version(1, 2)).is_some());
     }
 }
