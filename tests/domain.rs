@@ -858,6 +858,47 @@ async fn analytics_filters_outline_and_bulk_updates(pool: PgPool) {
 }
 
 #[sqlx::test]
+async fn stored_positions_of_any_shape_open(pool: PgPool) {
+    let app = app(pool.clone());
+    let (mut pm, _) = signed_up(&app, "pm@example.com").await;
+    let t = pm.create_tree("Positions").await;
+    let root = add_ok(&mut pm, t, None, "objective", "Root").await;
+    // Rows written by older versions or by hand: whatever the column holds, the tree opens;
+    // numbers x and y are the node's position, anything else the origin.
+    let stored = [
+        (r#"{"x": 10.5, "y": -3}"#, json!({ "x": 10.5, "y": -3.0 })),
+        (r#"{"y": 2, "x": 7, "z": "ignored"}"#, json!({ "x": 7.0, "y": 2.0 })),
+        (r#"{"x": 1}"#, json!({ "x": 0.0, "y": 0.0 })),
+        (r#"{"x": "1", "y": 2}"#, json!({ "x": 0.0, "y": 0.0 })),
+        // serde reads a struct from an array as well; so it was before.
+        ("[1, 2]", json!({ "x": 1.0, "y": 2.0 })),
+        ("[1]", json!({ "x": 0.0, "y": 0.0 })),
+        ("null", json!({ "x": 0.0, "y": 0.0 })),
+        (r#""far away""#, json!({ "x": 0.0, "y": 0.0 })),
+    ];
+    for (i, (position, _)) in stored.iter().enumerate() {
+        let node = add_ok(&mut pm, t, Some(&id(&root)), "outcome", &format!("Outcome {i}")).await;
+        sqlx::query("UPDATE tree_nodes SET position = $1::jsonb WHERE id = $2")
+            .bind(position)
+            .bind(id(&node))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    let detail = tree(&mut pm, t).await;
+    for (i, (position, read)) in stored.iter().enumerate() {
+        let node = detail["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["title"] == format!("Outcome {i}"))
+            .unwrap();
+        let at = node.get("position").cloned().unwrap_or(json!({ "x": 0.0, "y": 0.0 }));
+        assert_eq!(&at, read, "stored {position}");
+    }
+}
+
+#[sqlx::test]
 async fn activity_feeds_page_newest_first(pool: PgPool) {
     let app = app(pool);
     let (mut pm, _) = signed_up(&app, "feed@example.com").await;
