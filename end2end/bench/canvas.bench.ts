@@ -320,10 +320,14 @@ function installProbe() {
     b.longTasks.filter((t: { start: number }) => t.start >= start && t.start < end);
 
   b.canvas = () => document.querySelector('[data-testid="canvas"]') as HTMLElement;
-  /** Zoom and pan as the canvas transform shows them. */
+  /**
+   * Zoom and pan as the canvas transform shows them. Chromium gives the transform back with six
+   * significant digits, in exponent form past a million ("translate(-1.03143e+07px, ...)", the
+   * right half of a 100,000-node tree).
+   */
   b.view = () => {
     const el = document.querySelector('[data-testid="canvas-content"]') as HTMLElement | null;
-    const m = el?.style.transform.match(/translate\(([-0-9.e]+)px, ?([-0-9.e]+)px\) scale\(([-0-9.e]+)\)/);
+    const m = el?.style.transform.match(/translate\(([-+0-9.e]+)px, ?([-+0-9.e]+)px\) scale\(([-+0-9.e]+)\)/);
     return m ? { x: Number(m[1]), y: Number(m[2]), zoom: Number(m[3]) } : null;
   };
   /**
@@ -568,7 +572,9 @@ async function loadFigures(page: Page, start: View): Promise<Load> {
   if (r.layouts.length === 0) {
     throw new Error('no "layout" User Timing measure: the release build predates the measure in src/ui/editor/draw.rs');
   }
-  if (!r.view || Math.abs(r.view.zoom - start.zoom) > 1e-3 || Math.abs(r.view.x - start.pan.x) > 1 || Math.abs(r.view.y - start.pan.y) > 1) {
+  // Within a pixel, or the six digits the transform is read back with.
+  const near = (read: number, want: number) => Math.abs(read - want) <= Math.max(1, Math.abs(want) * 1e-5);
+  if (!r.view || Math.abs(r.view.zoom - start.zoom) > 1e-3 || !near(r.view.x, start.pan.x) || !near(r.view.y, start.pan.y)) {
     throw new Error(`the editor did not open at the start view ${JSON.stringify(start)}: ${JSON.stringify(r.view)}`);
   }
   if (r.counts.visible === 0) throw new Error('the start view shows no node');

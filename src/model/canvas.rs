@@ -6,7 +6,11 @@ use serde::{Deserialize, Serialize};
 pub const MIN_ZOOM: f64 = 0.001;
 pub const MAX_ZOOM: f64 = 4.0;
 /// Pan offsets beyond this are nonsense (a bug or a hostile client), not a place to look at.
-pub const MAX_PAN: f64 = 10_000_000.0;
+/// The widest tree the limits allow (`limits.nodes_per_tree_max` at most 10,000,000 nodes side
+/// by side, each at most 260 px wide and 24 px apart: ~2.8e9 px) seen at the largest zoom has
+/// its far end ~1.1e10 px from the origin. (It was 1e7, which the right half of a seeded
+/// 100,000-node tree already passed: the editor's view there was refused and not saved.)
+pub const MAX_PAN: f64 = 1e12;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -158,5 +162,26 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(far.sanitized().unwrap_err().0, "pan.x");
+    }
+
+    #[test]
+    fn the_far_end_of_the_widest_tree_is_a_view() {
+        use crate::model::layout::{NODE_MAX_WIDTH, SIBLING_GAP};
+        // The largest `limits.nodes_per_tree_max` the configuration takes, all one level.
+        let widest = 10_000_000.0 * (NODE_MAX_WIDTH + SIBLING_GAP);
+        let far_end = CanvasState {
+            zoom: MAX_ZOOM,
+            pan: Pan {
+                x: -widest * MAX_ZOOM,
+                y: -widest * MAX_ZOOM,
+            },
+            ..Default::default()
+        };
+        assert_eq!(far_end.sanitized(), Ok(far_end));
+        let nonsense = CanvasState {
+            pan: Pan { x: 0.0, y: 1e300 },
+            ..Default::default()
+        };
+        assert_eq!(nonsense.sanitized().unwrap_err().0, "pan.y");
     }
 }
