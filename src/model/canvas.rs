@@ -8,7 +8,7 @@ pub const MAX_ZOOM: f64 = 4.0;
 /// Pan offsets beyond this are nonsense (a bug or a hostile client), not a place to look at.
 /// The widest tree the limits allow (`limits.nodes_per_tree_max` at most 10,000,000 nodes side
 /// by side, each at most 260 px wide and 24 px apart: ~2.8e9 px) seen at the largest zoom has
-/// its far end ~1.1e10 px from the origin. (It was 1e7, which the right half of a seeded
+/// its far end ~1.1e10 px from the origin. (It was 1e7, which the far side of a seeded
 /// 100,000-node tree already passed: the editor's view there was refused and not saved.)
 pub const MAX_PAN: f64 = 1e12;
 

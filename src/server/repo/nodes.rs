@@ -51,8 +51,9 @@ impl From<NodeRow> for TreeNode {
 
 /// A node's `position` read straight from its jsonb bytes. Read as a `serde_json::Value` and
 /// converted, it was a map of two keys built and dropped per node: ~11 % of the server's CPU
-/// for the editor page of a 100,000-node tree (~490 ms per page, ~440 without). As before, a value that does not read as a `Position` (numbers `x`
-/// and `y`) is the origin: a stored value is never a reason not to open a tree.
+/// for the editor page of a 100,000-node tree (~490 ms per page, ~440 without). As before, a
+/// value that does not read as a `Position` (numbers `x` and `y`) is the origin: a stored value
+/// is never a reason not to open a tree.
 #[derive(Debug, Default)]
 pub(super) struct StoredPosition(Position);
 
