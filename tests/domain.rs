@@ -982,10 +982,49 @@ async fn the_tree_page_is_drawn_on_the_server(pool: PgPool) {
     assert_eq!(page.body.matches("role=\"treeitem\"").count(), 2);
     assert!(page.body.contains("class=\"edge\""));
 
+    // The page's tree is kept per version: loaded again it is the same, and an edit, a new
+    // node or a saved view is on the very next load.
+    let again = pm.get(&format!("/trees/{t}")).await;
+    assert_eq!(tree_block(&again.body), tree_block(&page.body));
+    let renamed = pm
+        .call_json(
+            "update_node",
+            json!({ "tree_id": t, "node_id": id(&root), "version": root["version"],
+                    "node": { "node_type": "objective", "title": "Grow retention" } }),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    let page = pm.get(&format!("/trees/{t}")).await;
+    assert!(page.body.contains(">Grow retention<"), "the edit is drawn");
+    assert!(
+        tree_block(&page.body).contains("\"Grow retention\""),
+        "and in the page's tree"
+    );
+    assert!(!page.body.contains("alert(1)"));
+    add_ok(&mut pm, t, Some(&id(&root)), "outcome", "Weekly actives").await;
+    let page = pm.get(&format!("/trees/{t}")).await;
+    assert_eq!(page.body.matches("role=\"treeitem\"").count(), 3);
+    assert!(tree_block(&page.body).contains("Weekly actives"));
+    let state = json!({ "zoom": 0.25, "pan": { "x": 8, "y": 4 }, "orientation": "horizontal" });
+    pm.call_json("save_canvas_state", json!({ "tree_id": t, "state": state }))
+        .await;
+    let page = pm.get(&format!("/trees/{t}")).await;
+    assert!(
+        page.body.contains("translate(8px,4px) scale(0.25000)"),
+        "the view saved since"
+    );
+
     let (mut other, _) = signed_up(&app, "other-page@example.com").await;
     let page = other.get(&format!("/trees/{t}")).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(!page.body.contains("Grow"));
+}
+
+/// The editor page's data block: the tree it carries for the browser.
+fn tree_block(page: &str) -> &str {
+    let start = page.find("id=\"editor-tree\"").expect("the page carries its tree");
+    let start = start + page[start..].find('>').unwrap() + 1;
+    &page[start..start + page[start..].find("</script>").unwrap()]
 }
 
 #[sqlx::test]

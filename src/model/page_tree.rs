@@ -32,6 +32,16 @@ pub fn encode(tree: &TreeDetail) -> serde_json::Result<String> {
     serde_json::to_string(&WireRef::of(tree))
 }
 
+/// A tree that serializes as [`encode`] writes it: what the server keeps per tree version for
+/// the editor's page (`server::tree_cache`).
+pub struct PageTree(pub TreeDetail);
+
+impl Serialize for PageTree {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        WireRef::of(&self.0).serialize(serializer)
+    }
+}
+
 /// Read as bytes, as server functions read their answers: the types both carry (the canvas
 /// state, connections) then share one deserializer in the WebAssembly instead of two.
 pub fn decode(text: &str) -> serde_json::Result<TreeDetail> {

@@ -19,6 +19,8 @@ pub struct AppState {
     pub tree_cache: TreeCache,
     /// `shared_tree`'s answers.
     pub shared_tree_cache: TreeCache,
+    /// The editor page's trees (`api::trees::load_page_tree`).
+    pub page_tree_cache: TreeCache,
 }
 
 impl AppState {
@@ -30,6 +32,7 @@ impl AppState {
             leptos_options,
             tree_cache: TreeCache::new(tree_cache::TREES_CAPACITY_BYTES),
             shared_tree_cache: TreeCache::new(tree_cache::SHARED_CAPACITY_BYTES),
+            page_tree_cache: TreeCache::new(tree_cache::PAGES_CAPACITY_BYTES),
         }
     }
 }

@@ -1,5 +1,5 @@
-//! Whole-tree answers (`get_tree`'s, and `shared_tree`'s for visitors of a share link) kept
-//! serialized per tree version. A big tree's answer is megabytes of JSON (1.9 MB for 5,000
+//! Whole-tree answers (`get_tree`'s, `shared_tree`'s for visitors of a share link, and the tree
+//! the editor's page is drawn from and carries) kept serialized per tree version. A big tree's answer is megabytes of JSON (1.9 MB for 5,000
 //! nodes) whose building costs far more than the query that proves who may read it; the editor
 //! reloads a tree after every conflict, several tabs or people read the same one, and anyone
 //! holding a share link could otherwise make the server read a whole tree at will. Each request
@@ -35,6 +35,10 @@ pub const TREES_CAPACITY_BYTES: usize = 256 * 1024 * 1024;
 /// Bytes the share links' answers may keep: exports by visitors are rare, and a link's tree is
 /// usually in the editor's cache as well.
 pub const SHARED_CAPACITY_BYTES: usize = 64 * 1024 * 1024;
+
+/// Bytes the editor page's trees may keep (its compact form, `model::page_tree`: 21.5 MB for
+/// 100,000 nodes, so the largest tree a user may have is kept).
+pub const PAGES_CAPACITY_BYTES: usize = 128 * 1024 * 1024;
 
 /// What one serialized answer is valid for. Every write to a tree's nodes or connections
 /// moves `updated_at` in its transaction (`repo::trees::touch`), edits of the tree's own fields
@@ -198,15 +202,30 @@ impl TreeCache {
         T: serde::Serialize,
         Read: Future<Output = Result<(TreeVersion, T), AppError>>,
     {
+        self.get_or_read_keeping(version, read).await.map(|(json, _)| json)
+    }
+
+    /// [`get_or_read`](Self::get_or_read), with what `read` gave when this call read it (the
+    /// same version as the answer): a caller that needs the value itself then does not read it
+    /// back from the JSON.
+    pub async fn get_or_read_keeping<T, Read>(
+        &self,
+        version: &TreeVersion,
+        read: impl FnOnce() -> Read,
+    ) -> Result<(Arc<RawValue>, Option<T>), AppError>
+    where
+        T: serde::Serialize,
+        Read: Future<Output = Result<(TreeVersion, T), AppError>>,
+    {
         let lead = match self.miss(version) {
-            Miss::Kept(json) => return Ok(json),
+            Miss::Kept(json) => return Ok((json, None)),
             Miss::Lead(reading) => Some(reading),
             Miss::Follow(mut handed) => {
                 // Err: the leader is gone without an answer for this version; read it here.
                 // The request timeout outside bounds the wait.
                 if handed.changed().await.is_ok() {
                     if let Some(json) = handed.borrow_and_update().clone() {
-                        return Ok(json);
+                        return Ok((json, None));
                     }
                 }
                 None
@@ -221,7 +240,7 @@ impl TreeCache {
         if let Some(lead) = lead {
             lead.hand.send_replace(Some(json.clone()));
         }
-        Ok(json)
+        Ok((json, Some(answer)))
     }
 
     /// One look under the lock at what is kept and what is being read, so a read that ends
@@ -253,7 +272,9 @@ impl TreeCache {
     /// Serializes `answer`, read at `version`, and keeps it (unless it alone is over a quarter
     /// of the capacity).
     fn fill(&self, version: TreeVersion, answer: &impl serde::Serialize) -> Result<Arc<RawValue>, serde_json::Error> {
-        let json: Arc<RawValue> = RawValue::from_string(serde_json::to_string(answer)?)?.into();
+        // Not `RawValue::from_string`, which parses the JSON just written to check it (~50 ms for
+        // a 100,000-node tree's answer).
+        let json: Arc<RawValue> = serde_json::value::to_raw_value(answer)?.into();
         let size = json.get().len();
         if size > self.capacity / 4 {
             return Ok(json);
@@ -399,6 +420,23 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
         panic!("no {encoding:?} copy made");
+    }
+
+    #[tokio::test]
+    async fn only_the_reader_who_read_gets_what_it_read() {
+        let cache = TreeCache::new(1 << 20);
+        let read = || async { Ok((version(1, 1), vec!["Grow retention".to_string()])) };
+        let (json, mine) = cache.get_or_read_keeping(&version(1, 1), read).await.unwrap();
+        assert_eq!(json.get(), r#"["Grow retention"]"#);
+        assert_eq!(mine, Some(vec!["Grow retention".to_string()]));
+        let (again, mine) = cache
+            .get_or_read_keeping(&version(1, 1), || async {
+                Err::<(TreeVersion, Vec<String>), _>(AppError::Internal)
+            })
+            .await
+            .unwrap();
+        assert!(Arc::ptr_eq(&json, &again), "kept");
+        assert_eq!(mine, None);
     }
 
     #[tokio::test]

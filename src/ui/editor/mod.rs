@@ -15,7 +15,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::trees::load_tree;
 use crate::error::AppError;
 use crate::model::editor::{self as tree_ops, DropPlan, DropZone};
 use crate::model::layout::Rect;
@@ -25,8 +24,6 @@ use crate::ui::share_markup;
 use draw::{region_around, region_serves, viewport_rect, visible_edge_boxes, visible_links, visible_nodes, Fixed, Px};
 use panel::SidePanel;
 pub use state::{Command, Editor, Notice};
-
-type TreeResult = Result<TreeDetail, AppError>;
 
 /// The id of the `<script type="application/json">` the server puts the tree in.
 ///
@@ -60,7 +57,7 @@ pub fn TreeRoute() -> impl IntoView {
     // Asked for beside the session's user, which RequireUser waits for, not after it.
     let tree = AsyncDerived::new(move || async move {
         match id {
-            Some(id) => load_tree(id).await,
+            Some(id) => load_page(id).await,
             None => Err(AppError::NotFound),
         }
     });
@@ -71,8 +68,22 @@ pub fn TreeRoute() -> impl IntoView {
     }
 }
 
+/// The tree the page is drawn from, and its JSON as the page carries it.
+type PageResult = Result<(TreeDetail, String), AppError>;
+
+async fn load_page(id: i32) -> PageResult {
+    #[cfg(feature = "ssr")]
+    return crate::api::trees::load_page_tree(id).await;
+    // The route is rendered on the server only.
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = id;
+        Err(AppError::Internal)
+    }
+}
+
 #[component]
-fn TreeLoader(tree: AsyncDerived<TreeResult>) -> impl IntoView {
+fn TreeLoader(tree: AsyncDerived<PageResult>) -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="page muted">"Loading the tree…"</p> }>
             // A Suspend, not a `move ||` closure: server rendering calls a closure twice once
@@ -81,13 +92,7 @@ fn TreeLoader(tree: AsyncDerived<TreeResult>) -> impl IntoView {
             // through the editor's own state.
             {Suspend::new(async move {
                 match tree.await {
-                    Ok(tree) => {
-                        #[cfg(feature = "ssr")]
-                        let json = crate::model::page_tree::encode(&tree)
-                            .map(crate::ui::json_for_script)
-                            .unwrap_or_default();
-                        #[cfg(not(feature = "ssr"))]
-                        let json = String::new();
+                    Ok((tree, json)) => {
                         // After the editor: the browser paints the drawn tree before it
                         // has parsed the megabyte of data after it.
                         let id = tree.id;
