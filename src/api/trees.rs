@@ -91,14 +91,20 @@ pub async fn load_page_tree(tree_id: i32) -> Result<(TreeDetail, String), AppErr
             Ok((TreeVersion::of(&tree), PageTree(tree)))
         })
         .await?;
-    let tree = match read {
-        Some(PageTree(tree)) => tree,
-        None => page_tree::decode(json.get()).map_err(|err| {
-            tracing::error!(error = %err, tree_id, "kept page tree not readable");
-            AppError::Internal
-        })?,
+    let kept = match read {
+        Some(PageTree(tree)) => Ok(tree),
+        None => page_tree::decode(json.get()),
     };
-    Ok((tree, crate::ui::json_for_script(json.get().to_string())))
+    match kept {
+        Ok(tree) => Ok((tree, crate::ui::json_for_script(json.get().to_string()))),
+        Err(err) => {
+            // A bug, not the caller's: the page still opens, from the rows.
+            tracing::error!(error = %err, tree_id, "kept page tree not readable");
+            let tree = repo::trees::get_detail(pool, &user.0.id, tree_id).await?;
+            let json = page_tree::encode(&tree).map_err(|_| AppError::Internal)?;
+            Ok((tree, crate::ui::json_for_script(json)))
+        }
+    }
 }
 
 /// A new tree: empty, or with the nodes of `template_id` — one of the caller's trees marked
