@@ -53,8 +53,9 @@ pub async fn get_tree(tree_id: i32) -> Result<TreeJson, AppError> {
     Ok(TreeJson::new(kept_answer::answer(cache, tree_id, json)))
 }
 
-/// The editor's tree. Rendering on the server reads it directly (the page serializes it
-/// anyway); the browser asks `get_tree` and parses the answer.
+/// The editor's tree as the browser reloads it (after a conflict, or a lost answer):
+/// `get_tree`'s answer, parsed. The page itself is drawn from [`load_page_tree`]; on the server,
+/// where the editor's reloads never run, this reads the rows.
 pub async fn load_tree(tree_id: i32) -> Result<TreeDetail, AppError> {
     #[cfg(feature = "ssr")]
     {
@@ -73,8 +74,8 @@ pub async fn load_tree(tree_id: i32) -> Result<TreeDetail, AppError> {
 /// again (reopened, reloaded, several tabs), and reading its rows and writing its block were
 /// most of the page's server time (100,000 nodes: ~440 ms of CPU per load, rows 43 %, the
 /// block 17 %). Later loads read the tree back from the kept block, which costs less than
-/// the rows and keeps the cache's size its bytes. The access query runs for every load, so another
-/// user's tree stays NotFound and an edit is on the next load.
+/// the rows and keeps the cache's size its bytes. The access query runs for every load, so
+/// another user's tree stays NotFound and an edit is on the next load.
 #[cfg(feature = "ssr")]
 pub async fn load_page_tree(tree_id: i32) -> Result<(TreeDetail, String), AppError> {
     use crate::model::page_tree::{self, PageTree};
