@@ -482,6 +482,39 @@ async fn with_the_share_page_cache_off_every_page_is_rendered(pool: PgPool) {
     assert!(visitor.get(&path).await.body.contains("Grow weekly retention"));
 }
 
+/// With every cache at 0 MB (`[caches]`) nothing is kept: a change made behind the
+/// application's back, which moves no version, is on every next answer and page.
+#[sqlx::test]
+async fn with_every_cache_at_zero_megabytes_every_answer_is_read_afresh(pool: PgPool) {
+    let mut config = test_config();
+    config.caches.tree_answers_bytes = 0;
+    config.caches.editor_pages_bytes = 0;
+    config.caches.shared_answers_bytes = 0;
+    config.caches.share_pages_bytes = 0;
+    let app = app_with(pool.clone(), config);
+    let (mut owner, tree, _, path) = shared_objective(&app, "zero-owner@example.com", "Unkept bets").await;
+    let token = path.trim_start_matches("/s/").to_string();
+    let mut visitor = Client::new(app.clone());
+    for title in ["First behind its back", "Second behind its back"] {
+        sqlx::query("UPDATE tree_nodes SET title = $2 WHERE tree_id = $1")
+            .bind(tree as i32)
+            .bind(title)
+            .execute(&pool)
+            .await
+            .unwrap();
+        let read = owner.call("get_tree", &[("tree_id", &tree.to_string())]).await;
+        assert_eq!(read.json()["nodes"][0]["title"], title);
+        let editor = owner.get(&format!("/trees/{tree}")).await;
+        assert!(editor.body.contains(title), "the editor page kept its tree");
+        let shared = visitor.call("shared_tree", &[("token", &token)]).await;
+        assert_eq!(shared.json()["nodes"][0]["title"], title);
+        let page = visitor.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains(title), "the share page was kept");
+        assert!(page.headers.get("x-share-cache").is_none(), "{:?}", page.headers);
+    }
+}
+
 /// A crowd opening a link right after an edit costs one render: the first visitor renders and
 /// the others are given that page, the same bytes.
 #[sqlx::test]

@@ -47,6 +47,22 @@ pub struct Config {
     pub sessions: SessionConfig,
     pub rate_limits: RateLimitConfig,
     pub limits: crate::model::Limits,
+    pub caches: CacheConfig,
+}
+
+/// The most each of the server's in-memory caches keeps, compressed copies included; the least
+/// recently filled entry goes first. Together they bound what the process holds beyond the
+/// requests in flight. An entry over a quarter of its cache is not kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CacheConfig {
+    /// Trees as the editor reads them (`get_tree`).
+    pub tree_answers_bytes: usize,
+    /// Trees the editor's page is drawn from and carries.
+    pub editor_pages_bytes: usize,
+    /// Trees read through a share link (its export).
+    pub shared_answers_bytes: usize,
+    /// Rendered share pages (`http.share_page_cache`).
+    pub share_pages_bytes: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -124,6 +140,17 @@ struct RawConfig {
     rate_limits: RawRateLimits,
     #[serde(default)]
     limits: RawLimits,
+    #[serde(default)]
+    caches: RawCaches,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCaches {
+    tree_answers_mb: Option<i64>,
+    editor_pages_mb: Option<i64>,
+    shared_answers_mb: Option<i64>,
+    share_pages_mb: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -301,6 +328,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("limits.description_max_chars", "IMPACT_TREE_DESCRIPTION_MAX_CHARS"),
     ("limits.template_data_max_bytes", "IMPACT_TREE_TEMPLATE_DATA_MAX_BYTES"),
     ("limits.nodes_per_tree_max", "IMPACT_TREE_NODES_PER_TREE_MAX"),
+    ("caches.tree_answers_mb", "IMPACT_TREE_CACHE_TREE_ANSWERS_MB"),
+    ("caches.editor_pages_mb", "IMPACT_TREE_CACHE_EDITOR_PAGES_MB"),
+    ("caches.shared_answers_mb", "IMPACT_TREE_CACHE_SHARED_ANSWERS_MB"),
+    ("caches.share_pages_mb", "IMPACT_TREE_CACHE_SHARE_PAGES_MB"),
 ];
 
 fn var(key: &str) -> &'static str {
@@ -544,6 +575,16 @@ impl Config {
             )? as usize,
         };
 
+        let megabytes = |key: &str, file: Option<i64>, default: i64| -> Result<usize, ConfigError> {
+            Ok(int(key, file, default, 0..=1_048_576)? as usize * 1024 * 1024)
+        };
+        let caches = CacheConfig {
+            tree_answers_bytes: megabytes("caches.tree_answers_mb", raw.caches.tree_answers_mb, 256)?,
+            editor_pages_bytes: megabytes("caches.editor_pages_mb", raw.caches.editor_pages_mb, 128)?,
+            shared_answers_bytes: megabytes("caches.shared_answers_mb", raw.caches.shared_answers_mb, 64)?,
+            share_pages_bytes: megabytes("caches.share_pages_mb", raw.caches.share_pages_mb, 128)?,
+        };
+
         let secure_raw = match raw.cookies.secure {
             None => None,
             Some(toml::Value::Boolean(b)) => Some(b.to_string()),
@@ -592,6 +633,7 @@ impl Config {
             sessions,
             rate_limits,
             limits,
+            caches,
         })
     }
 
@@ -668,6 +710,21 @@ mod tests {
         assert_eq!(config.http.body_limit_bytes, 2 * 1024 * 1024);
         assert_eq!(config.site.public_origin, "http://127.0.0.1:3000");
         assert!(!config.cookies.secure);
+        assert_eq!(config.caches.tree_answers_bytes, 256 << 20);
+        assert_eq!(config.caches.editor_pages_bytes, 128 << 20);
+        assert_eq!(config.caches.shared_answers_bytes, 64 << 20);
+        assert_eq!(config.caches.share_pages_bytes, 128 << 20);
+    }
+
+    #[test]
+    fn cache_sizes_are_megabytes_and_zero_keeps_nothing() {
+        let text = "[caches]\ntree_answers_mb = 32\nshare_pages_mb = 0\n";
+        let config = Config::from_parts("L", Some(text), &env(&[("IMPACT_TREE_CACHE_EDITOR_PAGES_MB", "1")])).unwrap();
+        assert_eq!(config.caches.tree_answers_bytes, 32 * 1024 * 1024);
+        assert_eq!(config.caches.editor_pages_bytes, 1024 * 1024);
+        assert_eq!(config.caches.share_pages_bytes, 0);
+        let err = Config::from_parts("L", Some("[caches]\nshared_answers_mb = -1\n"), &env(&[])).unwrap_err();
+        assert!(err.0.contains("`caches.shared_answers_mb` in L"), "{err}");
     }
 
     #[test]

@@ -49,7 +49,11 @@ pub fn build(state: AppState) -> Router {
     // (`http.share_page_cache`), every share page is rendered for its request.
     let app = if config.http.share_page_cache {
         app.layer(axum::middleware::from_fn_with_state(
-            ShareCache::new(state.pool.clone(), cookie_name(&config)),
+            ShareCache::new(
+                state.pool.clone(),
+                cookie_name(&config),
+                config.caches.share_pages_bytes,
+            ),
             share_cache::serve,
         ))
     } else {

@@ -34,9 +34,10 @@ use super::encoding::{self, Encoding};
 use super::repo::share::token_hash;
 use crate::model::share::is_token_shaped;
 
-/// Pages kept at most; the least recently filled goes first.
-const CAPACITY: usize = 256;
-/// Larger pages (tens of thousands of nodes) are rendered for every request instead.
+/// Pages kept at most, whatever their size; the least recently filled goes first.
+const MAX_PAGES: usize = 256;
+/// Larger pages (tens of thousands of nodes) are rendered for every request instead, as is a
+/// page over a quarter of the cache's bytes.
 const MAX_PAGE_BYTES: usize = 16 * 1024 * 1024;
 /// Compression of the kept copies: brotli 5 and gzip 6 take ~10 ms for a 1,000-node page (on a
 /// blocking thread, after it has been served) and shrink it ~10x; paid once per tree version.
@@ -61,17 +62,92 @@ struct Page {
     compressed: OnceLock<(Bytes, Bytes)>,
 }
 
-#[derive(Default)]
+/// A kept page and the bytes it holds (the raw page, then its copies too once made).
+struct Kept {
+    page: Arc<Page>,
+    bytes: usize,
+}
+
 struct Pages {
-    by_token: HashMap<Vec<u8>, Arc<Page>>,
+    by_token: HashMap<Vec<u8>, Kept>,
+    /// What the kept pages hold, copies included; at most `capacity_bytes`.
+    bytes: usize,
+    capacity_bytes: usize,
     fills: u64,
     /// Pages being rendered, by token: followers wait until the sender is dropped.
     rendering: HashMap<Vec<u8>, (Version, watch::Receiver<()>)>,
 }
 
 impl Pages {
+    fn new(capacity_bytes: usize) -> Self {
+        Pages {
+            by_token: HashMap::new(),
+            bytes: 0,
+            capacity_bytes,
+            fills: 0,
+            rendering: HashMap::new(),
+        }
+    }
+
     fn kept(&self, hash: &[u8], version: &Version) -> Option<Arc<Page>> {
-        self.by_token.get(hash).filter(|p| &p.version == version).cloned()
+        self.by_token
+            .get(hash)
+            .filter(|k| k.page.version == *version)
+            .map(|k| k.page.clone())
+    }
+
+    /// Keeps `page` for `hash` in place of any older one, unless it is too big to keep (then
+    /// its body is given back, to be served once).
+    fn keep(&mut self, hash: Vec<u8>, mut page: Page) -> Result<Arc<Page>, Bytes> {
+        let bytes = page.raw.len();
+        if bytes > MAX_PAGE_BYTES.min(self.capacity_bytes / 4) {
+            return Err(page.raw);
+        }
+        self.fills += 1;
+        page.filled = self.fills;
+        self.remove(&hash);
+        self.make_room(bytes, 1);
+        let page = Arc::new(page);
+        self.bytes += bytes;
+        self.by_token.insert(
+            hash,
+            Kept {
+                page: page.clone(),
+                bytes,
+            },
+        );
+        Ok(page)
+    }
+
+    /// Adds a page's compressed copies to what it holds, if it is still kept.
+    fn count_copies(&mut self, hash: &[u8], page: &Arc<Page>, bytes: usize) {
+        let Some(kept) = self.by_token.get_mut(hash).filter(|k| Arc::ptr_eq(&k.page, page)) else {
+            return;
+        };
+        kept.bytes += bytes;
+        self.bytes += bytes;
+        self.make_room(0, 0);
+    }
+
+    fn remove(&mut self, hash: &[u8]) {
+        if let Some(old) = self.by_token.remove(hash) {
+            self.bytes -= old.bytes;
+        }
+    }
+
+    /// Drops the least recently filled pages until `bytes` and `pages` more fit.
+    fn make_room(&mut self, bytes: usize, pages: usize) {
+        while self.bytes + bytes > self.capacity_bytes || self.by_token.len() + pages > MAX_PAGES {
+            let Some(oldest) = self
+                .by_token
+                .iter()
+                .min_by_key(|(_, k)| k.page.filled)
+                .map(|(hash, _)| hash.clone())
+            else {
+                return;
+            };
+            self.remove(&oldest);
+        }
     }
 }
 
@@ -107,22 +183,27 @@ pub struct ShareCache {
 }
 
 impl ShareCache {
-    pub fn new(pool: PgPool, session_cookie: &'static str) -> Self {
+    /// Keeps pages (and their compressed copies) up to `capacity_bytes` in all.
+    pub fn new(pool: PgPool, session_cookie: &'static str, capacity_bytes: usize) -> Self {
         ShareCache {
             pool,
             session_cookie,
-            pages: Arc::default(),
+            pages: Arc::new(Mutex::new(Pages::new(capacity_bytes))),
         }
     }
 
+    fn pages(&self) -> std::sync::MutexGuard<'_, Pages> {
+        self.pages.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn cached(&self, hash: &[u8], version: &Version) -> Option<Arc<Page>> {
-        self.pages.lock().unwrap_or_else(|p| p.into_inner()).kept(hash, version)
+        self.pages().kept(hash, version)
     }
 
     /// One look under the lock at what is kept and what is under way, so a render that ends
     /// between the two is not started again.
     fn fill(&self, hash: &[u8], version: &Version) -> Fill {
-        let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
+        let mut pages = self.pages();
         if let Some(page) = pages.kept(hash, version) {
             return Fill::Kept(page);
         }
@@ -139,25 +220,6 @@ impl ShareCache {
                 })
             }
         }
-    }
-
-    fn keep(&self, hash: Vec<u8>, mut page: Page) -> Arc<Page> {
-        let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
-        pages.fills += 1;
-        page.filled = pages.fills;
-        if pages.by_token.len() >= CAPACITY && !pages.by_token.contains_key(&hash) {
-            let oldest = pages
-                .by_token
-                .iter()
-                .min_by_key(|(_, p)| p.filled)
-                .map(|(k, _)| k.clone());
-            if let Some(oldest) = oldest {
-                pages.by_token.remove(&oldest);
-            }
-        }
-        let page = Arc::new(page);
-        pages.by_token.insert(hash, page.clone());
-        page
     }
 }
 
@@ -237,11 +299,8 @@ pub async fn serve(State(cache): State<ShareCache>, request: Request, next: Next
             return Response::from_parts(parts, Body::empty());
         }
     };
-    if raw.len() > MAX_PAGE_BYTES {
-        return Response::from_parts(parts, Body::from(raw));
-    }
-    let page = cache.keep(
-        hash,
+    let kept = cache.pages().keep(
+        hash.clone(),
         Page {
             version,
             filled: 0,
@@ -250,6 +309,10 @@ pub async fn serve(State(cache): State<ShareCache>, request: Request, next: Next
             compressed: OnceLock::new(),
         },
     );
+    let page = match kept {
+        Ok(page) => page,
+        Err(raw) => return Response::from_parts(parts, Body::from(raw)),
+    };
     drop(lead);
     // Answered before the copies are begun: a small page's copies can be made before this
     // task runs again, and the visitor who rendered the page is not to wait for them either way.
@@ -257,6 +320,10 @@ pub async fn serve(State(cache): State<ShareCache>, request: Request, next: Next
     let filling = page.clone();
     tokio::task::spawn_blocking(move || match compress(&filling.raw) {
         Ok(copies) => {
+            // Counted before they are handed out, so the cache's size never trails its copies.
+            cache
+                .pages()
+                .count_copies(&hash, &filling, copies.0.len() + copies.1.len());
             let _ = filling.compressed.set(copies);
         }
         // The raw page stays kept and goes out compressed per request.
@@ -306,6 +373,70 @@ fn respond(page: &Page, encoding: Encoding, mut outcome: &'static str) -> Respon
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn page(tree_id: i32, version: i64, bytes: usize) -> Page {
+        Page {
+            version: Version {
+                tree_id,
+                version,
+                updated_at: PrimitiveDateTime::MIN,
+                canvas_state: String::new(),
+            },
+            filled: 0,
+            csp: HeaderValue::from_static("default-src 'self'"),
+            raw: Bytes::from(vec![b'x'; bytes]),
+            compressed: OnceLock::new(),
+        }
+    }
+
+    fn tokens(pages: &Pages) -> Vec<u8> {
+        let mut kept: Vec<u8> = pages.by_token.keys().map(|hash| hash[0]).collect();
+        kept.sort();
+        kept
+    }
+
+    #[test]
+    fn kept_pages_and_their_copies_stay_within_the_bytes_given() {
+        let mut pages = Pages::new(1_000);
+        for token in 1..=4u8 {
+            assert!(pages.keep(vec![token], page(token.into(), 1, 200)).is_ok());
+        }
+        assert_eq!((tokens(&pages), pages.bytes), (vec![1, 2, 3, 4], 800));
+
+        // The fifth page does not fit beside the four: the first one filled goes.
+        pages.keep(vec![5], page(5, 1, 250)).unwrap();
+        assert_eq!((tokens(&pages), pages.bytes), (vec![2, 3, 4, 5], 850));
+
+        // Copies count too, and push out the oldest page once made.
+        let fifth = pages.by_token[&vec![5]].page.clone();
+        pages.count_copies(&[5], &fifth, 200);
+        assert_eq!((tokens(&pages), pages.bytes), (vec![3, 4, 5], 850));
+        // Copies of a page no longer kept (a newer version replaced it) count for nothing.
+        pages.keep(vec![5], page(5, 2, 100)).unwrap();
+        pages.count_copies(&[5], &fifth, 200);
+        assert_eq!((tokens(&pages), pages.bytes), (vec![3, 4, 5], 500));
+        assert!(pages.kept(&[5], &page(5, 1, 0).version).is_none());
+        assert!(pages.kept(&[5], &page(5, 2, 0).version).is_some());
+
+        // A page over a quarter of the bytes is served but not kept.
+        let big = pages.keep(vec![6], page(6, 1, 251));
+        assert!(matches!(big, Err(raw) if raw.len() == 251));
+        assert_eq!((tokens(&pages), pages.bytes), (vec![3, 4, 5], 500));
+        assert!(Pages::new(0).keep(vec![1], page(1, 1, 1)).is_err());
+    }
+
+    #[test]
+    fn at_most_max_pages_are_kept_however_small() {
+        let mut pages = Pages::new(usize::MAX);
+        for token in 0..=MAX_PAGES as u32 {
+            pages
+                .keep(token.to_le_bytes().to_vec(), page(token as i32, 1, 1))
+                .unwrap();
+        }
+        assert_eq!(pages.by_token.len(), MAX_PAGES);
+        assert!(!pages.by_token.contains_key(&0u32.to_le_bytes()[..]));
+        assert_eq!(pages.bytes, MAX_PAGES);
+    }
 
     #[test]
     fn compressed_copies_decompress_to_the_page() {

@@ -4,7 +4,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
-use super::tree_cache::{self, TreeCache};
+use super::tree_cache::TreeCache;
 use super::Config;
 use crate::error::AppError;
 
@@ -26,13 +26,14 @@ pub struct AppState {
 impl AppState {
     pub fn new(pool: PgPool, config: Config) -> Self {
         let leptos_options = config.leptos_options();
+        let caches = &config.caches;
         AppState {
+            tree_cache: TreeCache::new(caches.tree_answers_bytes),
+            shared_tree_cache: TreeCache::new(caches.shared_answers_bytes),
+            page_tree_cache: TreeCache::new(caches.editor_pages_bytes),
             pool,
             config: Arc::new(config),
             leptos_options,
-            tree_cache: TreeCache::new(tree_cache::TREES_CAPACITY_BYTES),
-            shared_tree_cache: TreeCache::new(tree_cache::SHARED_CAPACITY_BYTES),
-            page_tree_cache: TreeCache::new(tree_cache::PAGES_CAPACITY_BYTES),
         }
     }
 }

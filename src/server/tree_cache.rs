@@ -29,17 +29,6 @@ use super::encoding::{self, Encoding};
 use crate::error::AppError;
 use crate::model::{CanvasState, TreeDetail};
 
-/// Bytes the editor's answers may keep, over all trees; the least recently filled goes first.
-pub const TREES_CAPACITY_BYTES: usize = 256 * 1024 * 1024;
-
-/// Bytes the share links' answers may keep: exports by visitors are rare, and a link's tree is
-/// usually in the editor's cache as well.
-pub const SHARED_CAPACITY_BYTES: usize = 64 * 1024 * 1024;
-
-/// Bytes the editor page's trees may keep (its compact form, `model::page_tree`: 21.5 MB for
-/// 100,000 nodes, so the largest tree a user may have is kept).
-pub const PAGES_CAPACITY_BYTES: usize = 128 * 1024 * 1024;
-
 /// What one serialized answer is valid for. Every write to a tree's nodes or connections
 /// moves `updated_at` in its transaction (`repo::trees::touch`), edits of the tree's own fields
 /// move `version` (and `updated_at`), and saving the view changes `canvas_state` only.
