@@ -119,6 +119,38 @@ test('zoom, pan and orientation survive a reload', async ({ page, baseURL }) => 
   await expect(page.getByTestId('tree-node')).toHaveCount(4);
 });
 
+test('a view that could not be saved says so, and the next view saved takes that back', async ({ page, baseURL }) => {
+  const { treeId } = await openTreeOfFour(page, baseURL!, 'Unsaved view');
+  const canvas = page.getByTestId('canvas');
+  const box = (await canvas.boundingBox())!;
+  await page.mouse.move(box.x + 300, box.y + 200);
+  const notice = page.getByTestId('notice');
+
+  // The request never reaches the server.
+  await page.route('**/api/save_canvas_state', (route) => route.abort('internetdisconnected'));
+  await page.mouse.wheel(0, 300);
+  await expect(notice).toContainText('zoom and position were not saved');
+  await expect(notice).toContainText('could not reach the server');
+  await page.unroute('**/api/save_canvas_state');
+
+  // The next view saved: the notice goes.
+  const saved = page.waitForResponse((r) => r.url().endsWith('/api/save_canvas_state') && r.status() === 200);
+  await page.mouse.wheel(0, -300);
+  await saved;
+  await expect(notice).toHaveCount(0);
+
+  // The server refuses it: the tree was deleted in another tab.
+  const gone = await page.request.post('/api/delete_tree', {
+    headers: { Origin: baseURL! },
+    form: { tree_id: String(treeId) },
+  });
+  expect(gone.status(), await gone.text()).toBe(200);
+  const refused = page.waitForResponse((r) => r.url().endsWith('/api/save_canvas_state') && r.status() === 404);
+  await page.mouse.wheel(0, 300);
+  await refused;
+  await expect(notice).toContainText('zoom and position were not saved (this tree no longer exists)');
+});
+
 test('zoomed far out the tree is painted as an overview; a click there selects a node, a double click zooms to it', async ({ page, baseURL }) => {
   const { rootId } = await openTreeOfFour(page, baseURL!, 'Far away');
   await expect(page.getByTestId('overview')).toHaveCount(0);

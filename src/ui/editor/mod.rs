@@ -214,8 +214,23 @@ fn editor(tree: TreeDetail) -> AnyView {
                     return;
                 };
                 leptos::task::spawn_local(async move {
-                    if let Err(err) = crate::api::trees::save_canvas_state(ed.tree_id, state).await {
-                        leptos::logging::warn!("could not save the view: {err}");
+                    let saved = crate::api::trees::save_canvas_state(ed.tree_id, state).await;
+                    if !ed.alive() {
+                        return;
+                    }
+                    let shown = ed.notice.get_untracked();
+                    match saved {
+                        Ok(_) => {
+                            if matches!(shown, Some(Notice::ViewNotSaved(_))) {
+                                ed.notice.set(None);
+                            }
+                        }
+                        // A notice about an edit matters more than one about the view.
+                        Err(err) => {
+                            if !matches!(shown, Some(Notice::Error(_) | Notice::Conflict(_))) {
+                                ed.notice.set(Some(Notice::view_not_saved(&err)));
+                            }
+                        }
                     }
                 });
             },
@@ -1087,7 +1102,7 @@ fn editor(tree: TreeDetail) -> AnyView {
         ed.notice.get().map(|notice| {
             let (class, text) = match notice {
                 Notice::Info(t) => ("notice info", t),
-                Notice::Error(t) => ("notice error", t),
+                Notice::Error(t) | Notice::ViewNotSaved(t) => ("notice error", t),
                 Notice::Conflict(t) => ("notice conflict", t),
             };
             view! {

@@ -73,6 +73,22 @@ pub enum Notice {
     Error(String),
     /// A write refused as stale: the fresh tree is loaded, unsaved text stays in the panel.
     Conflict(String),
+    /// The view (zoom, pan, orientation) was not saved; the next one saved takes it away.
+    ViewNotSaved(String),
+}
+
+impl Notice {
+    /// What to say when saving the view failed. Not an edit, so nothing is taken back: the
+    /// view on screen stays, and only reopening the tree would show the last one saved.
+    pub fn view_not_saved(err: &AppError) -> Self {
+        let why = match err {
+            AppError::NotFound => "this tree no longer exists".to_string(),
+            other => other.to_string(),
+        };
+        Notice::ViewNotSaved(format!(
+            "Your zoom and position were not saved ({why}). The next pan or zoom tries again."
+        ))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
