@@ -151,8 +151,14 @@ part = 'browser';
 for (const size of ['5000', '10000']) {
   const t = browser?.trees?.[size];
   const n = Number(size).toLocaleString('en');
-  row(`editor, ${n} nodes: first paint of the tree (median)`, t && `${ms(t.first_paint_ms.median)} ms`);
-  row(`editor, ${n} nodes: navigation to hydrated (median)`, t && `${ms(t.hydrated_ms.median)} ms`, '≤ 700 ms', t && t.hydrated_ms.median <= 700);
+  // The first load after a change (the server reads the tree's rows) is what the target is
+  // held to; a load of a version the server kept is beside it.
+  row(`editor, ${n} nodes: first paint of the tree (median, first load after a change)`, t && `${ms(t.first_paint_ms.median)} ms`);
+  row(`editor, ${n} nodes: navigation to hydrated (median, first load after a change)`, t && `${ms(t.hydrated_ms.median)} ms`, '≤ 700 ms', t && t.hydrated_ms.median <= 700);
+  row(
+    `editor, ${n} nodes: loaded again, the tree kept (median)`,
+    t?.kept && `first paint ${ms(t.kept.first_paint_ms.median)} ms, hydrated ${ms(t.kept.hydrated_ms.median)} ms`,
+  );
   for (const [key, label] of [['pan_100', 'pan at 100%'], ['zoom_out', 'zoom out'], ['pan_zoomed_out', 'pan zoomed out']]) {
     const f = t?.[key];
     const visible = (v) => v.toLocaleString('en');
