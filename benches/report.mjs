@@ -146,6 +146,12 @@ row(
   wire && pageBytes && wire.bytes_on_wire < pageBytes / 2 && (!wireUncached || wireUncached.bytes_on_wire < pageBytes / 2),
 );
 
+const memory = read('server-memory-http.json');
+row(
+  'server process, peak resident memory over the HTTP part (all of the above, caches as shipped)',
+  memory && `${(memory.peak_rss_kb / 1024).toFixed(0)} MB`,
+);
+
 // The editor in Chromium.
 part = 'browser';
 for (const size of ['5000', '10000']) {

@@ -83,6 +83,15 @@ stop_server() {
 }
 trap stop_server EXIT
 
+# peak_memory NAME: the running server's peak resident memory so far (VmHWM), for the table.
+peak_memory() {
+  local kb
+  kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null) || return 0
+  [ -n "$kb" ] || return 0
+  echo "{\"peak_rss_kb\": $kb}" >"$OUT/server-memory-$1.json"
+  note "server peak memory ($1): $((kb / 1024)) MB"
+}
+
 start_server() {
   DATABASE_URL="$BENCH_DB_URL" LEPTOS_SITE_ADDR="127.0.0.1:$BENCH_PORT" LEPTOS_SITE_ROOT=target/site \
     LEPTOS_ENV=production IMPACT_TREE_PUBLIC_ORIGIN="$ORIGIN" IMPACT_TREE_COOKIE_SECURE=false \
@@ -229,6 +238,7 @@ http_bench() {
   BENCH_ORIGIN="$ORIGIN" BENCH_COOKIE="$c1k" BENCH_TREE="$t1k" BENCH_SHARE="$share" BENCH_CROWD=16 BENCH_ROUNDS=100 \
     BENCH_OUT="$OUT/share-crowd.json" node "$REPO_ROOT/benches/after_edit.mjs" >/dev/null
   note "share-1k-crowd: $(cat "$OUT/share-crowd.json")"
+  peak_memory http
   stop_server
   # Rendered every time: the same server with its share page cache switched off.
   SHARE_PAGE_CACHE=false start_server
