@@ -46,8 +46,9 @@ pub fn build(state: AppState) -> Router {
         // Inside the compression layers, which leave an answer it encoded alone.
         .layer(axum::middleware::from_fn(kept_answer::serve));
     // Outside the session layers: a cached share page costs one indexed query. Switched off
-    // (`http.share_page_cache`), every share page is rendered for its request.
-    let app = if config.http.share_page_cache {
+    // (`http.share_page_cache`, or no bytes for it), every share page is rendered for its
+    // request, without the query or visitors waiting on each other for a page not kept.
+    let app = if config.http.share_page_cache && config.caches.share_pages_bytes > 0 {
         app.layer(axum::middleware::from_fn_with_state(
             ShareCache::new(
                 state.pool.clone(),

@@ -97,15 +97,16 @@ impl Pages {
     }
 
     /// Keeps `page` for `hash` in place of any older one, unless it is too big to keep (then
-    /// its body is given back, to be served once).
+    /// its body is given back, to be served once, and the older one goes all the same: it
+    /// will not be served again).
     fn keep(&mut self, hash: Vec<u8>, mut page: Page) -> Result<Arc<Page>, Bytes> {
+        self.remove(&hash);
         let bytes = page.raw.len();
         if bytes > MAX_PAGE_BYTES.min(self.capacity_bytes / 4) {
             return Err(page.raw);
         }
         self.fills += 1;
         page.filled = self.fills;
-        self.remove(&hash);
         self.make_room(bytes, 1);
         let page = Arc::new(page);
         self.bytes += bytes;
@@ -422,6 +423,9 @@ mod tests {
         let big = pages.keep(vec![6], page(6, 1, 251));
         assert!(matches!(big, Err(raw) if raw.len() == 251));
         assert_eq!((tokens(&pages), pages.bytes), (vec![3, 4, 5], 500));
+        // ... and a kept page whose next version is that big goes.
+        assert!(pages.keep(vec![4], page(4, 2, 251)).is_err());
+        assert_eq!((tokens(&pages), pages.bytes), (vec![3, 5], 300));
         assert!(Pages::new(0).keep(vec![1], page(1, 1, 1)).is_err());
     }
 

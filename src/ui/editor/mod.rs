@@ -203,6 +203,9 @@ fn editor(tree: TreeDetail) -> AnyView {
     });
 
     let pending_save = StoredValue::new(None::<leptos::prelude::TimeoutHandle>);
+    // Saves may answer out of order (a slow one after a later one): only the latest one's
+    // answer says whether the view on screen is saved.
+    let saves_sent = StoredValue::new(0u64);
     let save_view_soon = move || {
         if let Some(handle) = pending_save.get_value() {
             handle.clear();
@@ -213,9 +216,15 @@ fn editor(tree: TreeDetail) -> AnyView {
                 let Some(state) = ed.view.try_get_untracked() else {
                     return;
                 };
+                let Some(sent) = saves_sent.try_update_value(|n| {
+                    *n += 1;
+                    *n
+                }) else {
+                    return;
+                };
                 leptos::task::spawn_local(async move {
                     let saved = crate::api::trees::save_canvas_state(ed.tree_id, state).await;
-                    if !ed.alive() {
+                    if !ed.alive() || saves_sent.try_get_value() != Some(sent) {
                         return;
                     }
                     let shown = ed.notice.get_untracked();
