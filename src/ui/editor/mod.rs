@@ -69,11 +69,30 @@ pub fn TreeRoute() -> impl IntoView {
 }
 
 /// The tree the page is drawn from, and its JSON as the page carries it.
-type PageResult = Result<(TreeDetail, String), AppError>;
+type PageResult = Result<PageHandoff, AppError>;
+
+/// The loaded tree, handed from the loader to the one view that draws it. An `AsyncDerived`
+/// keeps its value for the page's life and gives a clone to whoever awaits it: with the tree
+/// itself as the value, a page was made with two copies of its tree (100,000 nodes: ~90 MB
+/// more, heaptrack). Cloning this shares the one; the view takes it.
+#[derive(Clone)]
+struct PageHandoff(std::sync::Arc<std::sync::Mutex<Option<(TreeDetail, String)>>>);
+
+impl PageHandoff {
+    #[cfg(feature = "ssr")]
+    fn new(loaded: (TreeDetail, String)) -> Self {
+        PageHandoff(std::sync::Arc::new(std::sync::Mutex::new(Some(loaded))))
+    }
+
+    /// The tree and its JSON; `None` once taken.
+    fn take(&self) -> Option<(TreeDetail, String)> {
+        self.0.lock().map_or(None, |mut loaded| loaded.take())
+    }
+}
 
 async fn load_page(id: i32) -> PageResult {
     #[cfg(feature = "ssr")]
-    return crate::api::trees::load_page_tree(id).await;
+    return crate::api::trees::load_page_tree(id).await.map(PageHandoff::new);
     // The route is rendered on the server only.
     #[cfg(not(feature = "ssr"))]
     {
@@ -91,7 +110,8 @@ fn TreeLoader(tree: AsyncDerived<PageResult>) -> impl IntoView {
             // whole editor twice. This runs on the server only; a reload after a conflict goes
             // through the editor's own state.
             {Suspend::new(async move {
-                match tree.await {
+                // Taken once: a Suspend's future is polled to its end once, its view kept.
+                match tree.await.and_then(|loaded| loaded.take().ok_or(AppError::Internal)) {
                     Ok((tree, json)) => {
                         // After the editor: the browser paints the drawn tree before it
                         // has parsed the megabyte of data after it.
