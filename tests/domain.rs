@@ -1022,6 +1022,8 @@ async fn the_tree_page_is_drawn_on_the_server(pool: PgPool) {
 
 /// The editor page's data block: the tree it carries for the browser.
 fn tree_block(page: &str) -> &str {
+    // The block is put in after rendering (server::page_blocks).
+    assert!(!page.contains("page-part-"), "a part left out of the page");
     let start = page.find("id=\"editor-tree\"").expect("the page carries its tree");
     let start = start + page[start..].find('>').unwrap() + 1;
     &page[start..start + page[start..].find("</script>").unwrap()]

@@ -645,6 +645,8 @@ async fn the_share_outline_reads_the_same_tree_as_the_whole_tree_read(pool: PgPo
 
 /// The outline a share page carries for hydration (its `shared-outline` data block).
 fn page_outline(body: &str) -> serde_json::Value {
+    // Its boxes, edges and block are put in after rendering (server::page_blocks).
+    assert!(!body.contains("page-part-"), "a part left out of the page");
     let block = body.find(r#"id="shared-outline""#).expect("the page's data block");
     let start = block + body[block..].find('>').unwrap() + 1;
     let end = start + body[start..].find("</script>").unwrap();

@@ -69,7 +69,8 @@ pub async fn load_tree(tree_id: i32) -> Result<TreeDetail, AppError> {
     }
 }
 
-/// The editor page's tree, and its compact JSON (`model::page_tree`) as the page carries it.
+/// The editor page's tree, and what the page renders for its compact JSON (`model::page_tree`):
+/// a marker the JSON replaces once the page is rendered (`server::page_blocks`).
 /// Kept per tree version like `get_tree`'s answers: the page of a big tree is loaded again and
 /// again (reopened, reloaded, several tabs), and reading its rows and writing its block were
 /// most of the page's server time (100,000 nodes: ~440 ms of CPU per load, rows 43 %, the
@@ -80,7 +81,7 @@ pub async fn load_tree(tree_id: i32) -> Result<TreeDetail, AppError> {
 pub async fn load_page_tree(tree_id: i32) -> Result<(TreeDetail, String), AppError> {
     use crate::model::page_tree::{self, PageTree};
     use crate::server::tree_cache::TreeVersion;
-    use crate::server::{guard, repo};
+    use crate::server::{guard, page_blocks, repo};
     let (caller, user) = guard::require_user().await?;
     let pool = &caller.state.pool;
     let version = repo::trees::detail_version(pool, &user.0.id, tree_id).await?;
@@ -96,14 +97,15 @@ pub async fn load_page_tree(tree_id: i32) -> Result<(TreeDetail, String), AppErr
         Some(PageTree(tree)) => Ok(tree),
         None => page_tree::decode(json.get()),
     };
+    // The block goes into the page after rendering (`page_blocks`): the kept bytes, uncopied.
     match kept {
-        Ok(tree) => Ok((tree, crate::ui::json_for_script(json.get().to_string()))),
+        Ok(tree) => Ok((tree, page_blocks::place(page_blocks::script_json(json)))),
         Err(err) => {
             // A bug, not the caller's: the page still opens, from the rows.
             tracing::error!(error = %err, tree_id, "kept page tree not readable");
             let tree = repo::trees::get_detail(pool, &user.0.id, tree_id).await?;
             let json = page_tree::encode(&tree).map_err(|_| AppError::Internal)?;
-            Ok((tree, crate::ui::json_for_script(json)))
+            Ok((tree, page_blocks::place(crate::ui::json_for_script(json).into())))
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod guard;
 pub mod health;
 pub mod kept_answer;
 pub mod outage;
+pub mod page_blocks;
 pub mod repo;
 pub mod request_context;
 pub mod router;

@@ -17,7 +17,7 @@ use super::auth::session::{auth_layer, cookie_name, enforce_lifetimes};
 use super::body_limit::{limit_body, BodyLimit};
 use super::csrf::{reject_cross_site, AllowedOrigins};
 use super::share_cache::{self, ShareCache};
-use super::{error_status, health, kept_answer, outage, security_headers, telemetry, AppState};
+use super::{error_status, health, kept_answer, outage, page_blocks, security_headers, telemetry, AppState};
 use crate::app::{shell, App};
 
 /// zstd's level for responses made per request (see `build`).
@@ -37,6 +37,7 @@ pub fn build(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state.clone())
+        .layer(axum::middleware::from_fn(page_blocks::splice))
         .layer(axum::middleware::from_fn_with_state(
             config.sessions.clone(),
             enforce_lifetimes,

@@ -23,12 +23,16 @@ use crate::ui::share_drawing::{Redrawn, ShareModel};
 /// folds a node or searches.
 const OUTLINE_SCRIPT_ID: &str = "shared-outline";
 
-/// The outline the page draws, and its JSON as the page carries it.
+/// The outline the page draws, and what the page renders for its JSON: a marker the JSON
+/// replaces once the page is rendered (`server::page_blocks`, as for the boxes and edges).
 #[cfg(feature = "ssr")]
 async fn load_outline(token: String) -> Result<(SharedOutline, String), AppError> {
     let mut outline = crate::api::share::shared_page(token).await?;
     let json = outline.page_json().map_err(|_| AppError::Internal)?;
-    Ok((outline, crate::ui::json_for_script(json)))
+    Ok((
+        outline,
+        crate::server::page_blocks::place(crate::ui::json_for_script(json).into()),
+    ))
 }
 
 /// The outline the server wrote into the page being hydrated, if it is this token's, with the
@@ -107,7 +111,14 @@ pub fn ShareRoute() -> impl IntoView {
 
 #[cfg(feature = "ssr")]
 fn drawn_on_server(outline: SharedOutline) -> Option<Redrawn> {
-    Some(crate::ui::share_drawing::SharedDrawing::new(outline).redraw())
+    use crate::server::page_blocks::place;
+    // The boxes and edges are most of the page: written into it after rendering, uncopied.
+    let drawn = crate::ui::share_drawing::SharedDrawing::new(outline).redraw();
+    Some(Redrawn {
+        nodes: place(drawn.nodes.into()),
+        edges: place(drawn.edges.into()),
+        ..drawn
+    })
 }
 
 #[cfg(not(feature = "ssr"))]
