@@ -14,19 +14,23 @@ use crate::ui::editor::draw::{type_class, write_box_style, write_edge_path, Line
 
 /// Writes `text` safe for element content and double-quoted attribute values.
 pub fn escape_into(out: &mut String, text: &str) {
-    let mut rest = text;
-    while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
-        out.push_str(&rest[..at]);
-        out.push_str(match rest.as_bytes()[at] {
+    // Byte by byte: the five are ASCII, so each is a char boundary, and a byte scan is several
+    // times faster than `str::find` with a set of chars (~2 % of rendering a share page).
+    let mut from = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let entity = match byte {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' => "&quot;",
-            _ => "&#39;",
-        });
-        rest = &rest[at + 1..];
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&text[from..at]);
+        out.push_str(entity);
+        from = at + 1;
     }
-    out.push_str(rest);
+    out.push_str(&text[from..]);
 }
 
 /// The node boxes, in the order given (outline order: how the page is read without sight).
@@ -163,6 +167,26 @@ mod tests {
             level: 2,
             has_children,
             collapsed,
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escaping_replaces_the_five_and_keeps_every_other_char(text in "([&<>\"'a-z é]|\\PC){0,40}") {
+            let mut out = String::from("kept:");
+            escape_into(&mut out, &text);
+            let expected: String = text
+                .chars()
+                .map(|c| match c {
+                    '&' => "&amp;".to_string(),
+                    '<' => "&lt;".to_string(),
+                    '>' => "&gt;".to_string(),
+                    '"' => "&quot;".to_string(),
+                    '\'' => "&#39;".to_string(),
+                    c => c.to_string(),
+                })
+                .collect();
+            proptest::prop_assert_eq!(out, format!("kept:{expected}"));
         }
     }
 

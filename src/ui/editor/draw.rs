@@ -114,26 +114,30 @@ impl Px {
         }
         let tenths = (v * 10.0).round() as i64;
         let t = tenths.unsigned_abs();
-        let mut digits = [0u8; 20];
-        let mut len = 0;
+        // Written backwards into a buffer and appended at once: a push per digit checked the
+        // string's room each time (~4 % of rendering a share page, perf).
+        let mut buf = [0u8; 24];
+        let mut at = buf.len();
+        // Whole pixels (most of a layout) without ".0".
+        if !t.is_multiple_of(10) {
+            at -= 2;
+            buf[at] = b'.';
+            buf[at + 1] = b'0' + (t % 10) as u8;
+        }
         let mut whole = t / 10;
         loop {
-            digits[len] = b'0' + (whole % 10) as u8;
-            len += 1;
+            at -= 1;
+            buf[at] = b'0' + (whole % 10) as u8;
             whole /= 10;
             if whole == 0 {
                 break;
             }
         }
         if tenths < 0 {
-            out.push('-');
+            at -= 1;
+            buf[at] = b'-';
         }
-        out.extend(digits[..len].iter().rev().map(|&d| char::from(d)));
-        // Whole pixels (most of a layout) without ".0".
-        if !t.is_multiple_of(10) {
-            out.push('.');
-            out.push(char::from(b'0' + (t % 10) as u8));
-        }
+        out.push_str(std::str::from_utf8(&buf[at..]).unwrap_or("0"));
     }
 }
 
