@@ -246,6 +246,37 @@ http_bench() {
     "$ORIGIN$share" >"$OUT/share-wire-uncached.json"
   wrk_case share-1k-c1-uncached 1 1 call.lua "$share" "${page[@]}"
   stop_server
+  # The editor page of the 100,000-node tree on a server just started: what making one costs
+  # its memory (the first load reads the rows, the next ones the kept tree), one at a time and
+  # then four at once.
+  start_server
+  big_page_memory "$c100k" "$t100k"
+  stop_server
+}
+
+# big_page_memory COOKIE TREE: load times of the tree's editor page and the server's peak
+# memory (VmHWM), after 4 loads one at a time and after 2 rounds of 4 at once.
+big_page_memory() {
+  local load i times=() one four
+  load() {
+    curl -fsS -o /dev/null -w '%{time_total}' -H "Cookie: $1" -H 'Accept: text/html' \
+      -H 'Accept-Encoding: gzip, deflate, br, zstd' "$ORIGIN/trees/$2"
+  }
+  for i in 1 2 3 4; do times+=("$(load "$1" "$2")"); done
+  one=$(awk '/^VmHWM:/ {print $2}' "/proc/$SERVER_PID/status")
+  for i in 1 2; do
+    local loads=()
+    for _ in 1 2 3 4; do
+      load "$1" "$2" >/dev/null &
+      loads+=($!)
+    done
+    # Not a bare `wait`: the server is a job of this shell too.
+    wait "${loads[@]}"
+  done
+  four=$(awk '/^VmHWM:/ {print $2}' "/proc/$SERVER_PID/status")
+  echo "{\"load_s\": [${times[0]}, ${times[1]}, ${times[2]}, ${times[3]}], \"peak_rss_kb_one\": $one, \"peak_rss_kb_four\": $four}" \
+    >"$OUT/editor-100k-memory.json"
+  note "editor page, 100k nodes: $(cat "$OUT/editor-100k-memory.json")"
 }
 
 browser_bench() {
