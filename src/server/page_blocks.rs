@@ -12,32 +12,42 @@ use std::sync::{Arc, Mutex};
 
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::Request;
-use axum::http::{header, Method};
+use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
-/// The parts a request's page holds back, each with the marker standing for it.
-#[derive(Clone, Default)]
-struct Held(Arc<Mutex<Vec<(String, Bytes)>>>);
+/// A part held back, and the marker standing for it in the page.
+type Part = (String, Bytes);
 
-/// What a view renders for `part` (UTF-8 text it would otherwise render as is, e.g. as an
-/// element's inner HTML): a marker the layer replaces with `part`, or, on a request the
-/// layer does not see, `part` itself.
+/// The parts a request's page holds back; `None` once the layer has taken them.
+#[derive(Clone)]
+struct Held(Arc<Mutex<Option<Vec<Part>>>>);
+
+/// What a view renders for `part`, markup that goes into the page as is: only ever as an
+/// element's inner HTML (`inner_html`), since the part replaces the marker unescaped. A marker
+/// the layer replaces with `part`, or `part` itself on a request the layer does not see or
+/// once the page has gone out (a route rendered as a stream would get here late).
 pub fn place(part: Bytes) -> String {
-    let held = leptos::prelude::use_context::<axum::http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<Held>().cloned());
+    let held =
+        leptos::prelude::with_context::<axum::http::request::Parts, _>(|parts| parts.extensions.get::<Held>().cloned())
+            .flatten();
+    let inline = |part: Bytes| String::from_utf8_lossy(&part).into_owned();
     let Some(Held(held)) = held else {
-        return String::from_utf8_lossy(&part).into_owned();
+        return inline(part);
     };
     // Random: nothing a user wrote can be taken for it (and their text is escaped anyway).
     let mut nonce = [0u8; 16];
     if getrandom::fill(&mut nonce).is_err() {
-        return String::from_utf8_lossy(&part).into_owned();
+        return inline(part);
     }
     let marker = format!("page-part-{}", hex::encode(nonce));
-    held.lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push((marker.clone(), part));
+    match held.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+        Some(parts) => parts.push((marker.clone(), part)),
+        None => {
+            tracing::error!("a page part placed after its page was sent");
+            return inline(part);
+        }
+    }
     marker
 }
 
@@ -63,10 +73,15 @@ pub async fn splice(mut request: Request, next: Next) -> Response {
     if request.method() != Method::GET {
         return next.run(request).await;
     }
-    let held = Held::default();
+    let held = Held(Arc::new(Mutex::new(Some(Vec::new()))));
     request.extensions_mut().insert(held.clone());
     let response = next.run(request).await;
-    let parts = std::mem::take(&mut *held.0.lock().unwrap_or_else(|p| p.into_inner()));
+    let parts = held
+        .0
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+        .unwrap_or_default();
     if parts.is_empty() {
         return response;
     }
@@ -76,7 +91,7 @@ pub async fn splice(mut request: Request, next: Next) -> Response {
         Ok(page) => page,
         Err(err) => {
             tracing::error!(error = %err, "page body unreadable");
-            return Response::from_parts(head, Body::empty());
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
     head.headers.remove(header::CONTENT_LENGTH);
@@ -89,7 +104,7 @@ pub async fn splice(mut request: Request, next: Next) -> Response {
 
 /// `page` cut at its markers with each part between: slices of the same buffers, no copies.
 /// A part whose marker is not in the page (its view was not rendered after all) is dropped.
-fn pieces(page: Bytes, parts: Vec<(String, Bytes)>) -> Vec<Bytes> {
+fn pieces(page: Bytes, parts: Vec<Part>) -> Vec<Bytes> {
     let mut found: Vec<(usize, usize, Bytes)> = parts
         .into_iter()
         .filter_map(|(marker, part)| {
