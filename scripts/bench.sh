@@ -254,24 +254,31 @@ http_bench() {
   stop_server
 }
 
+# page_load COOKIE TREE: the seconds one load of the tree's editor page took.
 # big_page_memory COOKIE TREE: load times of the tree's editor page and the server's peak
 # memory (VmHWM), after 4 loads one at a time and after 2 rounds of 4 at once.
+page_load() {
+  local out
+  # The page itself (200), not a redirect to the sign-in page.
+  out=$(curl -fsS -o /dev/null -w '%{http_code} %{time_total}' -H "Cookie: $1" -H 'Accept: text/html' \
+    -H 'Accept-Encoding: gzip, deflate, br, zstd' "$ORIGIN/trees/$2") || return 1
+  [[ "$out" == "200 "* ]] || { echo "editor page answered $out" >&2; return 1; }
+  echo "${out#200 }"
+}
+
 big_page_memory() {
-  local load i times=() one four
-  load() {
-    curl -fsS -o /dev/null -w '%{time_total}' -H "Cookie: $1" -H 'Accept: text/html' \
-      -H 'Accept-Encoding: gzip, deflate, br, zstd' "$ORIGIN/trees/$2"
-  }
-  for i in 1 2 3 4; do times+=("$(load "$1" "$2")"); done
+  local i p times=() one four loads
+  for i in 1 2 3 4; do times+=("$(page_load "$1" "$2")"); done
   one=$(awk '/^VmHWM:/ {print $2}' "/proc/$SERVER_PID/status")
   for i in 1 2; do
-    local loads=()
+    loads=()
     for _ in 1 2 3 4; do
-      load "$1" "$2" >/dev/null &
+      page_load "$1" "$2" >/dev/null &
       loads+=($!)
     done
-    # Not a bare `wait`: the server is a job of this shell too.
-    wait "${loads[@]}"
+    # Each by its pid: a bare `wait` would wait for the server (a job of this shell too), and
+    # `wait` of several pids tells only the last one's status.
+    for p in "${loads[@]}"; do wait "$p" || die "an editor page load failed"; done
   done
   four=$(awk '/^VmHWM:/ {print $2}' "/proc/$SERVER_PID/status")
   echo "{\"load_s\": [${times[0]}, ${times[1]}, ${times[2]}, ${times[3]}], \"peak_rss_kb_one\": $one, \"peak_rss_kb_four\": $four}" \
