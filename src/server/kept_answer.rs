@@ -18,6 +18,7 @@ use serde_json::value::RawValue;
 
 use super::encoding::Encoding;
 use super::tree_cache::TreeCache;
+use crate::model::tree::KeptJson;
 
 /// What a request takes, and the kept copy its server function answered with, if it did.
 #[derive(Clone)]
@@ -31,16 +32,16 @@ pub struct Slot {
 /// layer replaces with the copy (writing out the whole answer only for it to be dropped was
 /// ~10 ms of copying for 100,000 nodes). A copy not made yet is begun. Call only once the
 /// caller may read the tree.
-pub fn answer(cache: &TreeCache, tree_id: i32, json: Arc<RawValue>) -> Arc<RawValue> {
+pub fn answer(cache: &TreeCache, tree_id: i32, json: KeptJson) -> KeptJson {
     if offer(cache, tree_id, &json) {
-        RawValue::from_string("null".to_string()).expect("null is JSON").into()
+        KeptJson::new(RawValue::from_string("null".to_string()).expect("null is JSON"))
     } else {
         json
     }
 }
 
 /// Puts the copy of `json` this request takes in its slot, if the copy is made.
-fn offer(cache: &TreeCache, tree_id: i32, json: &Arc<RawValue>) -> bool {
+fn offer(cache: &TreeCache, tree_id: i32, json: &KeptJson) -> bool {
     let Some(parts) = leptos::prelude::use_context::<axum::http::request::Parts>() else {
         return false;
     };

@@ -53,8 +53,8 @@ pub fn place(part: Bytes) -> String {
 
 /// A JSON data block for a `<script type="application/json">`, made from a kept answer
 /// without copying it unless it holds a `<` (see `ui::json_for_script`).
-pub fn script_json(json: Arc<serde_json::value::RawValue>) -> Bytes {
-    struct Kept(Arc<serde_json::value::RawValue>);
+pub fn script_json(json: crate::model::tree::KeptJson) -> Bytes {
+    struct Kept(crate::model::tree::KeptJson);
     impl AsRef<[u8]> for Kept {
         fn as_ref(&self) -> &[u8] {
             self.0.get().as_bytes()

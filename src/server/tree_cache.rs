@@ -21,12 +21,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::body::Bytes;
-use serde_json::value::RawValue;
 use tokio::sync::watch;
 
 use super::encoding::{self, Encoding};
 
 use crate::error::AppError;
+use crate::model::tree::KeptJson;
 use crate::model::{CanvasState, TreeDetail};
 
 /// What one serialized answer is valid for. Every write to a tree's nodes or connections
@@ -67,7 +67,7 @@ impl TreeVersion {
 
 struct Entry {
     version: TreeVersion,
-    json: Arc<RawValue>,
+    json: KeptJson,
     copies: Arc<Copies>,
     /// The JSON and the compressed copies made so far.
     size: usize,
@@ -105,7 +105,7 @@ impl Copies {
 }
 
 /// What the first reader of a version who missed hands those who missed with it.
-type Handed = watch::Receiver<Option<Arc<RawValue>>>;
+type Handed = watch::Receiver<Option<KeptJson>>;
 
 #[derive(Default)]
 struct Entries {
@@ -120,7 +120,7 @@ struct Entries {
 
 /// How a reader who missed gets the answer.
 enum Miss {
-    Kept(Arc<RawValue>),
+    Kept(KeptJson),
     /// Reads the tree; those who missed the same version meanwhile wait for it.
     Lead(Reading),
     Follow(Handed),
@@ -132,7 +132,7 @@ struct Reading {
     entries: Arc<Mutex<Entries>>,
     tree_id: i32,
     read: u64,
-    hand: watch::Sender<Option<Arc<RawValue>>>,
+    hand: watch::Sender<Option<KeptJson>>,
 }
 
 impl Drop for Reading {
@@ -169,7 +169,7 @@ impl TreeCache {
     }
 
     #[cfg(test)]
-    fn get(&self, version: &TreeVersion) -> Option<Arc<RawValue>> {
+    fn get(&self, version: &TreeVersion) -> Option<KeptJson> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries
             .by_tree
@@ -186,7 +186,7 @@ impl TreeCache {
         &self,
         version: &TreeVersion,
         read: impl FnOnce() -> Read,
-    ) -> Result<Arc<RawValue>, AppError>
+    ) -> Result<KeptJson, AppError>
     where
         T: serde::Serialize,
         Read: Future<Output = Result<(TreeVersion, T), AppError>>,
@@ -201,7 +201,7 @@ impl TreeCache {
         &self,
         version: &TreeVersion,
         read: impl FnOnce() -> Read,
-    ) -> Result<(Arc<RawValue>, Option<T>), AppError>
+    ) -> Result<(KeptJson, Option<T>), AppError>
     where
         T: serde::Serialize,
         Read: Future<Output = Result<(TreeVersion, T), AppError>>,
@@ -260,10 +260,10 @@ impl TreeCache {
 
     /// Serializes `answer`, read at `version`, and keeps it (unless it alone is over a quarter
     /// of the capacity).
-    fn fill(&self, version: TreeVersion, answer: &impl serde::Serialize) -> Result<Arc<RawValue>, serde_json::Error> {
+    fn fill(&self, version: TreeVersion, answer: &impl serde::Serialize) -> Result<KeptJson, serde_json::Error> {
         // Not `RawValue::from_string`, which parses the JSON just written to check it (~50 ms for
         // a 100,000-node tree's answer).
-        let json: Arc<RawValue> = serde_json::value::to_raw_value(answer)?.into();
+        let json = KeptJson::new(serde_json::value::to_raw_value(answer)?);
         let size = json.get().len();
         if size > self.capacity / 4 {
             return Ok(json);
@@ -301,7 +301,7 @@ impl TreeCache {
     /// is not kept waiting for a copy that takes far longer to make (100,000 nodes: ~0.9 s at
     /// brotli 5 against ~40 ms at zstd 1). None also when `json` is not the kept answer (too
     /// large to keep, or replaced since).
-    pub fn kept_copy(&self, tree_id: i32, json: &Arc<RawValue>, encoding: Encoding) -> Option<Bytes> {
+    pub fn kept_copy(&self, tree_id: i32, json: &KeptJson, encoding: Encoding) -> Option<Bytes> {
         let copies = {
             let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
             let entry = entries.by_tree.get(&tree_id).filter(|e| Arc::ptr_eq(&e.json, json))?;
@@ -401,7 +401,7 @@ mod tests {
     }
 
     /// The copy, once the blocking thread has made it.
-    async fn made(cache: &TreeCache, tree_id: i32, json: &Arc<RawValue>, encoding: Encoding) -> Bytes {
+    async fn made(cache: &TreeCache, tree_id: i32, json: &KeptJson, encoding: Encoding) -> Bytes {
         for _ in 0..500 {
             if let Some(copy) = cache.kept_copy(tree_id, json, encoding) {
                 return copy;
@@ -510,7 +510,7 @@ mod tests {
         answer: serde_json::Value,
         release: &Arc<tokio::sync::Notify>,
         how_many: usize,
-    ) -> Vec<tokio::task::JoinHandle<Result<Arc<RawValue>, AppError>>> {
+    ) -> Vec<tokio::task::JoinHandle<Result<KeptJson, AppError>>> {
         let mut tasks = Vec::new();
         for _ in 0..how_many {
             let (cache, version, reads, answer, release) = (
