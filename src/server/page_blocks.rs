@@ -54,16 +54,10 @@ pub fn place(part: Bytes) -> String {
 /// A JSON data block for a `<script type="application/json">`, made from a kept answer
 /// without copying it unless it holds a `<` (see `ui::json_for_script`).
 pub fn script_json(json: crate::model::tree::KeptJson) -> Bytes {
-    struct Kept(crate::model::tree::KeptJson);
-    impl AsRef<[u8]> for Kept {
-        fn as_ref(&self) -> &[u8] {
-            self.0.get().as_bytes()
-        }
-    }
     if json.get().contains('<') {
         Bytes::from(crate::ui::json_for_script(json.get().to_string()))
     } else {
-        Bytes::from_owner(Kept(json))
+        super::tree_cache::bytes_of(json)
     }
 }
 

@@ -65,6 +65,18 @@ impl TreeVersion {
     }
 }
 
+/// A kept answer's text as `Bytes`, sharing it rather than copying it (a response body, a
+/// page's data block).
+pub fn bytes_of(json: KeptJson) -> Bytes {
+    struct Text(KeptJson);
+    impl AsRef<[u8]> for Text {
+        fn as_ref(&self) -> &[u8] {
+            self.0.get().as_bytes()
+        }
+    }
+    Bytes::from_owner(Text(json))
+}
+
 struct Entry {
     version: TreeVersion,
     json: KeptJson,
