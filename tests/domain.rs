@@ -1387,11 +1387,32 @@ async fn tree_encoded(client: &Client, t: i64, accept_encoding: &str) -> (Status
         .get("content-encoding")
         .map(|v| v.to_str().unwrap().to_string())
         .unwrap_or_default();
+    // The layer that puts the kept bytes in place of the answer keeps the answer's headers
+    // right: its type, one encoding, `Vary` once, and no stale length.
+    let headers = response.headers().clone();
     let bytes = http_body_util::BodyExt::collect(response.into_body())
         .await
         .unwrap()
         .to_bytes()
         .to_vec();
+    if status.is_success() {
+        let content_type = headers
+            .get("content-type")
+            .map(|v| v.to_str().unwrap())
+            .unwrap_or_default();
+        assert!(content_type.starts_with("application/json"), "{content_type:?}");
+        assert!(headers.get_all("content-encoding").iter().count() <= 1);
+        let varies = headers
+            .get_all("vary")
+            .iter()
+            .flat_map(|v| v.to_str().unwrap().split(',').map(|s| s.trim().to_ascii_lowercase()))
+            .filter(|v| v == "accept-encoding")
+            .count();
+        assert!(varies == 1 || (varies == 0 && encoding.is_empty()), "vary: {headers:?}");
+        if let Some(length) = headers.get("content-length") {
+            assert_eq!(length.to_str().unwrap().parse::<usize>().unwrap(), bytes.len());
+        }
+    }
     let decoded = common::decoded(&encoding, &bytes);
     (status, encoding, bytes, String::from_utf8(decoded).unwrap())
 }
@@ -1412,6 +1433,13 @@ async fn a_kept_tree_goes_out_as_its_compressed_copy(pool: PgPool) {
     }
     let plain = pm.call("get_tree", &[("tree_id", &t.to_string())]).await;
     assert_eq!(plain.status, StatusCode::OK);
+    // Without a kept copy for the request's encoding the answer goes out as the kept JSON,
+    // compressed by the layers when the request takes it.
+    for (accept, name) in [("identity", ""), ("zstd", "zstd")] {
+        let (status, sent_as, _, json) = tree_encoded(&pm, t, accept).await;
+        assert_eq!((status, sent_as.as_str()), (StatusCode::OK, name));
+        assert_eq!(json, plain.body);
+    }
 
     for (accept, encoding, name) in [
         ("gzip, deflate, br, zstd", Encoding::Brotli, "br"),

@@ -4,9 +4,10 @@
 //! again by the layers in `router`. Here a request for one of them carries a [`Slot`]; the
 //! server function, having checked who may read the tree, puts the answer in it ([`answer`])
 //! and the response goes out as the kept compressed copy, made once per tree version, when the
-//! request takes it and it is made, else as the kept JSON without a copy (compressed by the
-//! layers, as any answer, while the copy is made off the request path). What a caller may read
-//! and every error stay the server function's.
+//! request takes it and it is made, else as the kept JSON without a copy, which the layers
+//! compress as any answer when the request takes a compression (a brotli or gzip copy not made
+//! yet is begun off the request path). What a caller may read and every error stay the server
+//! function's.
 
 use std::sync::{Arc, Mutex};
 
@@ -39,8 +40,9 @@ enum Kept {
 /// What a server function returns for `json`, its tree's answer kept in `cache`: a `null`
 /// stand-in the layer replaces with the kept bytes when the request has a slot (writing out
 /// the whole answer only for it to be dropped was ~10 ms of copying for 100,000 nodes, and as
-/// much memory as the answer per request), else `json` itself. A compressed copy not made yet
-/// is begun. Call only once the caller may read the tree.
+/// much memory as the answer per request), else `json` itself. A brotli or gzip copy the
+/// request takes and that is not made yet is begun. Call only once the caller may read the
+/// tree, as the server function's last step: the stand-in must not go out with an error.
 pub fn answer(cache: &TreeCache, tree_id: i32, json: KeptJson) -> KeptJson {
     let Some(slot) = leptos::prelude::use_context::<axum::http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<Slot>().cloned())
@@ -64,9 +66,9 @@ const KEPT_ANSWERS: [&str; 2] = ["/api/get_tree", "/api/shared_tree"];
 /// The layer: a call of one of [`KEPT_ANSWERS`] gets a [`Slot`]; a successful answer whose
 /// server function filled it goes out as what it put there.
 pub async fn serve(mut request: Request, next: Next) -> Response {
-    // Only the server functions that offer a kept answer (a slot is the request's, so another
-    // server function calling one of them in its own request would be answered with its
-    // answer), and not a plain form post, which Leptos answers with a redirect.
+    // Only the server functions that offer a kept answer (a slot is the request's: another
+    // server function that called one of them in-process would have its own response replaced
+    // by the tree), and not a plain form post, which Leptos may answer with a redirect.
     let answers_kept = request.method() == Method::POST
         && KEPT_ANSWERS.contains(&request.uri().path())
         && !request
@@ -84,6 +86,7 @@ pub async fn serve(mut request: Request, next: Next) -> Response {
     request.extensions_mut().insert(slot.clone());
     let response = next.run(request).await;
     let kept = slot.answer.lock().unwrap_or_else(|p| p.into_inner()).take();
+    // Not over a redirect or an error: only a success carries the stand-in.
     let Some(kept) = kept.filter(|_| response.status().is_success()) else {
         return response;
     };
