@@ -7,7 +7,7 @@ use std::hash::BuildHasher;
 use super::{type_rules, Connection, NodeType, Orientation, Subtree, TreeNode};
 
 /// Parent and children (in sibling order) of every node, by index into the node list.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TreeIndex {
     /// Every id end to end, and where each one ends: one allocation for the whole tree rather
     /// than a `String` per node. This index is built on every redraw of the editor and for
@@ -19,15 +19,39 @@ pub struct TreeIndex {
     by_id: hashbrown::HashTable<u32>,
     hasher: foldhash::fast::RandomState,
     pub parent: Vec<Option<usize>>,
-    pub children: Vec<Vec<usize>>,
+    /// Every node's children in sibling order, end to end: node `i`'s are
+    /// `child_list[child_start[i]..child_start[i + 1]]` ([`TreeIndex::children`]). Two
+    /// allocations for the tree instead of one per parent, and none growing as it fills:
+    /// in the browser's allocator those were a good part of building the index.
+    child_start: Vec<u32>,
+    child_list: Vec<usize>,
     pub roots: Vec<usize>,
 }
 
 /// The same tree: same ids in the same places (the hash table follows from them).
 impl PartialEq for TreeIndex {
     fn eq(&self, other: &Self) -> bool {
-        (&self.ids, &self.ends, &self.parent, &self.children, &self.roots)
-            == (&other.ids, &other.ends, &other.parent, &other.children, &other.roots)
+        (
+            &self.ids,
+            &self.ends,
+            &self.parent,
+            &self.child_start,
+            &self.child_list,
+            &self.roots,
+        ) == (
+            &other.ids,
+            &other.ends,
+            &other.parent,
+            &other.child_start,
+            &other.child_list,
+            &other.roots,
+        )
+    }
+}
+
+impl Default for TreeIndex {
+    fn default() -> Self {
+        Self::from_parts(Vec::new())
     }
 }
 
@@ -64,22 +88,42 @@ impl TreeIndex {
             }
         }
         let find = |id: &str| by_id.find(hasher.hash_one(id), |j| id_of(j) == id).map(|&j| j as usize);
-        let mut parent = vec![None; parts.len()];
-        let mut children: Vec<Vec<usize>> = vec![Vec::new(); parts.len()];
+        let n = parts.len();
+        let mut parent = vec![None; n];
         let mut roots = Vec::new();
-        for (i, n) in parts.iter().enumerate() {
-            match n.1.and_then(find) {
+        // Counted first, so each parent's children get their place in one list.
+        let mut child_start = vec![0u32; n + 1];
+        for (i, part) in parts.iter().enumerate() {
+            match part.1.and_then(find) {
                 Some(p) if p != i => {
                     parent[i] = Some(p);
-                    children[p].push(i);
+                    child_start[p + 1] += 1;
                 }
                 _ => roots.push(i),
             }
         }
+        for i in 0..n {
+            child_start[i + 1] += child_start[i];
+        }
+        let mut child_list = vec![0usize; child_start[n] as usize];
+        let mut next: Vec<u32> = child_start[..n].to_vec();
+        for (i, p) in parent.iter().enumerate() {
+            if let Some(p) = *p {
+                child_list[next[p] as usize] = i;
+                next[p] += 1;
+            }
+        }
         let order = |a: &usize, b: &usize| (parts[*a].2, parts[*a].0).cmp(&(parts[*b].2, parts[*b].0));
-        roots.sort_by(order);
-        for list in children.iter_mut() {
-            list.sort_by(order);
+        // Lists usually arrive in sibling order already (the server sends them so); checking
+        // is cheaper than sorting.
+        let sort = |list: &mut [usize]| {
+            if !list.is_sorted_by(|a, b| order(a, b).is_le()) {
+                list.sort_by(order);
+            }
+        };
+        sort(&mut roots);
+        for i in 0..n {
+            sort(&mut child_list[child_start[i] as usize..child_start[i + 1] as usize]);
         }
         TreeIndex {
             ids,
@@ -87,9 +131,15 @@ impl TreeIndex {
             by_id,
             hasher,
             parent,
-            children,
+            child_start,
+            child_list,
             roots,
         }
+    }
+
+    /// The children of node `i`, in sibling order.
+    pub fn children(&self, i: usize) -> &[usize] {
+        &self.child_list[self.child_start[i] as usize..self.child_start[i + 1] as usize]
     }
 
     /// The id of node `i`.
@@ -107,7 +157,7 @@ impl TreeIndex {
     /// The list `i` sits in: its parent's children, or the roots.
     pub fn siblings(&self, i: usize) -> &[usize] {
         match self.parent[i] {
-            Some(p) => &self.children[p],
+            Some(p) => self.children(p),
             None => &self.roots,
         }
     }
@@ -122,7 +172,7 @@ impl TreeIndex {
                 continue;
             }
             out.push((i, depth));
-            stack.extend(self.children[i].iter().rev().map(|&c| (c, depth + 1)));
+            stack.extend(self.children(i).iter().rev().map(|&c| (c, depth + 1)));
         }
         out
     }
@@ -133,7 +183,7 @@ impl TreeIndex {
         let mut stack = vec![i];
         while let Some(n) = stack.pop() {
             out.push(n);
-            stack.extend(self.children[n].iter().rev());
+            stack.extend(self.children(n).iter().rev());
         }
         out
     }
@@ -313,7 +363,7 @@ pub fn step(index: &TreeIndex, nodes: &[TreeNode], from: Option<usize>, step: St
     match step {
         Step::Parent => index.parent[i],
         Step::FirstChild if nodes[i].is_collapsed => None,
-        Step::FirstChild => index.children[i].first().copied(),
+        Step::FirstChild => index.children(i).first().copied(),
         Step::PreviousSibling | Step::NextSibling => {
             let list = index.siblings(i);
             let at = list.iter().position(|&n| n == i)?;
@@ -388,7 +438,7 @@ pub fn plan_drop(
     let node_type = nodes[dragged].node_type;
     let (parent, position) = match zone {
         DropZone::Onto => {
-            let last = index.children[target].len() as i32;
+            let last = index.children(target).len() as i32;
             let already_there = index.parent[dragged] == Some(target);
             (Some(target), if already_there { last - 1 } else { last })
         }
@@ -437,7 +487,7 @@ pub fn keyboard_move(index: &TreeIndex, nodes: &[TreeNode], i: usize, step: Step
 pub fn child_type(index: &TreeIndex, nodes: &[TreeNode], parent: Option<usize>) -> Option<NodeType> {
     let allowed = type_rules::allowed_under(parent.map(|p| nodes[p].node_type));
     let list = match parent {
-        Some(p) => &index.children[p],
+        Some(p) => index.children(p),
         None => &index.roots,
     };
     list.last()
@@ -489,7 +539,7 @@ mod tests {
         for missing in ["", "0", "00000000-node-", "00000000-node-0 ", "node-1"] {
             assert_eq!(index.get(missing), None, "{missing:?}");
         }
-        assert_eq!(index.children[0], [1, 2, 3]);
+        assert_eq!(index.children(0), [1, 2, 3]);
         assert_eq!(index.parent[4], Some(1));
         // The same tree indexed again (another hash seed) is equal; a clone finds the same.
         assert_eq!(TreeIndex::new(&nodes), index);

@@ -45,6 +45,8 @@ pub struct Layout {
     pub bounds: Rect,
     /// Per node: how many descendants a collapse hides (0 when expanded or a leaf).
     pub hidden_descendants: Vec<usize>,
+    /// Per node: its level below a root (0: a root, or hidden), for `aria-level`.
+    pub depth: Vec<u32>,
 }
 
 /// The size a node is drawn at: wider for longer titles, within bounds; the same on server and
@@ -78,15 +80,20 @@ pub fn layout(nodes: &[TreeNode], orientation: Orientation) -> Layout {
 pub fn layout_indexed(nodes: &[TreeNode], index: &TreeIndex, orientation: Orientation) -> Layout {
     let n = nodes.len();
     debug_assert_eq!(index.parent.len(), n, "an index of other nodes");
-    let children = &index.children;
     let roots = &index.roots;
+    let shown_children = |i: usize| -> &[usize] {
+        if nodes[i].is_collapsed {
+            &[]
+        } else {
+            index.children(i)
+        }
+    };
 
     // Breadth-first order from the roots: parents before children. A node in a cycle (bad
     // data) is never reached and stays hidden rather than looping.
     let mut order = Vec::with_capacity(n);
-    let mut depth = vec![0usize; n];
+    let mut depth = vec![0u32; n];
     let mut visible = vec![false; n];
-    let mut hidden_descendants = vec![0usize; n];
     order.extend(roots.iter().copied());
     for &r in roots {
         visible[r] = true;
@@ -95,10 +102,7 @@ pub fn layout_indexed(nodes: &[TreeNode], index: &TreeIndex, orientation: Orient
     while head < order.len() {
         let i = order[head];
         head += 1;
-        if nodes[i].is_collapsed {
-            continue;
-        }
-        for &c in &children[i] {
+        for &c in shown_children(i) {
             if !visible[c] {
                 visible[c] = true;
                 depth[c] = depth[i] + 1;
@@ -106,64 +110,45 @@ pub fn layout_indexed(nodes: &[TreeNode], index: &TreeIndex, orientation: Orient
             }
         }
     }
-    // Descendants hidden by each collapsed node, counted without revisiting (post-order sums).
-    let mut subtree = vec![1usize; n];
-    {
-        // Full-tree order including hidden parts, for the counts.
-        let mut all = roots.to_vec();
-        let mut seen = vec![false; n];
-        for &r in roots {
-            seen[r] = true;
-        }
-        let mut h = 0;
-        while h < all.len() {
-            let i = all[h];
-            h += 1;
-            for &c in &children[i] {
-                if !seen[c] {
-                    seen[c] = true;
-                    all.push(c);
-                }
-            }
-        }
-        for &i in all.iter().rev() {
-            for &c in &children[i] {
-                subtree[i] += subtree[c];
-            }
-            if nodes[i].is_collapsed {
-                hidden_descendants[i] = subtree[i] - 1;
-            }
-        }
-    }
+    let hidden_descendants = hidden_counts(nodes, index);
 
-    let sizes: Vec<(f64, f64)> = nodes.iter().map(node_size).collect();
     // Along the sibling axis ("breadth") and the level axis ("depth").
-    let (breadth, depth_size): (Vec<f64>, Vec<f64>) = match orientation {
-        Orientation::Vertical => sizes.iter().map(|&(w, h)| (w, h)).unzip(),
-        Orientation::Horizontal => sizes.iter().map(|&(w, h)| (h, w)).unzip(),
-    };
-    let shown_children = |i: usize| -> &[usize] {
-        if nodes[i].is_collapsed {
-            &[]
-        } else {
-            &children[i]
-        }
-    };
+    let sizes: Vec<(f64, f64)> = nodes
+        .iter()
+        .map(|node| {
+            let (w, h) = node_size(node);
+            match orientation {
+                Orientation::Vertical => (w, h),
+                Orientation::Horizontal => (h, w),
+            }
+        })
+        .collect();
 
-    // Post-order: the band each subtree needs.
+    // Post-order: the band each subtree needs, and the band its children take side by side
+    // (kept for the pre-order pass below).
     let mut band = vec![0.0f64; n];
+    let mut kids_band = vec![0.0f64; n];
     for &i in order.iter().rev() {
         let kids = shown_children(i);
-        let kids_band: f64 =
-            kids.iter().map(|&c| band[c]).sum::<f64>() + SIBLING_GAP * kids.len().saturating_sub(1) as f64;
-        band[i] = breadth[i].max(kids_band);
+        if kids.is_empty() {
+            band[i] = sizes[i].0;
+            continue;
+        }
+        let mut sum = 0.0;
+        for &c in kids {
+            sum += band[c];
+        }
+        sum += SIBLING_GAP * (kids.len() - 1) as f64;
+        kids_band[i] = sum;
+        band[i] = sizes[i].0.max(sum);
     }
 
     // Level offsets: each level as deep as its deepest node.
-    let levels = order.iter().map(|&i| depth[i]).max().map_or(0, |d| d + 1);
+    let levels = order.iter().map(|&i| depth[i] as usize).max().map_or(0, |d| d + 1);
     let mut level_size = vec![0.0f64; levels];
     for &i in &order {
-        level_size[depth[i]] = level_size[depth[i]].max(depth_size[i]);
+        let d = depth[i] as usize;
+        level_size[d] = level_size[d].max(sizes[i].1);
     }
     let mut level_start = vec![0.0f64; levels];
     for d in 1..levels {
@@ -179,52 +164,84 @@ pub fn layout_indexed(nodes: &[TreeNode], index: &TreeIndex, orientation: Orient
         cursor += band[r] + SIBLING_GAP;
     }
     let mut rects: Vec<Option<Rect>> = vec![None; n];
+    let (mut max_x, mut max_y) = (0.0f64, 0.0f64);
     for &i in &order {
-        let kids = shown_children(i);
-        let kids_band: f64 =
-            kids.iter().map(|&c| band[c]).sum::<f64>() + SIBLING_GAP * kids.len().saturating_sub(1) as f64;
-        let mut at = start[i] + (band[i] - kids_band) / 2.0;
-        for &c in kids {
+        let mut at = start[i] + (band[i] - kids_band[i]) / 2.0;
+        for &c in shown_children(i) {
             start[c] = at;
             at += band[c] + SIBLING_GAP;
         }
-        let across = start[i] + (band[i] - breadth[i]) / 2.0;
-        let down = level_start[depth[i]] + (level_size[depth[i]] - depth_size[i]) / 2.0;
-        let (w, h) = sizes[i];
-        rects[i] = Some(match orientation {
+        let (breadth, deep) = sizes[i];
+        let d = depth[i] as usize;
+        let across = start[i] + (band[i] - breadth) / 2.0;
+        let down = level_start[d] + (level_size[d] - deep) / 2.0;
+        let r = match orientation {
             Orientation::Vertical => Rect {
                 x: across,
                 y: down,
-                w,
-                h,
+                w: breadth,
+                h: deep,
             },
             Orientation::Horizontal => Rect {
                 x: down,
                 y: across,
-                w,
-                h,
+                w: deep,
+                h: breadth,
             },
-        });
-    }
-
-    let mut bounds = Rect {
-        x: 0.0,
-        y: 0.0,
-        w: 0.0,
-        h: 0.0,
-    };
-    let (mut max_x, mut max_y) = (0.0f64, 0.0f64);
-    for r in rects.iter().flatten() {
+        };
         max_x = max_x.max(r.x + r.w);
         max_y = max_y.max(r.y + r.h);
+        rects[i] = Some(r);
     }
-    bounds.w = max_x;
-    bounds.h = max_y;
+
     Layout {
         rects,
-        bounds,
+        bounds: Rect {
+            x: 0.0,
+            y: 0.0,
+            w: max_x,
+            h: max_y,
+        },
         hidden_descendants,
+        depth,
     }
+}
+
+/// Per node, the descendants a collapse hides (0 when expanded or a leaf): post-order sums
+/// over the whole tree, hidden parts included. Most trees have nothing collapsed, and then
+/// there is nothing to count.
+fn hidden_counts(nodes: &[TreeNode], index: &TreeIndex) -> Vec<usize> {
+    let n = nodes.len();
+    let mut hidden = vec![0usize; n];
+    if !nodes.iter().any(|node| node.is_collapsed) {
+        return hidden;
+    }
+    let mut all = index.roots.clone();
+    let mut seen = vec![false; n];
+    for &r in &index.roots {
+        seen[r] = true;
+    }
+    let mut h = 0;
+    while h < all.len() {
+        let i = all[h];
+        h += 1;
+        for &c in index.children(i) {
+            if !seen[c] {
+                seen[c] = true;
+                all.push(c);
+            }
+        }
+    }
+    let mut subtree = vec![1usize; n];
+    for &i in all.iter().rev() {
+        for &c in index.children(i) {
+            subtree[i] += subtree[c];
+        }
+        if nodes[i].is_collapsed {
+            hidden[i] = subtree[i] - 1;
+        }
+    }
+    hidden
 }
 
 #[cfg(test)]
@@ -340,7 +357,12 @@ mod tests {
         assert!(l.rects[2].is_none() && l.rects[3].is_none());
         assert_eq!(l.hidden_descendants[1], 2);
         assert_eq!(l.hidden_descendants[0], 0);
+        assert_eq!(l.depth, [0, 1, 0, 0, 1], "levels of the shown nodes; hidden ones 0");
         assert_no_overlaps(&l);
+        nodes[1].is_collapsed = false;
+        let open = layout(&nodes, Orientation::Vertical);
+        assert_eq!(open.hidden_descendants, [0; 5]);
+        assert_eq!(open.depth, [0, 1, 2, 3, 1]);
     }
 
     #[test]

@@ -244,18 +244,12 @@ pub struct Drawing {
     pub orientation: Orientation,
     pub layout: Layout,
     pub index: TreeIndex,
-    /// Depth + 1 of each node, for `aria-level`.
-    pub levels: Vec<usize>,
     /// Cross-links by node index.
     pub links: Vec<(usize, usize)>,
 }
 
 pub fn draw(nodes: &[TreeNode], connections: &[Connection], orientation: Orientation) -> Drawing {
     let (index, placed) = timed_layout(nodes, orientation);
-    let mut levels = vec![1usize; nodes.len()];
-    for (i, depth) in index.outline() {
-        levels[i] = depth + 1;
-    }
     let links = connections
         .iter()
         .filter_map(|c| Some((index.get(&c.from_node_id)?, index.get(&c.to_node_id)?)))
@@ -264,7 +258,6 @@ pub fn draw(nodes: &[TreeNode], connections: &[Connection], orientation: Orienta
         orientation,
         layout: placed,
         index,
-        levels,
         links,
     }
 }
@@ -377,8 +370,8 @@ pub fn visible_nodes(nodes: &[TreeNode], d: &Drawing, region: &Rect) -> Vec<Node
                 title: node.title.clone(),
                 badges: badges(node, hidden),
                 rect,
-                level: d.levels[i],
-                has_children: !d.index.children[i].is_empty(),
+                level: d.layout.depth[i] as usize + 1,
+                has_children: !d.index.children(i).is_empty(),
                 collapsed: node.is_collapsed,
             })
         })

@@ -155,7 +155,7 @@ fn type_choices(ed: &Editor, node: &TreeNode) -> Vec<NodeType> {
     let child_types: Vec<NodeType> = d
         .index
         .get(&node.id)
-        .map(|i| d.index.children[i].iter().map(|&c| nodes[c].node_type).collect())
+        .map(|i| d.index.children(i).iter().map(|&c| nodes[c].node_type).collect())
         .unwrap_or_default();
     type_rules::allowed_under(parent_type)
         .iter()

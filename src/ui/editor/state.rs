@@ -757,7 +757,7 @@ impl Editor {
                 .index()
                 .index
                 .get(&node.id)
-                .is_some_and(|i| !self.index().index.children[i].is_empty());
+                .is_some_and(|i| !self.index().index.children(i).is_empty());
             if has_children || node.is_collapsed {
                 self.run(Command::ToggleCollapse { id: node.id });
             }
