@@ -86,9 +86,16 @@ for (const size of [1000, 5000, 50000]) {
 
 const browser = read('browser.json');
 const wasmLayout = browser?.layout_wasm_5000_ms;
+// The median pools two kinds of run, shown apart: the one during a load (its code compiled
+// as it first runs, in V8's baseline tier, beside the rest of hydration) and the ones after
+// an added node.
+const apart = (l) =>
+  l.after_load && l.after_change
+    ? ` (during a load ${ms(l.after_load.median)} ms, after an added node ${ms(l.after_change.median)} ms)`
+    : '';
 row(
-  'layout, 5,000 nodes, in the browser (WASM, median)',
-  wasmLayout && `${ms(wasmLayout.median)} ms`,
+  'layout, 5,000 nodes, in the browser (WASM, median of every run)',
+  wasmLayout && `${ms(wasmLayout.median)} ms${apart(wasmLayout)}`,
   '≤ 5 ms',
   wasmLayout && wasmLayout.median <= 5,
 );
