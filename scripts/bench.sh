@@ -93,6 +93,11 @@ peak_memory() {
 }
 
 start_server() {
+  # Anything already on the port would answer the readiness check and every case after it
+  # (the logins then fail against its database, or worse, its figures are taken for ours).
+  if curl -s -o /dev/null --max-time 2 "$ORIGIN/readyz"; then
+    die "something already answers on $ORIGIN: stop it, or run with BENCH_PORT=<a free port>"
+  fi
   DATABASE_URL="$BENCH_DB_URL" LEPTOS_SITE_ADDR="127.0.0.1:$BENCH_PORT" LEPTOS_SITE_ROOT=target/site \
     LEPTOS_ENV=production IMPACT_TREE_PUBLIC_ORIGIN="$ORIGIN" IMPACT_TREE_COOKIE_SECURE=false \
     IMPACT_TREE_RATE_LIMIT_LOGIN_PER_IP=1000 IMPACT_TREE_SHARE_PAGE_CACHE="${SHARE_PAGE_CACHE:-true}" RUST_LOG=warn \
@@ -100,6 +105,7 @@ start_server() {
   SERVER_PID=$!
   local i
   for i in $(seq 1 100); do
+    kill -0 "$SERVER_PID" 2>/dev/null || break
     curl -fsS "$ORIGIN/readyz" >/dev/null 2>&1 && { note "server up on $ORIGIN (pid $SERVER_PID)"; return 0; }
     sleep 0.2
   done
