@@ -105,11 +105,17 @@ part = 'http';
 const http = (name) => read(`http-${name}.json`);
 // A case where nothing succeeded has no latency to show.
 const failed = (h) => h && (h.errors >= h.requests || h.p50_ms === 0);
+// CPU time a request cost the server and the database (scripts/bench.sh, wrk_case), when the
+// run recorded it.
+const cpu = (h) => {
+  const c = h?.cpu_ms_per_request;
+  return c && c.server != null ? `; CPU a request: server ${ms(c.server)} ms, PostgreSQL ${ms(c.postgres)} ms` : '';
+};
 const latency = (h) =>
   h &&
   (failed(h)
     ? `failed: ${h.errors} of ${h.requests} requests errored`
-    : `p50 ${ms(h.p50_ms)} ms, p99 ${ms(h.p99_ms)} ms (${h.rps < 10 ? h.rps.toFixed(1) : Math.round(h.rps)} req/s${h.errors ? `, ${h.errors} errors` : ''})`);
+    : `p50 ${ms(h.p50_ms)} ms, p99 ${ms(h.p99_ms)} ms (${h.rps < 10 ? h.rps.toFixed(1) : Math.round(h.rps)} req/s${h.errors ? `, ${h.errors} errors` : ''}${cpu(h)})`);
 const within = (h, limit) => h && !failed(h) && h.p50_ms <= limit;
 const g1 = http('get-tree-1k'), g5 = http('get-tree-5k'), g100 = http('get-tree-100k');
 const g100safari = http('get-tree-100k-safari');
@@ -130,10 +136,10 @@ row('edit p50, 100k-node tree ÷ 1k-node tree', ratio && ratio.toFixed(2), '≤ 
 row('list the trees of a user with 1,000 trees (8 connections)', latency(http('list-trees-1000')));
 row('analytics of a user with 1,000 trees (8 connections)', latency(http('analytics-1000')));
 const s32 = http('share-1k-c32'), s1 = http('share-1k-c1');
-row('share page of a 1,000-node tree, 32 connections', s32 && `${Math.round(s32.rps)} req/s, p50 ${ms(s32.p50_ms)} ms, p99 ${ms(s32.p99_ms)} ms`, '≥ 3,000 req/s', s32 && s32.rps >= 3000);
-row('share page of a 1,000-node tree, 1 connection, cached', s1 && `p50 ${ms(s1.p50_ms)} ms, p99 ${ms(s1.p99_ms)} ms (${Math.round(s1.rps)} req/s)`);
+row('share page of a 1,000-node tree, 32 connections', s32 && `${Math.round(s32.rps)} req/s, p50 ${ms(s32.p50_ms)} ms, p99 ${ms(s32.p99_ms)} ms${cpu(s32)}`, '≥ 3,000 req/s', s32 && s32.rps >= 3000);
+row('share page of a 1,000-node tree, 1 connection, cached', s1 && `p50 ${ms(s1.p50_ms)} ms, p99 ${ms(s1.p99_ms)} ms (${Math.round(s1.rps)} req/s${cpu(s1)})`);
 const su = http('share-1k-c1-uncached');
-row('share page of a 1,000-node tree, 1 connection, rendered every time', su && `p50 ${ms(su.p50_ms)} ms, p99 ${ms(su.p99_ms)} ms`, 'p50 ≤ 3 ms', su && su.p50_ms <= 3);
+row('share page of a 1,000-node tree, 1 connection, rendered every time', su && `p50 ${ms(su.p50_ms)} ms, p99 ${ms(su.p99_ms)} ms${cpu(su)}`, 'p50 ≤ 3 ms', su && su.p50_ms <= 3);
 const sm = read('share-miss.json');
 row(
   'share page of a 1,000-node tree, first request after each edit (a cache miss)',

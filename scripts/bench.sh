@@ -167,14 +167,39 @@ warm_tree() {
 }
 
 # wrk_case NAME CONNECTIONS THREADS SCRIPT PATH [env...]: warm-up, then the measured run.
+# CPU time (clock ticks, user + system) of the server, and of the PostgreSQL backends serving
+# the bench database, as "server postgres". Backends are listed by their process titles.
+cpu_ticks() {
+  local pids server postgres=0 pid
+  server=$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat")
+  pids=$(pgrep -f "^postgres: .* $PG_DB " || true)
+  for pid in $pids; do
+    postgres=$((postgres + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$server $postgres"
+}
+
 wrk_case() {
   local name="$1" connections="$2" threads="$3" script="$4" path="$5"
   shift 5
   # wrk's default time-out (2 s) would count a slow answer as an error, not as a latency.
   env "$@" BENCH_OUT=/dev/null wrk -t "$threads" -c "$connections" -d "$WARMUP" --timeout 60s \
     -s "$BENCH_LUA_DIR/$script" "$ORIGIN$path" >/dev/null
+  local before after
+  before=$(cpu_ticks)
   env "$@" BENCH_OUT="$OUT/http-$name.json" wrk -t "$threads" -c "$connections" -d "$DURATION" --timeout 60s \
     -s "$BENCH_LUA_DIR/$script" "$ORIGIN$path" >"$OUT/http-$name.txt"
+  after=$(cpu_ticks)
+  # What a request costs in CPU, the server's and the database's apart: steadier than a latency
+  # on a noisy host, and it says which side a change moved.
+  node -e '
+    const [file, hz, b, a] = process.argv.slice(1);
+    const r = JSON.parse(require("fs").readFileSync(file));
+    const [bs, bp] = b.split(" ").map(Number), [as, ap] = a.split(" ").map(Number);
+    const per = (ticks) => r.requests ? +((ticks * 1000) / hz / r.requests).toFixed(3) : null;
+    r.cpu_ms_per_request = { server: per(as - bs), postgres: per(ap - bp) };
+    require("fs").writeFileSync(file, JSON.stringify(r));
+  ' "$OUT/http-$name.json" "$(getconf CLK_TCK)" "$before" "$after"
   note "$name: $(cat "$OUT/http-$name.json")"
 }
 
