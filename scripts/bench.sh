@@ -166,7 +166,6 @@ warm_tree() {
   die "tree $2's answer never went out as its kept copy"
 }
 
-# wrk_case NAME CONNECTIONS THREADS SCRIPT PATH [env...]: warm-up, then the measured run.
 # CPU time (clock ticks, user + system) of the server, and of the PostgreSQL backends serving
 # the bench database, as "server postgres". Backends are listed by their process titles.
 cpu_ticks() {
@@ -179,6 +178,7 @@ cpu_ticks() {
   echo "$server $postgres"
 }
 
+# wrk_case NAME CONNECTIONS THREADS SCRIPT PATH [env...]: warm-up, then the measured run.
 wrk_case() {
   local name="$1" connections="$2" threads="$3" script="$4" path="$5"
   shift 5
