@@ -109,7 +109,8 @@ const failed = (h) => h && (h.errors >= h.requests || h.p50_ms === 0);
 // run recorded it.
 const cpu = (h) => {
   const c = h?.cpu_ms_per_request;
-  return c && c.server != null ? `; CPU a request: server ${ms(c.server)} ms, PostgreSQL ${ms(c.postgres)} ms` : '';
+  if (!c || c.server == null) return '';
+  return `; CPU a request: server ${ms(c.server)} ms${c.postgres == null ? '' : `, PostgreSQL ${ms(c.postgres)} ms`}`;
 };
 const latency = (h) =>
   h &&

@@ -167,11 +167,13 @@ warm_tree() {
 }
 
 # CPU time (clock ticks, user + system) of the server, and of the PostgreSQL backends serving
-# the bench database, as "server postgres". Backends are listed by their process titles.
+# the bench database, as "server postgres". Backends are found by their process titles; a
+# database on another machine (or in a container) has none here, and its figure is "-".
 cpu_ticks() {
   local pids server postgres=0 pid
   server=$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat")
   pids=$(pgrep -f "^postgres: .* $PG_DB " || true)
+  [ -n "$pids" ] || postgres="-"
   for pid in $pids; do
     postgres=$((postgres + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
   done
@@ -196,7 +198,7 @@ wrk_case() {
     const [file, hz, b, a] = process.argv.slice(1);
     const r = JSON.parse(require("fs").readFileSync(file));
     const [bs, bp] = b.split(" ").map(Number), [as, ap] = a.split(" ").map(Number);
-    const per = (ticks) => r.requests ? +((ticks * 1000) / hz / r.requests).toFixed(3) : null;
+    const per = (ticks) => (r.requests && Number.isFinite(ticks) ? +((ticks * 1000) / hz / r.requests).toFixed(3) : null);
     r.cpu_ms_per_request = { server: per(as - bs), postgres: per(ap - bp) };
     require("fs").writeFileSync(file, JSON.stringify(r));
   ' "$OUT/http-$name.json" "$(getconf CLK_TCK)" "$before" "$after"
