@@ -166,18 +166,15 @@ warm_tree() {
   die "tree $2's answer never went out as its kept copy"
 }
 
-# CPU time (clock ticks, user + system) of the server, and of the PostgreSQL backends serving
-# the bench database, as "server postgres". Backends are found by their process titles; a
-# database on another machine (or in a container) has none here, and its figure is "-".
+# CPU time (clock ticks, user + system) of the server, and of each PostgreSQL backend serving
+# the bench database, as "server pid:ticks,pid:ticks". Backends are found by their process
+# titles; a database on another machine (or in a container) has none here.
 cpu_ticks() {
-  local pids server postgres=0 pid
-  server=$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat")
-  pids=$(pgrep -f "^postgres: .* $PG_DB " || true)
-  [ -n "$pids" ] || postgres="-"
-  for pid in $pids; do
-    postgres=$((postgres + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  local pid backends=""
+  for pid in $(pgrep -f "^postgres: .* $PG_DB " || true); do
+    backends+="$pid:$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0),"
   done
-  echo "$server $postgres"
+  echo "$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat") ${backends%,}"
 }
 
 # wrk_case NAME CONNECTIONS THREADS SCRIPT PATH [env...]: warm-up, then the measured run.
@@ -197,9 +194,20 @@ wrk_case() {
   node -e '
     const [file, hz, b, a] = process.argv.slice(1);
     const r = JSON.parse(require("fs").readFileSync(file));
-    const [bs, bp] = b.split(" ").map(Number), [as, ap] = a.split(" ").map(Number);
-    const per = (ticks) => (r.requests && Number.isFinite(ticks) ? +((ticks * 1000) / hz / r.requests).toFixed(3) : null);
-    r.cpu_ms_per_request = { server: per(as - bs), postgres: per(ap - bp) };
+    const snap = (s) => {
+      const [server, backends = ""] = s.split(" ");
+      return { server: Number(server), backends: new Map(backends.split(",").filter(Boolean).map((p) => p.split(":").map(Number))) };
+    };
+    const [before, after] = [snap(b), snap(a)];
+    // Per backend: one opened during the case counts from zero; one closed during it (the
+    // pool closes connections idle past its timeout, so it did no work) counts nothing.
+    let postgres = 0;
+    for (const [pid, ticks] of after.backends) postgres += ticks - (before.backends.get(pid) ?? 0);
+    const per = (ticks) => (r.requests ? +((ticks * 1000) / hz / r.requests).toFixed(3) : null);
+    r.cpu_ms_per_request = {
+      server: per(after.server - before.server),
+      postgres: before.backends.size || after.backends.size ? per(postgres) : null,
+    };
     require("fs").writeFileSync(file, JSON.stringify(r));
   ' "$OUT/http-$name.json" "$(getconf CLK_TCK)" "$before" "$after"
   note "$name: $(cat "$OUT/http-$name.json")"
