@@ -715,3 +715,100 @@ async fn the_shared_tree_goes_out_as_its_kept_brotli_copy(pool: PgPool) {
     revoke_first_link(&mut owner, tree).await;
     assert_eq!(ask(&visitor).await.status(), StatusCode::NOT_FOUND);
 }
+
+/// A big page made per request goes out to a browser that takes zstd as one frame per core,
+/// compressed at once: the frames decode to the same page another browser gets whole.
+#[sqlx::test]
+async fn a_big_page_goes_out_as_zstd_frames_that_make_the_whole_page(pool: PgPool) {
+    use impact_tree::server::{admin, repo};
+
+    let mut config = test_config();
+    config.http.share_page_cache = false;
+    let app = app_with(pool.clone(), config);
+    let options = admin::SeedOptions {
+        users: 1,
+        trees: 1,
+        nodes: 600,
+        seed: 5,
+        email_prefix: "frames".into(),
+    };
+    admin::seed_demo(&pool, &Default::default(), &options, |_| {})
+        .await
+        .unwrap();
+    let (tree, user): (i32, String) = sqlx::query_as("SELECT id, user_id FROM impact_trees")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let token = "5a".repeat(32);
+    sqlx::query("INSERT INTO share_links (tree_id, token_hash, created_by) VALUES ($1, $2, $3)")
+        .bind(tree)
+        .bind(repo::share::token_hash(&token))
+        .bind(user)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let path = format!("/s/{token}");
+    let visitor = Client::new(app.clone());
+
+    let get = |accept: &'static str| {
+        let request = visitor
+            .request("GET", &path)
+            .header("accept", "text/html")
+            .header("accept-encoding", accept)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        common::send(&visitor.app, request)
+    };
+    // Each page has its own CSP nonce: the same page but for that.
+    let page = |response: axum::http::Response<axum::body::Body>| async move {
+        assert_eq!(response.status(), StatusCode::OK);
+        let csp = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .unwrap()
+            .split('\'')
+            .next()
+            .unwrap()
+            .to_string();
+        let encoding = response
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let vary = response.headers().get("vary").map(|v| v.to_str().unwrap().to_string());
+        let bytes = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        let html = String::from_utf8(common::decoded(&encoding, &bytes)).unwrap();
+        (encoding, vary, bytes, html.replace(&nonce, "NONCE"))
+    };
+
+    let (encoding, _, _, whole) = page(get("identity").await).await;
+    assert_eq!(encoding, "");
+    assert!(whole.len() > 200_000, "{} bytes", whole.len());
+    assert_eq!(whole.matches("class=\"node-title\"").count(), 600);
+    let (encoding, vary, bytes, from_frames) = page(get("gzip, deflate, br, zstd").await).await;
+    assert_eq!(encoding, "zstd");
+    assert!(vary.is_some_and(|v| v.to_ascii_lowercase().contains("accept-encoding")));
+    assert_eq!(from_frames, whole);
+    assert!(bytes.len() < whole.len() / 5, "{} bytes compressed", bytes.len());
+
+    // One frame per core (at most one a ~100 KB), each one whole.
+    let mut frames = 0;
+    let mut rest = &bytes[..];
+    while !rest.is_empty() {
+        let size = zstd::zstd_safe::find_frame_compressed_size(rest).expect("a whole frame");
+        rest = &rest[size..];
+        frames += 1;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert!(
+        frames <= cores && (frames >= 2 || cores == 1),
+        "{frames} frames, {cores} cores"
+    );
+}

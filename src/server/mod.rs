@@ -14,6 +14,7 @@ pub mod health;
 pub mod kept_answer;
 pub mod outage;
 pub mod page_blocks;
+pub mod page_zstd;
 pub mod repo;
 pub mod request_context;
 pub mod router;

@@ -67,6 +67,7 @@ pub async fn splice(mut request: Request, next: Next) -> Response {
     if request.method() != Method::GET {
         return next.run(request).await;
     }
+    let zstd = super::page_zstd::accepted(request.headers());
     let held = Held(Arc::new(Mutex::new(Some(Vec::new()))));
     request.extensions_mut().insert(held.clone());
     let response = next.run(request).await;
@@ -89,7 +90,21 @@ pub async fn splice(mut request: Request, next: Next) -> Response {
         }
     };
     head.headers.remove(header::CONTENT_LENGTH);
-    let pieces = pieces(page, parts);
+    let mut pieces = pieces(page, parts);
+    // A page this big is compressed here, on every core (the layers outside leave an encoded
+    // response alone); for other encodings, by those layers as it goes out.
+    if zstd && !head.headers.contains_key(header::CONTENT_ENCODING) {
+        match super::page_zstd::compress(pieces.clone(), super::page_zstd::LEVEL).await {
+            Ok(frames) => {
+                pieces = frames;
+                head.headers
+                    .insert(header::CONTENT_ENCODING, header::HeaderValue::from_static("zstd"));
+                head.headers
+                    .append(header::VARY, header::HeaderValue::from_static("accept-encoding"));
+            }
+            Err(err) => tracing::error!(error = %err, "page not compressed"),
+        }
+    }
     Response::from_parts(
         head,
         Body::from_stream(futures::stream::iter(pieces.into_iter().map(Ok::<_, Infallible>))),

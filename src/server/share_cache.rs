@@ -246,7 +246,7 @@ fn cacheable_token<'a>(request: &'a Request, session_cookie: &str) -> Option<&'a
     (!has_session).then_some(token)
 }
 
-pub async fn serve(State(cache): State<ShareCache>, request: Request, next: Next) -> Response {
+pub async fn serve(State(cache): State<ShareCache>, mut request: Request, next: Next) -> Response {
     let Some(token) = cacheable_token(&request, cache.session_cookie) else {
         return next.run(request).await;
     };
@@ -277,6 +277,9 @@ pub async fn serve(State(cache): State<ShareCache>, request: Request, next: Next
         Fill::Alone => None,
     };
 
+    // The page is kept as rendered, before any compression: the splice layer inside would
+    // otherwise send it as zstd to a browser that takes zstd.
+    request.headers_mut().remove(header::ACCEPT_ENCODING);
     let response = next.run(request).await;
     let is_page = response.status() == StatusCode::OK
         && !response.headers().contains_key(header::SET_COOKIE)
