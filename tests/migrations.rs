@@ -383,6 +383,48 @@ async fn updated_at_follows_edits_but_not_viewport_saves(pool: PgPool) {
     assert!(recent, "a rename must bump updated_at");
 }
 
+/// The badge columns a share page reads follow the node's type and template data on every
+/// write: only the fields of its own type, as text.
+#[sqlx::test]
+async fn badge_columns_follow_the_nodes_template_data(pool: PgPool) {
+    let user = insert_user(&pool, "badges@example.com").await;
+    let tree = insert_tree(&pool, &user).await;
+    insert_node(&pool, tree, "n1", None, 0).await.unwrap();
+    let badges = || async {
+        sqlx::query_as::<_, (Option<String>, Option<String>, Option<String>, Option<String>)>(
+            "SELECT badge_unit, badge_current, badge_target, badge FROM tree_nodes WHERE id = 'n1'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(badges().await, (None, None, None, None));
+    let set = |node_type: &'static str, data: &'static str| {
+        sqlx::query("UPDATE tree_nodes SET node_type = $1, template_data = $2::jsonb WHERE id = 'n1'")
+            .bind(node_type)
+            .bind(data)
+            .execute(&pool)
+    };
+    set(
+        "metric",
+        r#"{"unit": "%", "current": 2.5, "target": 5, "status": "done"}"#,
+    )
+    .await
+    .unwrap();
+    let text = |s: &str| Some(s.to_string());
+    assert_eq!(badges().await, (text("%"), text("2.5"), text("5"), None));
+    set("opportunity", r#"{"unit": "%", "evidence_count": 4}"#)
+        .await
+        .unwrap();
+    assert_eq!(badges().await, (None, None, None, text("4")));
+    set("solution", r#"{"status": "in_progress"}"#).await.unwrap();
+    assert_eq!(badges().await, (None, None, None, text("in_progress")));
+    set("assumption", r#"{"risk": "high", "status": "x"}"#).await.unwrap();
+    assert_eq!(badges().await, (None, None, None, text("high")));
+    set("research", r#"{"risk": "high"}"#).await.unwrap();
+    assert_eq!(badges().await, (None, None, None, None));
+}
+
 #[sqlx::test(migrations = false)]
 async fn a_database_made_by_the_original_app_upgrades_cleanly(pool: PgPool) {
     sqlx::raw_sql(include_str!("fixtures/original_app.sql"))
