@@ -467,11 +467,7 @@ async fn pages_carry_a_nonce_csp_and_safety_headers(pool: PgPool) {
         .to_str()
         .unwrap()
         .to_string();
-    let nonce = csp
-        .split("'nonce-")
-        .nth(1)
-        .and_then(|s| s.split('\'').next())
-        .expect("a nonce in the CSP");
+    let nonce = common::csp_nonce(&csp);
     assert!(nonce.len() >= 16, "{csp}");
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert!(

@@ -177,15 +177,7 @@ async fn get_encoded(visitor: &Client, path: &str, accept_encoding: &str) -> (St
 
 /// The nonce the page's CSP allows and the nonces its scripts carry.
 fn nonces(answer: &common::Answer) -> (String, Vec<String>) {
-    let csp = answer.headers["content-security-policy"].to_str().unwrap().to_string();
-    let allowed = csp
-        .split("'nonce-")
-        .nth(1)
-        .unwrap()
-        .split('\'')
-        .next()
-        .unwrap()
-        .to_string();
+    let allowed = common::csp_nonce(answer.headers["content-security-policy"].to_str().unwrap());
     let carried = answer
         .body
         .split("nonce=\"")
@@ -553,22 +545,9 @@ async fn visitors_who_miss_together_are_served_one_render(pool: PgPool) {
 async fn the_share_outline_reads_the_same_tree_as_the_whole_tree_read(pool: PgPool) {
     use impact_tree::model::editor::TreeIndex;
     use impact_tree::model::template_data::BadgeFields;
-    use impact_tree::server::{admin, repo};
+    use impact_tree::server::repo;
 
-    let options = admin::SeedOptions {
-        users: 1,
-        trees: 1,
-        nodes: 400,
-        seed: 11,
-        email_prefix: "outline".into(),
-    };
-    admin::seed_demo(&pool, &Default::default(), &options, |_| {})
-        .await
-        .unwrap();
-    let (tree, user): (i32, String) = sqlx::query_as("SELECT id, user_id FROM impact_trees")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let (tree, user) = seeded_tree(&pool, 400, 11).await;
     // Fold a few nodes, so the fold state is read too.
     sqlx::query(
         "UPDATE tree_nodes SET is_collapsed = true WHERE tree_id = $1 AND sort_order = 1 AND parent_id IS NOT NULL",
@@ -577,13 +556,7 @@ async fn the_share_outline_reads_the_same_tree_as_the_whole_tree_read(pool: PgPo
     .execute(&pool)
     .await
     .unwrap();
-    let link = |token: &'static str, tree: i32| {
-        sqlx::query("INSERT INTO share_links (tree_id, token_hash, created_by) VALUES ($1, $2, $3)")
-            .bind(tree)
-            .bind(repo::share::token_hash(token))
-            .bind(user.clone())
-            .execute(&pool)
-    };
+    let link = |token: &'static str, tree: i32| insert_share_link(&pool, tree, &user, token);
     link("whole", tree).await.unwrap();
 
     let (_, whole) = repo::share::shared_tree(&pool, "whole").await.unwrap();
@@ -720,33 +693,12 @@ async fn the_shared_tree_goes_out_as_its_kept_brotli_copy(pool: PgPool) {
 /// compressed at once: the frames decode to the same page another browser gets whole.
 #[sqlx::test]
 async fn a_big_page_goes_out_as_zstd_frames_that_make_the_whole_page(pool: PgPool) {
-    use impact_tree::server::{admin, repo};
-
     let mut config = test_config();
     config.http.share_page_cache = false;
     let app = app_with(pool.clone(), config);
-    let options = admin::SeedOptions {
-        users: 1,
-        trees: 1,
-        nodes: 600,
-        seed: 5,
-        email_prefix: "frames".into(),
-    };
-    admin::seed_demo(&pool, &Default::default(), &options, |_| {})
-        .await
-        .unwrap();
-    let (tree, user): (i32, String) = sqlx::query_as("SELECT id, user_id FROM impact_trees")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let (tree, user) = seeded_tree(&pool, 600, 5).await;
     let token = "5a".repeat(32);
-    sqlx::query("INSERT INTO share_links (tree_id, token_hash, created_by) VALUES ($1, $2, $3)")
-        .bind(tree)
-        .bind(repo::share::token_hash(&token))
-        .bind(user)
-        .execute(&pool)
-        .await
-        .unwrap();
+    insert_share_link(&pool, tree, &user, &token).await.unwrap();
     let path = format!("/s/{token}");
     let visitor = Client::new(app.clone());
 
@@ -762,18 +714,7 @@ async fn a_big_page_goes_out_as_zstd_frames_that_make_the_whole_page(pool: PgPoo
     // Each page has its own CSP nonce: the same page but for that.
     let page = |response: axum::http::Response<axum::body::Body>| async move {
         assert_eq!(response.status(), StatusCode::OK);
-        let csp = response.headers()["content-security-policy"]
-            .to_str()
-            .unwrap()
-            .to_string();
-        let nonce = csp
-            .split("'nonce-")
-            .nth(1)
-            .unwrap()
-            .split('\'')
-            .next()
-            .unwrap()
-            .to_string();
+        let nonce = common::csp_nonce(response.headers()["content-security-policy"].to_str().unwrap());
         let encoding = response
             .headers()
             .get("content-encoding")
@@ -811,4 +752,34 @@ async fn a_big_page_goes_out_as_zstd_frames_that_make_the_whole_page(pool: PgPoo
         frames <= cores && (frames >= 2 || cores == 1),
         "{frames} frames, {cores} cores"
     );
+}
+
+/// One seeded user's one tree of `nodes` nodes (`seed-demo`): the tree's id and its owner's.
+async fn seeded_tree(pool: &PgPool, nodes: usize, seed: u64) -> (i32, String) {
+    use impact_tree::server::admin;
+    let options = admin::SeedOptions {
+        users: 1,
+        trees: 1,
+        nodes,
+        seed,
+        email_prefix: format!("seeded-{seed}"),
+    };
+    admin::seed_demo(pool, &Default::default(), &options, |_| {})
+        .await
+        .unwrap();
+    sqlx::query_as("SELECT id, user_id FROM impact_trees")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// A share link to `tree` with `token`, written straight to the table.
+async fn insert_share_link(pool: &PgPool, tree: i32, user: &str, token: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO share_links (tree_id, token_hash, created_by) VALUES ($1, $2, $3)")
+        .bind(tree)
+        .bind(impact_tree::server::repo::share::token_hash(token))
+        .bind(user)
+        .execute(pool)
+        .await
+        .map(|_| ())
 }

@@ -53,6 +53,15 @@ pub fn decoded(content_encoding: &str, bytes: &[u8]) -> Vec<u8> {
     }
 }
 
+/// The nonce a `Content-Security-Policy` header allows scripts by.
+pub fn csp_nonce(csp: &str) -> String {
+    csp.split("'nonce-")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .expect("a nonce in the CSP")
+        .to_string()
+}
+
 pub const ORIGIN: &str = "http://127.0.0.1:3000";
 
 /// A browser stand-in: keeps the session cookie, sends our Origin and a client address.
