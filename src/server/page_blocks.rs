@@ -91,8 +91,9 @@ pub async fn splice(mut request: Request, next: Next) -> Response {
     };
     head.headers.remove(header::CONTENT_LENGTH);
     let mut pieces = pieces(page, parts);
-    // A page this big is compressed here, on every core (the layers outside leave an encoded
-    // response alone); for other encodings, by those layers as it goes out.
+    // For a browser that takes zstd the page is compressed here, a big one on every core at
+    // once (`page_zstd`; the layers outside leave an encoded response alone). Other encodings
+    // are the outer layers' as the page goes out.
     if zstd && !head.headers.contains_key(header::CONTENT_ENCODING) {
         match super::page_zstd::compress(pieces.clone(), super::page_zstd::LEVEL).await {
             Ok(frames) => {
