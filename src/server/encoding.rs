@@ -7,6 +7,26 @@ use std::io::Write;
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap};
 
+/// The encodings a request's `Accept-Encoding` names without refusing them (`q=0`), lowercase.
+pub fn taken(headers: &HeaderMap) -> impl Iterator<Item = String> + '_ {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|item| {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let refused = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (!refused).then_some(name)
+        })
+}
+
 /// A compression a response can go out in.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Encoding {
@@ -20,28 +40,11 @@ impl Encoding {
     pub fn accepted(headers: &HeaderMap) -> Encoding {
         let mut brotli = false;
         let mut gzip = false;
-        for value in headers
-            .get_all(header::ACCEPT_ENCODING)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-        {
-            for item in value.split(',') {
-                let mut parts = item.split(';');
-                let name = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-                let refused = parts.any(|p| {
-                    p.trim()
-                        .strip_prefix("q=")
-                        .and_then(|q| q.trim().parse::<f32>().ok())
-                        .is_some_and(|q| q <= 0.0)
-                });
-                if refused {
-                    continue;
-                }
-                match name.as_str() {
-                    "br" => brotli = true,
-                    "gzip" | "x-gzip" => gzip = true,
-                    _ => {}
-                }
+        for name in taken(headers) {
+            match name.as_str() {
+                "br" => brotli = true,
+                "gzip" | "x-gzip" => gzip = true,
+                _ => {}
             }
         }
         if brotli {
