@@ -20,8 +20,8 @@ use axum::body::Bytes;
 use axum::http::HeaderMap;
 use zstd::zstd_safe::{self, zstd_sys::ZSTD_EndDirective, CCtx, CParameter, InBuffer, OutBuffer, ResetDirective};
 
-/// zstd's level for responses made per request: ~1 GB/s and ~9x smaller for our pages (see
-/// the compression layers in `router`).
+/// zstd's level for responses made per request, here and in the compression layer in `router`
+/// (which says what it costs against brotli); a 1,000-node share page comes out ~9x smaller.
 pub const LEVEL: i32 = 1;
 
 /// A page smaller than this is one frame: handing part of it to another thread would cost

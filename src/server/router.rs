@@ -20,9 +20,6 @@ use super::share_cache::{self, ShareCache};
 use super::{error_status, health, kept_answer, outage, page_blocks, security_headers, telemetry, AppState};
 use crate::app::{shell, App};
 
-/// zstd's level for responses made per request (see `build`).
-const ZSTD_LEVEL: i32 = super::page_zstd::LEVEL;
-
 /// The whole HTTP application: pages, server functions, health checks, static files, and the
 /// layers around them. `main` and the integration tests build it the same way.
 pub fn build(state: AppState) -> Router {
@@ -105,7 +102,7 @@ pub fn build(state: AppState) -> Router {
                         .no_br()
                         .no_gzip()
                         .no_deflate()
-                        .quality(CompressionLevel::Precise(ZSTD_LEVEL)),
+                        .quality(CompressionLevel::Precise(super::page_zstd::LEVEL)),
                 )
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::REQUEST_TIMEOUT,
