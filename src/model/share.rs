@@ -117,8 +117,9 @@ impl SharedOutline {
                 .collect(),
         );
         let outline = index.outline();
-        // None for a node the outline does not reach (rows read at different moments can
-        // hold a loop): a link to it is dropped with it.
+        // None for a node the outline does not reach (a loop of parents, which a tree carried
+        // over from the original app holds until `cleanup-orphans` re-roots it: its moves had
+        // no cycle check): a link to it is dropped with it, not drawn to the first node.
         let mut position = vec![None; rows.len()];
         for (at, &(i, _)) in outline.iter().enumerate() {
             position[i] = Some(at as u32);
@@ -414,15 +415,14 @@ mod tests {
         assert_eq!((from_page.0.len(), from_page.1.len(), from_page.2.len()), (6, 5, 1));
     }
 
-    /// A page's rows may be read at different moments (`repo::share::shared_outline` reads
-    /// them in two halves): a node whose parent was not read is a root, and nodes that two
-    /// moves between the reads made into a loop are left out, not followed for ever.
+    /// Rows that are not a tree still make an outline: a node whose parent is not among them
+    /// is a root, and nodes in a loop of parents (the original app's moves had no cycle check)
+    /// are left out with their links, not followed for ever or linked to the first node.
     #[test]
-    fn rows_read_at_different_moments_still_make_an_outline() {
+    fn rows_with_a_loop_or_a_missing_parent_still_make_an_outline() {
         let mut full = view();
-        // "out" was moved under "o1" after the first half was read (o1 under out): a loop.
+        // "out" under "o1", which is under "out".
         full.nodes.iter_mut().find(|n| n.id == "out").unwrap().parent_id = Some("o1".into());
-        // "a"'s parent was deleted after "a" was read.
         full.nodes.iter_mut().find(|n| n.id == "a").unwrap().parent_id = Some("gone".into());
         let page = outline_of(full);
         let titles: Vec<&str> = page.nodes.iter().map(|n| n.title.as_str()).collect();

@@ -127,21 +127,15 @@ pub async fn shared_tree_version(db: impl PgExecutor<'_>, token: &str) -> Result
 /// What the share page draws: [`shared_tree`] read with only the columns the page uses and
 /// the template data read as badge fields (no JSON maps built and dropped per node).
 ///
-/// Three statements at once, each on its own connection and each finding the tree by the token
-/// (the nodes do not wait for the tree's row: one round trip instead of two), and no
-/// transaction (it was five round trips: BEGIN, tree, nodes, links, COMMIT). The nodes are
-/// read in two halves by id ([`outline_rows`]), the second in a task of its own: decoding the
-/// rows was a third of the server's work for this page, and done in one task it ran on one
-/// core while the other waited. Each statement reads one snapshot; they may see different
-/// moments, which a read-only page can live with: every node is read once (ids never change),
-/// a link whose node has gone since is dropped by [`SharedOutline::new`], a node whose parent
-/// was not read is drawn as a root, nodes that two moves between the reads made into a loop
-/// are not reached from a root and not drawn, and the next request shows the newer tree.
+/// Two statements at once, on two connections, each finding the tree by the token (the nodes
+/// do not wait for the tree's row: one round trip instead of two), and no transaction (it was
+/// five round trips: BEGIN, tree, nodes, links, COMMIT). Each statement reads one snapshot; the
+/// two may see different moments, which a read-only page can live with: a link whose node has
+/// gone since is dropped by [`SharedOutline::new`], and the next request shows the newer tree.
 /// (One statement with a column per array read in one round trip took PostgreSQL ~1 ms longer
 /// per 1,000 nodes to aggregate than it saved.)
 pub async fn shared_outline(pool: &sqlx::PgPool, token: &str) -> Result<SharedOutline, AppError> {
     let hash = token_hash(token);
-    let second_half = tokio::spawn(outline_rows(pool.clone(), hash.clone(), false));
     let tree = sqlx::query!(
         r#"SELECT t.id, t.name, t.description, t.discovery_phase, t.canvas_state,
                   coalesce(l.link_from, '{}') AS "link_from!: Vec<String>",
@@ -156,29 +150,6 @@ pub async fn shared_outline(pool: &sqlx::PgPool, token: &str) -> Result<SharedOu
         &hash
     )
     .fetch_optional(pool);
-    let first_half = outline_rows(pool.clone(), hash.clone(), true);
-    let (tree, mut rows) = tokio::try_join!(async { Ok::<_, AppError>(tree.await?) }, first_half)?;
-    rows.extend(second_half.await.map_err(|err| {
-        tracing::error!(error = %err, "reading a share page's rows failed");
-        AppError::Internal
-    })??);
-    let tree = tree.ok_or(AppError::NotFound)?;
-    let links: Vec<(String, String)> = tree.link_from.into_iter().zip(tree.link_to).collect();
-    Ok(SharedOutline::new(
-        tree.name,
-        tree.description,
-        DiscoveryPhase::from_db(tree.discovery_phase.as_deref()),
-        super::trees::read_canvas_state(tree.canvas_state),
-        rows,
-        &links,
-    ))
-}
-
-/// One half of a shared tree's nodes as outline rows: those whose id sorts before "8" (byte
-/// order) when `first` is true, the others when false. Node ids are UUIDs in lowercase hex,
-/// so that is about half each; ids of another shape only make the halves uneven. Owned
-/// arguments, so it can run as a task of its own.
-async fn outline_rows(pool: sqlx::PgPool, hash: Vec<u8>, first: bool) -> Result<Vec<OutlineRow>, AppError> {
     let rows = sqlx::query!(
         // Only the fields the node's type shows as badges (`draw::badges`), from the columns
         // they are kept in (migration 0005): read out of the template data with `->>` on each
@@ -187,13 +158,13 @@ async fn outline_rows(pool: sqlx::PgPool, hash: Vec<u8>, first: bool) -> Result<
         r#"SELECT n.id, n.parent_id, n.node_type, n.title, n.description, n.is_collapsed, n.sort_order,
                   n.badge_unit AS unit, n.badge_current AS current, n.badge_target AS target, n.badge
            FROM share_links s JOIN tree_nodes n ON n.tree_id = s.tree_id
-           WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND (n.id COLLATE "C" < '8') = $2"#,
-        &hash,
-        first
+           WHERE s.token_hash = $1 AND s.revoked_at IS NULL"#,
+        &hash
     )
-    .fetch_all(&pool)
-    .await?;
-    Ok(rows
+    .fetch_all(pool);
+    let (tree, rows) = tokio::try_join!(tree, rows)?;
+    let tree = tree.ok_or(AppError::NotFound)?;
+    let rows = rows
         .into_iter()
         .map(|mut r| {
             let node_type = r.node_type.parse().unwrap_or(NodeType::Opportunity);
@@ -225,7 +196,16 @@ async fn outline_rows(pool: sqlx::PgPool, hash: Vec<u8>, first: bool) -> Result<
                 },
             }
         })
-        .collect())
+        .collect();
+    let links: Vec<(String, String)> = tree.link_from.into_iter().zip(tree.link_to).collect();
+    Ok(SharedOutline::new(
+        tree.name,
+        tree.description,
+        DiscoveryPhase::from_db(tree.discovery_phase.as_deref()),
+        super::trees::read_canvas_state(tree.canvas_state),
+        rows,
+        &links,
+    ))
 }
 
 struct LiveTree {
