@@ -3,6 +3,7 @@
 // Only the part between the figures markers is replaced; the findings written by hand stay.
 // A figure that was not measured in this run is shown as "not measured", never guessed.
 import { execSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,10 +42,36 @@ if (process.argv[2] === '--commit') {
   console.log(commitNow());
   process.exit(0);
 }
+// How fast this host runs a fixed piece of CPU work right now: SHA-256 of 128 MiB in one
+// thread, the median of 5, in ms. A host here has taken ~1.5x the CPU a request for the same
+// code ~50 minutes later with nothing else running (BENCHMARKS.md, thirty-seventh session);
+// taken before and after each timed part, it shows whether the host changed speed under a
+// part's figures.
+const referenceMs = () => {
+  const block = Buffer.alloc(1 << 20, 7);
+  const times = [];
+  for (let run = 0; run < 5; run++) {
+    const start = process.hrtime.bigint();
+    const hash = crypto.createHash('sha256');
+    for (let i = 0; i < 128; i++) hash.update(block);
+    hash.digest();
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return +times.sort((a, b) => a - b)[2].toFixed(1);
+};
+// `node benches/report.mjs --reference`: that figure, taken before a part (scripts/bench.sh).
+if (process.argv[2] === '--reference') {
+  console.log(referenceMs());
+  process.exit(0);
+}
+// `--stamp DIR PART`, after a part; BENCH_REFERENCE_BEFORE is the figure taken before it.
 if (process.argv[2] === '--stamp') {
   const [dir, part] = process.argv.slice(3);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, `stamp-${part}.json`), JSON.stringify(stampNow()));
+  const stamp = stampNow();
+  const before = Number(process.env.BENCH_REFERENCE_BEFORE);
+  if (before > 0) stamp.reference_ms = { before, after: referenceMs() };
+  fs.writeFileSync(path.join(dir, `stamp-${part}.json`), JSON.stringify(stamp));
   process.exit(0);
 }
 
@@ -279,9 +306,20 @@ const header =
         '',
         ...provenance.map(([name, where, c]) => `- ${name}: ${where ? where + c : 'when and where not recorded'}`),
       ];
+// Only parts measured by this checkout have it (their stamps are in DIR).
+const speeds = stamps
+  .filter(([, , s]) => s?.reference_ms)
+  .map(([part, , s]) => `${part} ${s.reference_ms.before} / ${s.reference_ms.after} ms`);
+const speed = speeds.length
+  ? [
+      '',
+      `The host's speed before / after each timed part (SHA-256 of 128 MiB in one thread, median of 5; lower is faster): ${speeds.join(', ')}.`,
+    ]
+  : [];
 const lines = [
   '<!-- figures:start (written by scripts/bench.sh; edits here are overwritten) -->',
   ...header,
+  ...speed,
   '',
   '| measure | figure | target | |',
   '| --- | --- | --- | --- |',

@@ -404,9 +404,15 @@ phase "release build (cargo leptos build --release --split --precompress)" relea
 measure() {
   wants "$1" || return 0
   rm -f "$OUT/stamp-$1.json"
-  [ "$1" = bundle ] || check_idle
+  local reference=""
+  if [ "$1" != bundle ]; then
+    check_idle
+    # The host's speed before the part; the stamp takes it again after (benches/report.mjs).
+    reference=$(node benches/report.mjs --reference)
+    note "host speed before: $reference ms (SHA-256 of 128 MiB)"
+  fi
   phase "$2" "$3"
-  node benches/report.mjs --stamp "$OUT" "$1"
+  BENCH_REFERENCE_BEFORE="$reference" node benches/report.mjs --stamp "$OUT" "$1"
 }
 measure layout "layout (criterion)" layout_bench
 measure http "server functions and share page over HTTP (wrk)" http_bench
