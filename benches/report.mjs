@@ -309,7 +309,7 @@ const header =
 // Only parts measured by this checkout have it (their stamps are in DIR).
 const speeds = stamps
   .filter(([, , s]) => s?.reference_ms)
-  .map(([part, , s]) => `${part} ${s.reference_ms.before} / ${s.reference_ms.after} ms`);
+  .map(([, name, s]) => `${name} ${s.reference_ms.before} / ${s.reference_ms.after} ms`);
 const speed = speeds.length
   ? [
       '',
