@@ -43,29 +43,37 @@ release_build() { cargo leptos build --release --split --precompress; }
 # rendered on the server with only its import form an island, 277 -> 182 KiB. The editor's
 # page is the one still over the target; its boxes and edges as markup strings instead of a
 # view per node took it 395 -> 374 KiB, and reading the tree in the page as bytes 374 -> 370.
+# The plain client built beside the island (below) raised the others by 3-10 KiB (more entry
+# points, so wasm-split cuts the code they share into more and smaller chunks): editor
+# 376 -> 386, share 170 -> 173, dashboard 181 -> 185, status 177 -> 181. They come down once the
+# island is gone (BENCHMARKS.md, thirty-eighth session).
 WASM_BROTLI_CEILING_KIB=80
-WASM_EDITOR_PAGE_BROTLI_CEILING_KIB=380
-WASM_PAGE_BROTLI_CEILING_KIB=185
-WASM_SHARE_PAGE_BROTLI_CEILING_KIB=172
+WASM_EDITOR_PAGE_BROTLI_CEILING_KIB=390
+WASM_PAGE_BROTLI_CEILING_KIB=188
+WASM_SHARE_PAGE_BROTLI_CEILING_KIB=176
+# The editor's plain client (`ui::editor::plain`), built beside the island until it does all
+# the island does, must reach that with its page inside the target itself: 200 KB = 195 KiB.
+WASM_PLAIN_EDITOR_PAGE_BROTLI_CEILING_KIB=195
 wasm_size() {
   local pkg="target/site/pkg"
   [ -f "$pkg/impact-tree.wasm.br" ] || die "$pkg/impact-tree.wasm.br is missing (built without --precompress?)"
   [ -f "$pkg/__wasm_split_manifest.json" ] || die "$pkg/__wasm_split_manifest.json is missing (built without --split?)"
   node -e '
-    const fs = require("fs"), [pkg, first, page, share, editor] = process.argv.slice(1);
+    const fs = require("fs"), [pkg, first, page, share, editor, plain] = process.argv.slice(1);
     const kib = (f) => fs.statSync(`${pkg}/${f}.wasm.br`).size / 1024;
     const main = kib("impact-tree");
     let bad = main > first;
     console.log(`impact-tree.wasm: ${main.toFixed(0)} KiB brotli (ceiling ${first} KiB, target 200 KiB)`);
     for (const [route, chunks] of Object.entries(JSON.parse(fs.readFileSync(`${pkg}/__wasm_split_manifest.json`)))) {
       const total = main + chunks.reduce((a, c) => a + kib(c), 0);
-      const ceiling = route.startsWith("shared_canvas_loader") ? share : route.startsWith("tree_editor_loader") ? editor : page;
+      const ceiling = route.startsWith("shared_canvas_loader") ? share : route.startsWith("tree_editor_loader") ? editor
+        : route.startsWith("start_plain_editor") ? plain : page;
       console.log(`${route}: ${total.toFixed(0)} KiB brotli with its ${chunks.length} chunks (ceiling ${ceiling} KiB)`);
       bad ||= total > ceiling;
     }
     if (bad) { console.error("the WASM grew past its ceiling"); process.exit(1); }
   ' "$pkg" "$WASM_BROTLI_CEILING_KIB" "$WASM_PAGE_BROTLI_CEILING_KIB" "$WASM_SHARE_PAGE_BROTLI_CEILING_KIB" \
-    "$WASM_EDITOR_PAGE_BROTLI_CEILING_KIB"
+    "$WASM_EDITOR_PAGE_BROTLI_CEILING_KIB" "$WASM_PLAIN_EDITOR_PAGE_BROTLI_CEILING_KIB"
 }
 
 end2end() {

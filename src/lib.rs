@@ -26,5 +26,15 @@ pub fn hydrate() {
     let _ = leptos::server_fn::redirect::set_redirect_hook(|to: &str| {
         let _ = leptos::prelude::window().location().set_href(to);
     });
-    ui::islands::expect_islands();
+    // The editor's plain client (`ui::editor::plain`) counts as one more part to hydrate.
+    let plain_editor = leptos::prelude::document()
+        .query_selector("#editor-tree[data-client=plain]")
+        .ok()
+        .flatten()
+        .and_then(|el| el.get_attribute("data-tree-id"))
+        .and_then(|id| id.parse::<i32>().ok());
+    ui::islands::expect_islands(u32::from(plain_editor.is_some()));
+    if let Some(id) = plain_editor {
+        wasm_bindgen_futures::spawn_local(ui::editor::plain::start_plain_editor(id));
+    }
 }

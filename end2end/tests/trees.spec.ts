@@ -13,9 +13,16 @@ async function signUp(page: Page) {
   await expect(page.getByTestId('dashboard')).toBeVisible();
 }
 
+/** The editor's two clients while the plain one is built beside the island: the tests of
+ * what the plain one does already run against both. */
+const CLIENTS = [
+  { client: 'island', query: '' },
+  { client: 'plain', query: '?client=plain' },
+];
+
 /** Signs up, creates a tree `name` with a root and three children (through the API), and
- * opens it hydrated. */
-async function openTreeOfFour(page: Page, baseURL: string, name: string) {
+ * opens it hydrated (in the editor's client that `query` asks for). */
+async function openTreeOfFour(page: Page, baseURL: string, name: string, query = '') {
   await signUp(page);
   await page.getByLabel('New tree').fill(name);
   await page.getByRole('button', { name: 'Create tree' }).click();
@@ -33,7 +40,7 @@ async function openTreeOfFour(page: Page, baseURL: string, name: string) {
       data: { tree_id: treeId, parent_id: rootId, node: { node_type: 'outcome', title } },
     });
   }
-  await page.reload();
+  await page.goto(`/trees/${treeId}${query}`);
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
   return { treeId, rootId };
 }
@@ -82,8 +89,9 @@ test('create a tree from the dashboard and see its nodes drawn, also without Jav
   await noScript.close();
 });
 
-test('zoom, pan and orientation survive a reload', async ({ page, baseURL }) => {
-  await openTreeOfFour(page, baseURL!, 'Viewport');
+for (const { client, query } of CLIENTS) {
+test(`zoom, pan and orientation survive a reload (${client})`, async ({ page, baseURL }) => {
+  await openTreeOfFour(page, baseURL!, 'Viewport', query);
   await expect(page.getByTestId('zoom-level')).toHaveText('100%');
 
   // Wheel zoom around the pointer, then a drag of the background.
@@ -119,8 +127,8 @@ test('zoom, pan and orientation survive a reload', async ({ page, baseURL }) => 
   await expect(page.getByTestId('tree-node')).toHaveCount(4);
 });
 
-test('a view that could not be saved says so, and the next view saved takes that back', async ({ page, baseURL }) => {
-  const { treeId } = await openTreeOfFour(page, baseURL!, 'Unsaved view');
+test(`a view that could not be saved says so, and the next view saved takes that back (${client})`, async ({ page, baseURL }) => {
+  const { treeId } = await openTreeOfFour(page, baseURL!, 'Unsaved view', query);
   const canvas = page.getByTestId('canvas');
   const box = (await canvas.boundingBox())!;
   await page.mouse.move(box.x + 300, box.y + 200);
@@ -149,10 +157,16 @@ test('a view that could not be saved says so, and the next view saved takes that
   await page.mouse.wheel(0, 300);
   await refused;
   await expect(notice).toContainText('zoom and position were not saved (this tree no longer exists)');
-});
 
-test('zoomed far out the tree is painted as an overview; a click there selects a node, a double click zooms to it', async ({ page, baseURL }) => {
-  const { rootId } = await openTreeOfFour(page, baseURL!, 'Far away');
+  // Dismissed, it goes.
+  await notice.getByRole('button', { name: 'Dismiss' }).click();
+  await expect(notice).toHaveCount(0);
+});
+}
+
+for (const { client, query } of CLIENTS) {
+test(`zoomed far out the tree is painted as an overview; a click there selects a node, a double click zooms to it (${client})`, async ({ page, baseURL }) => {
+  const { rootId } = await openTreeOfFour(page, baseURL!, 'Far away', query);
   await expect(page.getByTestId('overview')).toHaveCount(0);
 
   // Where the root sits in layout coordinates, from its element and the canvas transform.
@@ -190,7 +204,9 @@ test('zoomed far out the tree is painted as an overview; a click there selects a
   const far = await transformOf();
   expect(far.zoom).toBeLessThan(0.3);
   await page.mouse.click(origin.x + far.x + rootCentre.x * far.zoom, origin.y + far.y + rootCentre.y * far.zoom);
-  await expect(page.getByTestId('node-title')).toHaveValue('Root');
+  await expect(canvas).toHaveAttribute('aria-activedescendant', `node-${rootId}`);
+  // The plain client has no panel yet.
+  if (client === 'island') await expect(page.getByTestId('node-title')).toHaveValue('Root');
 
   // A double click there zooms to 100 % on that node: the node elements are back.
   await page.mouse.dblclick(origin.x + far.x + rootCentre.x * far.zoom, origin.y + far.y + rootCentre.y * far.zoom);
@@ -200,6 +216,48 @@ test('zoomed far out the tree is painted as an overview; a click there selects a
   const rootNode = page.locator(`[data-node-id="${rootId}"]`);
   await expect(rootNode).toHaveAttribute('aria-selected', 'true');
   await expect(rootNode).toBeInViewport();
+});
+}
+
+test('the plain client: arrow keys and clicks select, keys zoom and fit', async ({ page, baseURL }) => {
+  await openTreeOfFour(page, baseURL!, 'Plain keys', '?client=plain');
+  const canvas = page.getByTestId('canvas');
+  const selected = page.locator('[data-testid="tree-node"][aria-selected="true"] .node-title');
+  await canvas.focus();
+  await page.keyboard.press('ArrowDown');
+  await expect(selected).toHaveText('Root');
+  await page.keyboard.press('ArrowDown');
+  await expect(selected).toHaveText('One');
+  await page.keyboard.press('ArrowRight');
+  await expect(selected).toHaveText('Two');
+  await expect(page.locator('[aria-selected="true"]')).toHaveAttribute('aria-level', '2');
+  await page.keyboard.press('Escape');
+  await expect(selected).toHaveCount(0);
+  await expect(canvas).not.toHaveAttribute('aria-activedescendant', /.*/);
+
+  // A click on a box selects it; only one box is selected at a time.
+  await page.getByRole('treeitem', { name: /Three/ }).click();
+  await expect(selected).toHaveText('Three');
+  await expect(canvas).toHaveAttribute('aria-activedescendant', /^node-/);
+
+  // + and - zoom by steps, 0 fits (never past 100 %); the buttons do the same.
+  await canvas.focus();
+  await page.keyboard.press('+');
+  await expect(page.getByTestId('zoom-level')).toHaveText('125%');
+  await page.keyboard.press('-');
+  await page.keyboard.press('-');
+  await expect(page.getByTestId('zoom-level')).toHaveText('80%');
+  await page.getByRole('button', { name: 'Zoom in' }).click();
+  await expect(page.getByTestId('zoom-level')).toHaveText('100%');
+  await page.getByRole('button', { name: 'Zoom out' }).click();
+  await expect(page.getByTestId('zoom-level')).toHaveText('80%');
+  await canvas.focus();
+  await page.keyboard.press('0');
+  await expect(page.getByTestId('zoom-level')).not.toHaveText('80%');
+  expect(Number((await page.getByTestId('zoom-level').textContent())!.replace('%', ''))).toBeLessThanOrEqual(100);
+  // The selection survives the redraws.
+  await expect(selected).toHaveText('Three');
+  await expect(page.getByRole('treeitem', { name: /Root/ })).toBeInViewport();
 });
 
 test('import an outline, see the overview charts, and delete a tree after confirming', async ({ page }) => {

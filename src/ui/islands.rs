@@ -17,11 +17,14 @@ thread_local! {
     static PENDING: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
+/// `others`: parts that are not islands and report in the same way (the editor's plain
+/// client).
 #[cfg(feature = "hydrate")]
-pub fn expect_islands() {
+pub fn expect_islands(others: u32) {
     let islands = leptos::prelude::document()
         .get_elements_by_tag_name("leptos-island")
-        .length();
+        .length()
+        + others;
     PENDING.set(islands);
     if islands == 0 {
         mark_hydrated();

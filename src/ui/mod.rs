@@ -4,6 +4,8 @@ pub mod auth;
 pub mod charts;
 pub mod editor;
 pub mod export;
+#[cfg(feature = "hydrate")]
+pub mod fetch;
 pub mod home;
 pub mod islands;
 pub mod layout;

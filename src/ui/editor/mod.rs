@@ -9,11 +9,13 @@
 pub(crate) mod draw;
 mod overview;
 mod panel;
+#[cfg(feature = "hydrate")]
+pub mod plain;
 mod state;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::error::AppError;
 use crate::model::editor::{self as tree_ops, DropPlan, DropZone};
@@ -54,6 +56,8 @@ fn tree_in_page(id: i32) -> Option<TreeDetail> {
 pub fn TreeRoute() -> impl IntoView {
     let params = use_params_map();
     let id = params.read_untracked().get("id").and_then(|id| id.parse::<i32>().ok());
+    // The editor's plain client, while it is built beside the island (`plain`).
+    let plain = use_query_map().read_untracked().get("client").as_deref() == Some("plain");
     // Asked for beside the session's user, which RequireUser waits for, not after it.
     let tree = AsyncDerived::new(move || async move {
         match id {
@@ -63,7 +67,7 @@ pub fn TreeRoute() -> impl IntoView {
     });
     view! {
         <RequireUser>
-            <TreeLoader tree />
+            <TreeLoader tree plain />
         </RequireUser>
     }
 }
@@ -102,7 +106,7 @@ async fn load_page(id: i32) -> PageResult {
 }
 
 #[component]
-fn TreeLoader(tree: AsyncDerived<PageResult>) -> impl IntoView {
+fn TreeLoader(tree: AsyncDerived<PageResult>, plain: bool) -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="page muted">"Loading the tree…"</p> }>
             // A Suspend, not a `move ||` closure: server rendering calls a closure twice once
@@ -117,11 +121,17 @@ fn TreeLoader(tree: AsyncDerived<PageResult>) -> impl IntoView {
                         // has parsed the megabyte of data after it.
                         let id = tree.id;
                         let name = tree.name.clone();
-                        provide_context(LoadedTree(StoredValue::new(Some(tree))));
+                        // The plain client takes over markup that is not an island's.
+                        let (editor, client) = if plain {
+                            (editor(tree), Some("plain"))
+                        } else {
+                            provide_context(LoadedTree(StoredValue::new(Some(tree))));
+                            (view! { <TreeEditor tree_id=id /> }.into_any(), None)
+                        };
                         view! {
                             <Title text=name />
-                            <TreeEditor tree_id=id />
-                            <script type="application/json" id=TREE_SCRIPT_ID data-tree-id=id inner_html=json></script>
+                            {editor}
+                            <script type="application/json" id=TREE_SCRIPT_ID data-tree-id=id data-client=client inner_html=json></script>
                         }
                         .into_any()
                     }
@@ -1090,11 +1100,11 @@ fn editor(tree: TreeDetail) -> AnyView {
                 <crate::ui::export::ExportMenu export />
             </div>
             <div class="canvas-tools" role="toolbar" aria-label="View">
-                <button type="button" class="secondary" title="Zoom out (-)" aria-label="Zoom out" on:click=move |_| zoom_by(1.0 / ZOOM_STEP)>"−"</button>
+                <button type="button" class="secondary" title="Zoom out (-)" aria-label="Zoom out" data-action="zoom-out" on:click=move |_| zoom_by(1.0 / ZOOM_STEP)>"−"</button>
                 <span class="zoom-level" data-testid="zoom-level">{move || zoom_label(ed.view.get().zoom)}</span>
-                <button type="button" class="secondary" title="Zoom in (+)" aria-label="Zoom in" on:click=move |_| zoom_by(ZOOM_STEP)>"+"</button>
-                <button type="button" class="secondary" title="Fit to screen (0)" on:click=move |_| fit()>"Fit"</button>
-                <button type="button" class="secondary" data-testid="toggle-orientation" on:click=move |_| toggle_orientation()>
+                <button type="button" class="secondary" title="Zoom in (+)" aria-label="Zoom in" data-action="zoom-in" on:click=move |_| zoom_by(ZOOM_STEP)>"+"</button>
+                <button type="button" class="secondary" title="Fit to screen (0)" data-action="fit" on:click=move |_| fit()>"Fit"</button>
+                <button type="button" class="secondary" data-testid="toggle-orientation" data-action="toggle-orientation" on:click=move |_| toggle_orientation()>
                     {move || if orientation.get() == Orientation::Vertical { "Horizontal" } else { "Vertical" }}
                 </button>
                 <button type="button" class="secondary" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" on:click=move |_| help_open.set(true)>"?"</button>
@@ -1137,7 +1147,7 @@ fn editor(tree: TreeDetail) -> AnyView {
             view! {
                 <div class=class role="alert" data-testid="notice">
                     <span>{text}</span>
-                    <button type="button" class="secondary" aria-label="Dismiss" on:click=move |_| ed.notice.set(None)>"×"</button>
+                    <button type="button" class="secondary" aria-label="Dismiss" data-action="dismiss-notice" on:click=move |_| ed.notice.set(None)>"×"</button>
                 </div>
             }
         })

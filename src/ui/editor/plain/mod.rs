@@ -1,0 +1,666 @@
+//! The editor's browser code without Leptos's views or reactive graph: the way to the page's
+//! 200 KB WebAssembly target (BENCHMARKS.md, thirty-eighth session). The server renders the
+//! editor as it does for the island (`editor()`, now static markup); this code takes over that
+//! markup, holds the editor's state in one struct and changes the elements itself.
+//!
+//! In progress, beside the island, until it does all the island does: a page opened with
+//! `?client=plain` gets this code instead. Done: the canvas (pan, zoom, fit, orientation, the
+//! rendered region and the far-zoom overview, saving the view) and selection (pointer and
+//! arrow keys). The island stays the editor everyone gets until then.
+
+mod dom;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+
+use super::draw::{
+    self, region_around, region_serves, viewport_rect, visible_edge_boxes, visible_links, visible_nodes, Drawing,
+    Fixed, Px,
+};
+use super::state::Notice;
+use super::{overview, zoom_label, ASSUMED_VIEW, FAR_ZOOM, ZOOM_STEP};
+use crate::api::trees::SaveCanvasState;
+use crate::model::editor as tree_ops;
+use crate::model::layout::Rect;
+use crate::model::{CanvasState, Connection, Orientation, TreeDetail, TreeNode};
+use crate::ui::share_markup;
+use dom::{after, cancel, closest, document, find, listen, listen_active, next_frame, set_text, target_element};
+
+/// The server's elements the editor changes.
+struct Dom {
+    canvas: web_sys::HtmlElement,
+    content: web_sys::Element,
+    nodes: web_sys::Element,
+    edges: web_sys::Element,
+    zoom_level: web_sys::Element,
+    summary: web_sys::Element,
+    orientation_button: web_sys::Element,
+    page: web_sys::Element,
+    /// The far-zoom overview's `<canvas>`, while zoomed out that far.
+    overview: Option<web_sys::HtmlCanvasElement>,
+}
+
+/// A press on the canvas: panning the background, or a node.
+enum Press {
+    Pan {
+        x0: f64,
+        y0: f64,
+        start: CanvasState,
+        moved: bool,
+    },
+    Node,
+}
+
+struct Editor {
+    tree_id: i32,
+    phase: &'static str,
+    nodes: Vec<TreeNode>,
+    links: Vec<Connection>,
+    drawing: Drawing,
+    view: CanvasState,
+    /// The canvas's size in CSS pixels.
+    size: (f64, f64),
+    /// The layout area whose nodes and edges are in the page.
+    region: Rect,
+    selected: Option<String>,
+    press: Option<Press>,
+    moving: bool,
+    gesture_timer: Option<i32>,
+    save_timer: Option<i32>,
+    /// Saves may answer out of order: only the latest one's answer says whether the view on
+    /// screen is saved.
+    saves_sent: u64,
+    paint_pending: bool,
+    notice: Option<Notice>,
+    dom: Dom,
+}
+
+type Shared = Rc<RefCell<Editor>>;
+
+/// The tree the server wrote into the page, if it is this one's; the block is emptied so its
+/// megabyte is not kept twice.
+fn tree_in_page(id: i32) -> Option<TreeDetail> {
+    let script = document().get_element_by_id(super::TREE_SCRIPT_ID)?;
+    if script.get_attribute("data-tree-id")? != id.to_string() {
+        return None;
+    }
+    let json = script.text_content()?;
+    let _ = script.remove_attribute("data-tree-id");
+    script.set_text_content(None);
+    crate::model::page_tree::decode(&json).ok()
+}
+
+fn server_dom() -> Option<Dom> {
+    let page = document().query_selector(".tree-page").ok()??;
+    let canvas = document().get_element_by_id("tree-canvas")?.dyn_into().ok()?;
+    Some(Dom {
+        content: find(&page, ".canvas-content")?,
+        nodes: find(&page, ".canvas-content .nodes")?,
+        edges: find(&page, ".canvas-content .edges")?,
+        zoom_level: find(&page, "[data-testid=zoom-level]")?,
+        summary: find(&page, ".tree-header .muted")?,
+        orientation_button: find(&page, "[data-testid=toggle-orientation]")?,
+        overview: find(&page, "canvas.overview").and_then(|el| el.dyn_into().ok()),
+        canvas,
+        page,
+    })
+}
+
+/// Starts the editor on the page the server rendered for tree `tree_id`. Lazy: a
+/// WebAssembly chunk of its own, which only the editor's page loads.
+#[leptos::lazy]
+pub fn start_plain_editor(tree_id: i32) {
+    let (Some(tree), Some(dom)) = (tree_in_page(tree_id), server_dom()) else {
+        if let Some(page) = document().query_selector(".tree-page").ok().flatten() {
+            page.set_inner_html(
+                "<p class=\"page form-error\" role=\"alert\">The tree could not be opened. Reload the page to try again.</p>",
+            );
+        }
+        crate::ui::islands::island_hydrated();
+        return;
+    };
+    let view = tree.canvas_state;
+    let drawing = draw::draw(&tree.nodes, &tree.connections, view.orientation);
+    let editor = Rc::new(RefCell::new(Editor {
+        tree_id,
+        phase: tree.discovery_phase.as_str(),
+        nodes: tree.nodes,
+        links: tree.connections,
+        drawing,
+        view,
+        size: ASSUMED_VIEW,
+        // What the server drew: the region around its assumed viewport.
+        region: region_around(viewport_rect(&view, ASSUMED_VIEW)),
+        selected: None,
+        press: None,
+        moving: false,
+        gesture_timer: None,
+        save_timer: None,
+        saves_sent: 0,
+        paint_pending: false,
+        notice: None,
+        dom,
+    }));
+    {
+        let mut ed = editor.borrow_mut();
+        ed.measure();
+        ed.show_view(&editor);
+    }
+    wire(&editor);
+    crate::ui::islands::island_hydrated();
+}
+
+impl Editor {
+    /// Reads the canvas's size; true when it changed.
+    fn measure(&mut self) -> bool {
+        let el = &self.dom.canvas;
+        let size = (el.client_width() as f64, el.client_height() as f64);
+        let changed = size.0 > 0.0 && size != self.size;
+        if changed {
+            self.size = size;
+        }
+        changed
+    }
+
+    fn overview_on(&self) -> bool {
+        self.view.zoom < overview::OVERVIEW_ZOOM
+    }
+
+    /// Puts the view on screen: the transform, the zoom's label and classes, the overview,
+    /// and the boxes once the view leaves the region they were drawn for.
+    fn show_view(&mut self, me: &Shared) {
+        let s = self.view;
+        let _ = self.dom.content.set_attribute(
+            "style",
+            &format!(
+                "transform:translate({}px,{}px) scale({})",
+                Px(s.pan.x),
+                Px(s.pan.y),
+                Fixed::<5>(s.zoom)
+            ),
+        );
+        set_text(&self.dom.zoom_level, &zoom_label(s.zoom));
+        let _ = self.dom.canvas.class_list().toggle_with_force("far", s.zoom < FAR_ZOOM);
+        let overview_on = self.overview_on();
+        let overview_changed = overview_on != self.dom.overview.is_some();
+        if overview_changed {
+            self.set_overview(overview_on);
+        }
+        let view = viewport_rect(&s, self.size);
+        let stale = !region_serves(&self.region, &view);
+        if stale {
+            self.region = region_around(view);
+        }
+        if stale || overview_changed {
+            self.redraw();
+        }
+        self.paint_soon(me);
+    }
+
+    fn set_overview(&mut self, on: bool) {
+        if let Some(old) = self.dom.overview.take() {
+            old.remove();
+        }
+        if on {
+            let Ok(el) = document().create_element("canvas") else {
+                return;
+            };
+            let _ = el.set_attribute("class", "overview");
+            let _ = el.set_attribute("data-testid", "overview");
+            let _ = el.set_attribute("aria-hidden", "true");
+            let _ = self.dom.canvas.insert_before(&el, Some(&self.dom.content));
+            self.dom.overview = el.dyn_into().ok();
+        }
+    }
+
+    /// Writes the boxes and edges of the region (none while the overview paints the tree).
+    fn redraw(&mut self) {
+        let d = &self.drawing;
+        let r = self.region;
+        if self.dom.overview.is_some() {
+            self.dom.nodes.set_inner_html("");
+            self.dom.edges.set_inner_html("");
+            return;
+        }
+        let items = visible_nodes(&self.nodes, d, &r);
+        self.dom.nodes.set_inner_html(&share_markup::editor_nodes(&items));
+        self.dom.edges.set_inner_html(&share_markup::edges(
+            d.orientation,
+            visible_edge_boxes(d, &r),
+            &visible_links(d, &r),
+        ));
+        // The edges' <svg> is only as large as the region within the tree: one the size of a
+        // big layout costs seconds of raster when zooming.
+        let b = d.layout.bounds;
+        let (x0, y0) = (r.x.max(b.x), r.y.max(b.y));
+        let w = ((r.x + r.w).min(b.x + b.w) - x0).max(1.0);
+        let h = ((r.y + r.h).min(b.y + b.h) - y0).max(1.0);
+        let e = &self.dom.edges;
+        let _ = e.set_attribute("style", &format!("left:{}px;top:{}px", Fixed::<0>(x0), Fixed::<0>(y0)));
+        let _ = e.set_attribute("width", &Fixed::<0>(w).to_string());
+        let _ = e.set_attribute("height", &Fixed::<0>(h).to_string());
+        let _ = e.set_attribute(
+            "viewBox",
+            &format!(
+                "{} {} {} {}",
+                Fixed::<0>(x0),
+                Fixed::<0>(y0),
+                Fixed::<0>(w),
+                Fixed::<0>(h)
+            ),
+        );
+        // The new boxes carry no state yet.
+        if let Some(id) = self.selected.clone() {
+            mark_selected(&id, true);
+        }
+    }
+
+    /// Paints the overview before the next frame, once however often it is asked for.
+    fn paint_soon(&mut self, me: &Shared) {
+        if self.dom.overview.is_none() || self.paint_pending {
+            return;
+        }
+        self.paint_pending = true;
+        let me = me.clone();
+        next_frame(move || me.borrow_mut().paint());
+    }
+
+    fn paint(&mut self) {
+        self.paint_pending = false;
+        let Some(el) = self.dom.overview.clone() else { return };
+        let size = (el.client_width() as f64, el.client_height() as f64);
+        let d = &self.drawing;
+        let selected = self.selected.as_deref().and_then(|id| d.index.get(id));
+        let nodes = &self.nodes;
+        let type_of = |i: usize| nodes.get(i).map_or(crate::model::NodeType::Objective, |n| n.node_type);
+        let scene = overview::scene(d, type_of, &self.view, size, selected, &[]);
+        overview::paint(&el, &scene);
+        // What the canvas benchmark counts as nodes in view.
+        let _ = el.set_attribute("data-drawn-nodes", &scene.drawn.to_string());
+    }
+
+    fn select(&mut self, me: &Shared, id: Option<String>) {
+        if self.selected == id {
+            return;
+        }
+        if let Some(old) = self.selected.take() {
+            mark_selected(&old, false);
+        }
+        match &id {
+            Some(id) => {
+                mark_selected(id, true);
+                let _ = self
+                    .dom
+                    .canvas
+                    .set_attribute("aria-activedescendant", &share_markup::box_id(id));
+            }
+            None => {
+                let _ = self.dom.canvas.remove_attribute("aria-activedescendant");
+            }
+        }
+        self.selected = id;
+        self.paint_soon(me);
+    }
+
+    fn rect_of(&self, id: &str) -> Option<Rect> {
+        let d = &self.drawing;
+        d.index.get(id).and_then(|i| d.layout.rects[i])
+    }
+
+    /// Brings a node into view (centred) unless it is already wholly visible.
+    fn reveal(&mut self, me: &Shared, id: &str, always_centre: bool) {
+        let Some(r) = self.rect_of(id) else { return };
+        let (w, h) = self.size;
+        let view = viewport_rect(&self.view, (w, h));
+        let inside = r.x >= view.x && r.y >= view.y && r.x + r.w <= view.x + view.w && r.y + r.h <= view.y + view.h;
+        if inside && !always_centre {
+            return;
+        }
+        self.view.pan.x = w / 2.0 - (r.x + r.w / 2.0) * self.view.zoom;
+        self.view.pan.y = h / 2.0 - (r.y + r.h / 2.0) * self.view.zoom;
+        self.view_changed(me);
+    }
+
+    /// A new view from the person: shown now, saved once they pause.
+    fn view_changed(&mut self, me: &Shared) {
+        self.show_view(me);
+        self.save_view_soon(me);
+    }
+
+    fn zoom_by(&mut self, me: &Shared, factor: f64) {
+        let (w, h) = self.size;
+        self.view = self.view.zoom_at(factor, w / 2.0, h / 2.0);
+        self.view_changed(me);
+    }
+
+    fn fit(&mut self, me: &Shared) {
+        let b = self.drawing.layout.bounds;
+        self.view = self.view.fit((b.w, b.h), self.size, 24.0);
+        self.view_changed(me);
+    }
+
+    fn toggle_orientation(&mut self, me: &Shared) {
+        let o = match self.view.orientation {
+            Orientation::Vertical => Orientation::Horizontal,
+            Orientation::Horizontal => Orientation::Vertical,
+        };
+        self.view.orientation = o;
+        self.drawing = draw::draw(&self.nodes, &self.links, o);
+        let name = orientation_name(o);
+        let _ = self.dom.canvas.set_attribute("data-orientation", name);
+        set_text(
+            &self.dom.orientation_button,
+            if o == Orientation::Vertical {
+                "Horizontal"
+            } else {
+                "Vertical"
+            },
+        );
+        set_text(
+            &self.dom.summary,
+            &format!("{} · {} nodes · {name}", self.phase, self.nodes.len()),
+        );
+        // The fit below may leave the region standing: the boxes moved all the same.
+        self.redraw();
+        self.fit(me);
+    }
+
+    fn save_view_soon(&mut self, me: &Shared) {
+        if let Some(handle) = self.save_timer.take() {
+            cancel(handle);
+        }
+        let me_later = me.clone();
+        self.save_timer = Some(after(400, move || {
+            let (args, sent) = {
+                let mut ed = me_later.borrow_mut();
+                ed.save_timer = None;
+                ed.saves_sent += 1;
+                (
+                    SaveCanvasState {
+                        tree_id: ed.tree_id,
+                        state: ed.view,
+                    },
+                    ed.saves_sent,
+                )
+            };
+            wasm_bindgen_futures::spawn_local(async move {
+                let saved = crate::ui::fetch::call(&args).await;
+                let mut ed = me_later.borrow_mut();
+                if ed.saves_sent != sent {
+                    return;
+                }
+                match saved {
+                    Ok(_) => {
+                        if matches!(ed.notice, Some(Notice::ViewNotSaved(_))) {
+                            ed.set_notice(None);
+                        }
+                    }
+                    // A notice about an edit matters more than one about the view.
+                    Err(err) => {
+                        if !matches!(ed.notice, Some(Notice::Error(_) | Notice::Conflict(_))) {
+                            ed.set_notice(Some(Notice::view_not_saved(&err)));
+                        }
+                    }
+                }
+            });
+        }));
+    }
+
+    /// The notice under the header, or none.
+    fn set_notice(&mut self, notice: Option<Notice>) {
+        if let Some(old) = find(&self.dom.page, "[data-testid=notice]") {
+            old.remove();
+        }
+        if let Some(n) = &notice {
+            let (class, text) = match n {
+                Notice::Info(t) => ("notice info", t),
+                Notice::Error(t) | Notice::ViewNotSaved(t) => ("notice error", t),
+                Notice::Conflict(t) => ("notice conflict", t),
+            };
+            let mut html = format!("<div class=\"{class}\" role=\"alert\" data-testid=\"notice\"><span>");
+            share_markup::escape_into(&mut html, text);
+            html.push_str(
+                "</span><button type=\"button\" class=\"secondary\" aria-label=\"Dismiss\" data-action=\"dismiss-notice\">×</button></div>",
+            );
+            if let Some(body) = find(&self.dom.page, ".editor-body") {
+                let _ = body.insert_adjacent_html("beforebegin", &html);
+            }
+        }
+        self.notice = notice;
+    }
+
+    /// The canvas layer is promoted (`will-change: transform`) only while it moves: a promoted
+    /// layer keeps its raster scale, so zooming far out under it rasterises at the old scale.
+    fn gesture_started(&mut self) {
+        if !self.moving {
+            self.moving = true;
+            let _ = self.dom.canvas.class_list().add_1("moving");
+        }
+    }
+
+    fn gesture_done_soon(&mut self, me: &Shared) {
+        if let Some(handle) = self.gesture_timer.take() {
+            cancel(handle);
+        }
+        let me = me.clone();
+        self.gesture_timer = Some(after(250, move || {
+            let mut ed = me.borrow_mut();
+            ed.gesture_timer = None;
+            if ed.press.is_none() && ed.moving {
+                ed.moving = false;
+                let _ = ed.dom.canvas.class_list().remove_1("moving");
+            }
+        }));
+    }
+
+    /// The node painted in the overview under a pointer (client coordinates).
+    fn overview_hit(&self, client_x: i32, client_y: i32) -> Option<String> {
+        if !self.overview_on() {
+            return None;
+        }
+        let el = &self.dom.canvas;
+        let rect = el.get_bounding_client_rect();
+        let px = client_x as f64 - rect.left() - el.client_left() as f64;
+        let py = client_y as f64 - rect.top() - el.client_top() as f64;
+        let i = overview::node_at(&self.drawing, &self.view, px, py)?;
+        self.nodes.get(i).map(|n| n.id.clone())
+    }
+
+    /// Arrow keys: the selection steps through the tree as it is drawn.
+    fn select_step(&mut self, me: &Shared, key: &str) -> bool {
+        let Some(step) = tree_ops::step_for_arrow(key, self.view.orientation) else {
+            return false;
+        };
+        let d = &self.drawing;
+        let from = self.selected.as_deref().and_then(|id| d.index.get(id));
+        if let Some(id) = tree_ops::step(&d.index, &self.nodes, from, step).map(|i| self.nodes[i].id.clone()) {
+            self.select(me, Some(id.clone()));
+            self.reveal(me, &id, false);
+        }
+        true
+    }
+
+    fn on_canvas_key(&mut self, me: &Shared, ev: &web_sys::KeyboardEvent) -> bool {
+        if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+            return false;
+        }
+        let key = ev.key();
+        match key.as_str() {
+            "ArrowUp" | "ArrowDown" | "ArrowLeft" | "ArrowRight" => self.select_step(me, &key),
+            "Escape" => {
+                self.select(me, None);
+                true
+            }
+            "+" | "=" => {
+                self.zoom_by(me, ZOOM_STEP);
+                true
+            }
+            "-" => {
+                self.zoom_by(me, 1.0 / ZOOM_STEP);
+                true
+            }
+            "0" => {
+                self.fit(me);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+fn orientation_name(o: Orientation) -> &'static str {
+    match o {
+        Orientation::Vertical => "vertical",
+        Orientation::Horizontal => "horizontal",
+    }
+}
+
+fn mark_selected(id: &str, on: bool) {
+    if let Some(el) = document().get_element_by_id(&share_markup::box_id(id)) {
+        let _ = el.class_list().toggle_with_force("selected", on);
+        let _ = el.set_attribute("aria-selected", if on { "true" } else { "false" });
+    }
+}
+
+/// The editor's listeners: one per kind of event, on the canvas, the header and the window.
+fn wire(me: &Shared) {
+    let canvas: web_sys::EventTarget = me.borrow().dom.canvas.clone().into();
+    let page: web_sys::EventTarget = me.borrow().dom.page.clone().into();
+
+    let m = me.clone();
+    listen(&dom::window(), "resize", move |_: web_sys::Event| {
+        let mut ed = m.borrow_mut();
+        if ed.measure() {
+            ed.show_view(&m);
+        }
+    });
+
+    // Buttons anywhere on the editor's page, by what they do.
+    let m = me.clone();
+    listen(&page, "click", move |ev: web_sys::MouseEvent| {
+        let Some(button) = target_element(&ev).and_then(|t| closest(&t, "[data-action]")) else {
+            return;
+        };
+        let mut ed = m.borrow_mut();
+        match button.get_attribute("data-action").as_deref() {
+            Some("zoom-in") => ed.zoom_by(&m, ZOOM_STEP),
+            Some("zoom-out") => ed.zoom_by(&m, 1.0 / ZOOM_STEP),
+            Some("fit") => ed.fit(&m),
+            Some("toggle-orientation") => ed.toggle_orientation(&m),
+            Some("dismiss-notice") => ed.set_notice(None),
+            _ => {}
+        }
+    });
+
+    let m = me.clone();
+    listen(&canvas, "keydown", move |ev: web_sys::KeyboardEvent| {
+        // Keys meant for a control inside the canvas (the empty tree's button) stay there.
+        if target_element(&ev).is_none_or(|el| el.id() != "tree-canvas") {
+            return;
+        }
+        if m.borrow_mut().on_canvas_key(&m, &ev) {
+            ev.prevent_default();
+            ev.stop_propagation();
+        }
+    });
+
+    let m = me.clone();
+    listen_active(&canvas, "wheel", move |ev: web_sys::WheelEvent| {
+        ev.prevent_default();
+        let mut ed = m.borrow_mut();
+        let rect = ed.dom.canvas.get_bounding_client_rect();
+        let (px, py) = (ev.client_x() as f64 - rect.left(), ev.client_y() as f64 - rect.top());
+        let factor = (-ev.delta_y() * 0.0015).exp();
+        ed.gesture_started();
+        ed.view = ed.view.zoom_at(factor, px, py);
+        ed.view_changed(&m);
+        ed.gesture_done_soon(&m);
+    });
+
+    let m = me.clone();
+    listen(&canvas, "pointerdown", move |ev: web_sys::PointerEvent| {
+        if ev.button() != 0 {
+            return;
+        }
+        let target = target_element(&ev);
+        if target.as_ref().and_then(|t| closest(t, "button")).is_some() {
+            return;
+        }
+        let node_id = target
+            .and_then(|t| closest(&t, "[data-node-id]"))
+            .and_then(|el| el.get_attribute("data-node-id"));
+        let mut ed = m.borrow_mut();
+        let _ = ed.dom.canvas.set_pointer_capture(ev.pointer_id());
+        let (x0, y0) = (ev.client_x() as f64, ev.client_y() as f64);
+        ed.press = Some(match node_id {
+            Some(id) => {
+                ed.select(&m, Some(id));
+                Press::Node
+            }
+            None => {
+                ed.gesture_started();
+                Press::Pan {
+                    x0,
+                    y0,
+                    start: ed.view,
+                    moved: false,
+                }
+            }
+        });
+    });
+
+    let m = me.clone();
+    listen(&canvas, "pointermove", move |ev: web_sys::PointerEvent| {
+        let mut ed = m.borrow_mut();
+        let Some(Press::Pan { x0, y0, start, moved }) = ed.press else {
+            return;
+        };
+        let (dx, dy) = (ev.client_x() as f64 - x0, ev.client_y() as f64 - y0);
+        ed.view.pan.x = start.pan.x + dx;
+        ed.view.pan.y = start.pan.y + dy;
+        ed.press = Some(Press::Pan {
+            x0,
+            y0,
+            start,
+            moved: moved || dx.abs() + dy.abs() > 3.0,
+        });
+        ed.show_view(&m);
+    });
+
+    let m = me.clone();
+    listen(&canvas, "pointerup", move |ev: web_sys::PointerEvent| {
+        let mut ed = m.borrow_mut();
+        ed.gesture_done_soon(&m);
+        match ed.press.take() {
+            Some(Press::Pan { moved: true, .. }) => ed.save_view_soon(&m),
+            // In the overview a click selects the node painted under it.
+            Some(Press::Pan { moved: false, .. }) => {
+                let hit = ed.overview_hit(ev.client_x(), ev.client_y());
+                ed.select(&m, hit);
+            }
+            Some(Press::Node) | None => {}
+        }
+    });
+
+    // A cancelled gesture (the browser took it over) does nothing.
+    let m = me.clone();
+    listen(&canvas, "pointercancel", move |_: web_sys::PointerEvent| {
+        let mut ed = m.borrow_mut();
+        ed.press = None;
+        ed.gesture_done_soon(&m);
+    });
+
+    // In the overview a double click zooms to 100 % on the node under it.
+    let m = me.clone();
+    listen(&canvas, "dblclick", move |ev: web_sys::MouseEvent| {
+        let mut ed = m.borrow_mut();
+        let Some(id) = ed.overview_hit(ev.client_x(), ev.client_y()) else {
+            return;
+        };
+        ed.select(&m, Some(id.clone()));
+        ed.view.zoom = 1.0;
+        ed.reveal(&m, &id, true);
+    });
+}
