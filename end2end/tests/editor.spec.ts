@@ -33,8 +33,15 @@ async function add(page: Page, tree: number, parent: string | null, type: string
   return (await response.json()).id as string;
 }
 
-async function openTree(page: Page, tree: number) {
-  await page.goto(`/trees/${tree}`);
+/** The editor's two clients while the plain one is built beside the island: the tests of
+ * what the plain one does already run against both. */
+const CLIENTS = [
+  { client: 'island', query: '' },
+  { client: 'plain', query: '?client=plain' },
+];
+
+async function openTree(page: Page, tree: number, query = '') {
+  await page.goto(`/trees/${tree}${query}`);
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
 }
 
@@ -242,14 +249,15 @@ async function dragTo(page: Page, from: Locator, to: Locator, where: 'onto' | 'b
   await page.mouse.move(x, b.y + b.height / 2, { steps: 8 });
 }
 
-test('drag a node to re-parent it, between siblings to reorder, and see a refused drop', async ({ page }) => {
+for (const { client, query } of CLIENTS) {
+test(`drag a node to re-parent it, between siblings to reorder, and see a refused drop (${client})`, async ({ page }) => {
   await signUp(page);
   const tree = await newTree(page, 'Dragging');
   const root = await add(page, tree, null, 'objective', 'Root');
   const a = await add(page, tree, root, 'outcome', 'A');
   await add(page, tree, root, 'outcome', 'B');
   await add(page, tree, a, 'opportunity', 'X');
-  await openTree(page, tree);
+  await openTree(page, tree, query);
 
   // X onto B: re-parented.
   await dragTo(page, node(page, 'X'), node(page, 'B'), 'onto');
@@ -284,7 +292,7 @@ test('drag a node to re-parent it, between siblings to reorder, and see a refuse
   expect(await childTitles(page, tree, 'Root')).toEqual(['A', 'B']);
 });
 
-test('collapse and expand re-lay out the tree', async ({ page }) => {
+test(`collapse and expand re-lay out the tree (${client})`, async ({ page }) => {
   await signUp(page);
   const tree = await newTree(page, 'Collapse');
   const root = await add(page, tree, null, 'objective', 'Root');
@@ -292,7 +300,7 @@ test('collapse and expand re-lay out the tree', async ({ page }) => {
   await add(page, tree, a, 'opportunity', 'A1');
   await add(page, tree, a, 'opportunity', 'A2');
   await add(page, tree, root, 'outcome', 'B');
-  await openTree(page, tree);
+  await openTree(page, tree, query);
   await expect(page.getByTestId('tree-node')).toHaveCount(5);
   const bBefore = (await node(page, 'B').boundingBox())!;
 
@@ -314,6 +322,7 @@ test('collapse and expand re-lay out the tree', async ({ page }) => {
   await expect(page.getByTestId('tree-node')).toHaveCount(5);
   await expect(node(page, 'A')).toHaveAttribute('aria-expanded', 'true');
 });
+}
 
 test('undo and redo every kind of edit, persisted', async ({ page }) => {
   await signUp(page);
@@ -367,14 +376,15 @@ test('undo and redo every kind of edit, persisted', async ({ page }) => {
   expect(await childTitles(page, tree, 'Root')).toEqual(['Kept', 'Temporary']);
 });
 
-test('delete a node, and a large subtree only after confirming', async ({ page }) => {
+for (const { client, query } of CLIENTS) {
+test(`delete a node, and a large subtree only after confirming (${client})`, async ({ page }) => {
   await signUp(page);
   const tree = await newTree(page, 'Deleting');
   const root = await add(page, tree, null, 'objective', 'Root');
   const big = await add(page, tree, root, 'outcome', 'Big');
   for (const t of ['O1', 'O2', 'O3', 'O4', 'O5']) await add(page, tree, big, 'opportunity', t);
   await add(page, tree, root, 'outcome', 'Small');
-  await openTree(page, tree);
+  await openTree(page, tree, query);
   // Wider than the canvas at 100%: fit it first, as a person would.
   await page.getByRole('button', { name: 'Fit' }).click();
   await expect(page.getByTestId('tree-node')).toHaveCount(8);
@@ -397,6 +407,78 @@ test('delete a node, and a large subtree only after confirming', async ({ page }
   await expect(page.getByTestId('tree-node')).toHaveCount(1);
   await page.reload();
   await expect(page.getByTestId('tree-node')).toHaveCount(1);
+});
+}
+
+test('the plain client: adds drawn at once with keys and buttons, undone and redone, refused and lost answers', async ({ page }) => {
+  await signUp(page);
+  const tree = await newTree(page, 'Plain adds');
+  await openTree(page, tree, '?client=plain');
+
+  // The empty tree's button makes the objective, selected.
+  await expect(page.getByTestId('empty-tree')).toBeVisible();
+  await page.getByRole('button', { name: 'Add the objective' }).click();
+  await waitIdle(page);
+  await expect(page.getByTestId('empty-tree')).toHaveCount(0);
+  const selected = page.locator('[data-testid="tree-node"][aria-selected="true"] .node-title');
+  await expect(selected).toHaveText('New objective');
+
+  // Tab adds a child of the selection, Enter a sibling of it; the buttons do the same.
+  await page.getByTestId('canvas').focus();
+  await page.keyboard.press('Tab');
+  await expect(selected).toHaveText('New outcome');
+  await page.keyboard.press('Enter');
+  await waitIdle(page);
+  await expect(page.getByTestId('tree-node')).toHaveCount(3);
+  await page.getByTestId('add-child').click();
+  await waitIdle(page);
+  await expect(selected).toHaveText('New opportunity');
+  await page.getByTestId('add-sibling').click();
+  await waitIdle(page);
+  await expect(page.getByTestId('tree-node')).toHaveCount(5);
+  expect(await childTitles(page, tree, 'New objective')).toEqual(['New outcome', 'New outcome']);
+  await expect(page.getByTestId('tree-name').locator('..')).toContainText('5 nodes');
+
+  // Undo takes the adds back one at a time, redo brings them back; both kept on reload.
+  await page.getByTestId('undo').click();
+  await waitIdle(page);
+  await expect(page.getByTestId('tree-node')).toHaveCount(4);
+  await page.getByTestId('canvas').focus();
+  await page.keyboard.press('Control+z');
+  await waitIdle(page);
+  await expect(page.getByTestId('tree-node')).toHaveCount(3);
+  await expect(page.getByTestId('redo')).toBeEnabled();
+  await page.keyboard.press('Control+Shift+z');
+  await waitIdle(page);
+  await expect(page.getByTestId('tree-node')).toHaveCount(4);
+  await page.reload();
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page.getByTestId('tree-node')).toHaveCount(4);
+  await expect(page.getByTestId('undo')).toBeDisabled();
+
+  // The request never reaches the server: the node is taken away and the notice says why.
+  await page.route('**/api/add_node', (route) => route.abort('internetdisconnected'));
+  await node(page, 'New objective').click();
+  await page.keyboard.press('Tab');
+  await expect(page.getByTestId('notice')).toContainText('could not reach the server');
+  await waitIdle(page);
+  await expect(page.getByTestId('tree-node')).toHaveCount(4);
+  await expect(selected).toHaveText('New objective');
+  await page.unroute('**/api/add_node');
+
+  // The server makes it, but its answer is lost: the node stays, as if the answer had come.
+  await page.route('**/api/add_node', async (route) => {
+    await route.fetch();
+    await route.abort('connectionreset');
+  });
+  await page.getByTestId('notice').getByRole('button', { name: 'Dismiss' }).click();
+  await node(page, 'New objective').click();
+  await page.keyboard.press('Tab');
+  await waitIdle(page);
+  await expect(page.getByTestId('tree-node')).toHaveCount(5);
+  await expect(page.getByTestId('notice')).toHaveCount(0);
+  expect(await childTitles(page, tree, 'New objective')).toEqual(['New outcome', 'New outcome', 'New outcome']);
+  await page.unroute('**/api/add_node');
 });
 
 test('search highlights matches, cycles with Enter and opens collapsed ancestors', async ({ page }) => {

@@ -35,7 +35,7 @@ fn from_status(status: u16) -> AppError {
     }
 }
 
-/// Calls server function `F` with `args`.
+/// Calls server function `F`, one declared with `input = Json`, with `args`.
 pub async fn call<F>(args: &F) -> Result<F::Output, AppError>
 where
     F: ServerFn + Serialize,
@@ -44,15 +44,29 @@ where
     let body = serde_json::to_string(args).map_err(|err| AppError::BadRequest {
         message: err.to_string(),
     })?;
+    post(F::PATH, "application/json", &body).await
+}
+
+/// Calls server function `F`, one with the default URL-encoded input, with `form` (already
+/// encoded: the callers send a number or two).
+pub async fn call_form<F>(form: &str) -> Result<F::Output, AppError>
+where
+    F: ServerFn,
+    F::Output: DeserializeOwned,
+{
+    post(F::PATH, "application/x-www-form-urlencoded", form).await
+}
+
+async fn post<O: DeserializeOwned>(path: &str, content_type: &str, body: &str) -> Result<O, AppError> {
     let headers = web_sys::Headers::new().map_err(network)?;
-    headers.set("Content-Type", "application/json").map_err(network)?;
+    headers.set("Content-Type", content_type).map_err(network)?;
     headers.set("Accept", "application/json").map_err(network)?;
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
     init.set_headers(&headers);
-    init.set_body(&JsValue::from_str(&body));
+    init.set_body(&JsValue::from_str(body));
     let window = web_sys::window().ok_or(AppError::Internal)?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(F::PATH, &init))
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
         .await
         .map_err(network)?
         .unchecked_into();

@@ -1085,14 +1085,14 @@ fn editor(tree: TreeDetail) -> AnyView {
             <h1 data-testid="tree-name">{move || name.get()}</h1>
             <span class="muted">{move || format!("{} · {} nodes · {}", phase(), count(), orientation_name())}</span>
             <div class="canvas-tools" role="toolbar" aria-label="Edit">
-                <button type="button" class="secondary" data-testid="add-child" title="Add a child (Tab)" on:click=move |_| ed.add_child()>"+ Child"</button>
-                <button type="button" class="secondary" data-testid="add-sibling" title="Add a sibling (Enter)" disabled=move || !has_selection()
+                <button type="button" class="secondary" data-testid="add-child" data-action="add-child" title="Add a child (Tab)" on:click=move |_| ed.add_child()>"+ Child"</button>
+                <button type="button" class="secondary" data-testid="add-sibling" data-action="add-sibling" title="Add a sibling (Enter)" disabled=move || !has_selection()
                     on:click=move |_| ed.add_sibling()>"+ Sibling"</button>
-                <button type="button" class="secondary" data-testid="delete-node" title="Delete (Delete)" disabled=move || !has_selection()
+                <button type="button" class="secondary" data-testid="delete-node" data-action="delete-node" title="Delete (Delete)" disabled=move || !has_selection()
                     on:click=move |_| request_delete()>"Delete"</button>
-                <button type="button" class="secondary" data-testid="undo" title="Undo (Ctrl+Z)" aria-label="Undo"
+                <button type="button" class="secondary" data-testid="undo" data-action="undo" title="Undo (Ctrl+Z)" aria-label="Undo"
                     disabled=move || !ed.can_undo.get() on:click=move |_| ed.undo_later()>"↶"</button>
-                <button type="button" class="secondary" data-testid="redo" title="Redo (Shift+Ctrl+Z)" aria-label="Redo"
+                <button type="button" class="secondary" data-testid="redo" data-action="redo" title="Redo (Shift+Ctrl+Z)" aria-label="Redo"
                     disabled=move || !ed.can_redo.get() on:click=move |_| ed.redo_later()>"↷"</button>
                 <button type="button" class="secondary" data-testid="open-search" title="Search (Ctrl+F)" aria-label="Search"
                     on:click=move |_| open_search()>"Search"</button>
@@ -1177,7 +1177,7 @@ fn editor(tree: TreeDetail) -> AnyView {
             <Show when=move || count() == 0>
                 <div class="empty-canvas" data-testid="empty-tree">
                     <p>"This tree has no nodes yet."</p>
-                    <button type="button" on:click=add_first>"Add the objective"</button>
+                    <button type="button" data-action="add-first" on:click=add_first>"Add the objective"</button>
                 </div>
             </Show>
             <Show when=move || overview_on.get()>

@@ -101,7 +101,7 @@ pub struct Meta {
 }
 
 impl Meta {
-    fn of(tree: &TreeDetail) -> Self {
+    pub fn of(tree: &TreeDetail) -> Self {
         Meta {
             name: tree.name.clone(),
             description: tree.description.clone(),
@@ -160,7 +160,7 @@ pub struct Editor {
 }
 
 /// Equal as far as the server is concerned: numbers compare by value (5 and 5.0 are one).
-fn same_content(a: &NodeInput, b: &NodeInput) -> bool {
+pub fn same_content(a: &NodeInput, b: &NodeInput) -> bool {
     fn norm(v: &serde_json::Value) -> serde_json::Value {
         match v {
             serde_json::Value::Number(n) => n.as_f64().map(serde_json::Value::from).unwrap_or_else(|| v.clone()),

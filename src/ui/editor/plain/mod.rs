@@ -8,9 +8,11 @@
 //! rendered region and the far-zoom overview, saving the view) and selection (pointer and
 //! arrow keys). The island stays the editor everyone gets until then.
 
+mod commands;
 mod dom;
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
@@ -19,12 +21,13 @@ use super::draw::{
     self, region_around, region_serves, viewport_rect, visible_edge_boxes, visible_links, visible_nodes, Drawing,
     Fixed, Px,
 };
-use super::state::Notice;
-use super::{overview, zoom_label, ASSUMED_VIEW, FAR_ZOOM, ZOOM_STEP};
+use super::state::{Change, Command, Meta, Notice};
+use super::{overview, zoom_label, ASSUMED_VIEW, CONFIRM_DELETE_OVER, FAR_ZOOM, ZOOM_STEP};
+use crate::api::nodes::NodeInput;
 use crate::api::trees::SaveCanvasState;
-use crate::model::editor as tree_ops;
+use crate::model::editor::{self as tree_ops, DropPlan, DropZone};
 use crate::model::layout::Rect;
-use crate::model::{CanvasState, Connection, Orientation, TreeDetail, TreeNode};
+use crate::model::{CanvasState, Connection, NodeType, Orientation, TreeDetail, TreeNode};
 use crate::ui::share_markup;
 use dom::{after, cancel, closest, document, find, listen, listen_active, next_frame, set_text, target_element};
 
@@ -42,7 +45,8 @@ struct Dom {
     overview: Option<web_sys::HtmlCanvasElement>,
 }
 
-/// A press on the canvas: panning the background, or a node.
+/// A press on the canvas: panning the background, or a node (maybe dragging it).
+#[derive(Clone)]
 enum Press {
     Pan {
         x0: f64,
@@ -50,12 +54,30 @@ enum Press {
         start: CanvasState,
         moved: bool,
     },
-    Node,
+    Node {
+        id: String,
+        x0: f64,
+        y0: f64,
+        dragging: bool,
+    },
+}
+
+/// A node being dragged: what a drop where the pointer is would do.
+struct Drag {
+    id: String,
+    target: Option<(String, DropZone)>,
+    plan: Option<Result<Option<DropPlan>, String>>,
+}
+
+#[derive(Default)]
+struct History {
+    undo: Vec<Change>,
+    redo: Vec<Change>,
 }
 
 struct Editor {
     tree_id: i32,
-    phase: &'static str,
+    meta: Meta,
     nodes: Vec<TreeNode>,
     links: Vec<Connection>,
     drawing: Drawing,
@@ -64,8 +86,11 @@ struct Editor {
     size: (f64, f64),
     /// The layout area whose nodes and edges are in the page.
     region: Rect,
+    /// The boxes in the page, for finding a drop target.
+    drawn: Vec<(String, Rect)>,
     selected: Option<String>,
     press: Option<Press>,
+    drag: Option<Drag>,
     moving: bool,
     gesture_timer: Option<i32>,
     save_timer: Option<i32>,
@@ -74,6 +99,17 @@ struct Editor {
     saves_sent: u64,
     paint_pending: bool,
     notice: Option<Notice>,
+    queue: VecDeque<Command>,
+    busy: bool,
+    history: History,
+    /// A node to bring into view once it is drawn (an add, a restore).
+    reveal_when_drawn: Option<String>,
+    /// A node whose title the panel should focus.
+    edit_request: Option<String>,
+    /// A save refused: the text typed, for the panel to put back.
+    unsaved: Option<(String, NodeInput)>,
+    /// The node a delete waits on the person's yes for.
+    confirm_delete: Option<String>,
     dom: Dom,
 }
 
@@ -125,7 +161,7 @@ pub fn start_plain_editor(tree_id: i32) {
     let drawing = draw::draw(&tree.nodes, &tree.connections, view.orientation);
     let editor = Rc::new(RefCell::new(Editor {
         tree_id,
-        phase: tree.discovery_phase.as_str(),
+        meta: Meta::of(&tree),
         nodes: tree.nodes,
         links: tree.connections,
         drawing,
@@ -133,14 +169,23 @@ pub fn start_plain_editor(tree_id: i32) {
         size: ASSUMED_VIEW,
         // What the server drew: the region around its assumed viewport.
         region: region_around(viewport_rect(&view, ASSUMED_VIEW)),
+        drawn: Vec::new(),
         selected: None,
         press: None,
+        drag: None,
         moving: false,
         gesture_timer: None,
         save_timer: None,
         saves_sent: 0,
         paint_pending: false,
         notice: None,
+        queue: VecDeque::new(),
+        busy: false,
+        history: History::default(),
+        reveal_when_drawn: None,
+        edit_request: None,
+        unsaved: None,
+        confirm_delete: None,
         dom,
     }));
     {
@@ -222,10 +267,12 @@ impl Editor {
         if self.dom.overview.is_some() {
             self.dom.nodes.set_inner_html("");
             self.dom.edges.set_inner_html("");
+            self.drawn.clear();
             return;
         }
         let items = visible_nodes(&self.nodes, d, &r);
         self.dom.nodes.set_inner_html(&share_markup::editor_nodes(&items));
+        self.drawn = items.into_iter().map(|it| (it.id, it.rect)).collect();
         self.dom.edges.set_inner_html(&share_markup::edges(
             d.orientation,
             visible_edge_boxes(d, &r),
@@ -300,6 +347,9 @@ impl Editor {
                 let _ = self.dom.canvas.remove_attribute("aria-activedescendant");
             }
         }
+        for action in ["add-sibling", "delete-node"] {
+            set_disabled(&self.dom.page, action, id.is_none());
+        }
         self.selected = id;
         self.paint_soon(me);
     }
@@ -358,10 +408,7 @@ impl Editor {
                 "Vertical"
             },
         );
-        set_text(
-            &self.dom.summary,
-            &format!("{} · {} nodes · {name}", self.phase, self.nodes.len()),
-        );
+        self.show_summary();
         // The fit below may leave the region standing: the boxes moved all the same.
         self.redraw();
         self.fit(me);
@@ -483,30 +530,329 @@ impl Editor {
     }
 
     fn on_canvas_key(&mut self, me: &Shared, ev: &web_sys::KeyboardEvent) -> bool {
-        if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
-            return false;
-        }
         let key = ev.key();
-        match key.as_str() {
-            "ArrowUp" | "ArrowDown" | "ArrowLeft" | "ArrowRight" => self.select_step(me, &key),
-            "Escape" => {
-                self.select(me, None);
-                true
-            }
-            "+" | "=" => {
-                self.zoom_by(me, ZOOM_STEP);
-                true
-            }
-            "-" => {
-                self.zoom_by(me, 1.0 / ZOOM_STEP);
-                true
-            }
-            "0" => {
-                self.fit(me);
-                true
-            }
-            _ => false,
+        // Held keys would add or delete a node per repeat.
+        if ev.repeat() && matches!(key.as_str(), "Tab" | "Enter" | "Delete" | "Backspace" | " ") {
+            return true;
         }
+        if ev.ctrl_key() || ev.meta_key() {
+            return self.on_command_key(me, ev);
+        }
+        if ev.alt_key() {
+            return self.move_step(me, &key);
+        }
+        match key.as_str() {
+            "ArrowUp" | "ArrowDown" | "ArrowLeft" | "ArrowRight" => return self.select_step(me, &key),
+            // With nothing selected Tab leaves the canvas, as it should.
+            "Tab" if !ev.shift_key() && self.selected.is_some() => self.run(me, Command::AddChild),
+            "Enter" => self.run(me, Command::AddSibling),
+            "Delete" | "Backspace" => self.request_delete(me),
+            " " => self.toggle_selected(me),
+            "Escape" => self.select(me, None),
+            "+" | "=" => self.zoom_by(me, ZOOM_STEP),
+            "-" => self.zoom_by(me, 1.0 / ZOOM_STEP),
+            "0" => self.fit(me),
+            _ => return false,
+        }
+        true
+    }
+
+    /// Ctrl or ⌘ with a key, on the canvas or anywhere but a text field.
+    fn on_command_key(&mut self, me: &Shared, ev: &web_sys::KeyboardEvent) -> bool {
+        match ev.key().to_ascii_lowercase().as_str() {
+            "z" if ev.shift_key() => self.run(me, Command::Redo),
+            "z" => self.run(me, Command::Undo),
+            "y" => self.run(me, Command::Redo),
+            _ => return false,
+        }
+        true
+    }
+
+    /// Alt+arrow: the keyboard's drag and drop.
+    fn move_step(&mut self, me: &Shared, key: &str) -> bool {
+        let Some(step) = tree_ops::step_for_arrow(key, self.view.orientation) else {
+            return false;
+        };
+        let Some(id) = self.selected.clone() else {
+            return true;
+        };
+        let d = &self.drawing;
+        let plan = d
+            .index
+            .get(&id)
+            .map(|i| tree_ops::keyboard_move(&d.index, &self.nodes, i, step));
+        match plan {
+            Some(Ok(Some(plan))) => {
+                self.reveal_when_drawn = Some(id.clone());
+                self.run(
+                    me,
+                    Command::Move {
+                        id,
+                        parent: plan.parent_id,
+                        position: plan.position,
+                    },
+                );
+            }
+            Some(Err(why)) => self.set_notice(Some(Notice::Info(format!("Cannot move it there: {why}.")))),
+            _ => {}
+        }
+        true
+    }
+
+    fn toggle_selected(&mut self, me: &Shared) {
+        let Some(id) = self.selected.clone() else { return };
+        let d = &self.drawing;
+        let Some(i) = d.index.get(&id) else { return };
+        if !d.index.children(i).is_empty() || self.nodes[i].is_collapsed {
+            self.run(me, Command::ToggleCollapse { id });
+        }
+    }
+
+    /// Deletes the selection; a subtree of more than a few nodes asks first.
+    fn request_delete(&mut self, me: &Shared) {
+        let Some(id) = self.selected.clone() else { return };
+        let d = &self.drawing;
+        let Some(i) = d.index.get(&id) else { return };
+        let size = d.index.subtree(i).len();
+        if size <= CONFIRM_DELETE_OVER {
+            self.run(me, Command::Delete { id });
+            return;
+        }
+        let mut html = String::from(
+            "<div class=\"overlay\" data-dialog=\"confirm-delete\"><div class=\"dialog\" role=\"alertdialog\" \
+             aria-modal=\"true\" aria-labelledby=\"confirm-delete-title\"><h2 id=\"confirm-delete-title\">Delete “",
+        );
+        share_markup::escape_into(&mut html, &self.nodes[i].title);
+        html.push_str(&format!(
+            "”?</h2><p>This deletes {size} nodes: the node and everything beneath it. You can undo it.</p>\
+             <div class=\"form-actions\"><button type=\"button\" class=\"danger\" data-testid=\"confirm-delete-node\" \
+             data-action=\"confirm-delete\">Delete</button><button type=\"button\" class=\"secondary\" \
+             data-action=\"cancel-delete\">Cancel</button></div></div></div>"
+        ));
+        let _ = self.dom.page.insert_adjacent_html("beforeend", &html);
+        if let Some(button) = find(&self.dom.page, "[data-action=confirm-delete]") {
+            focus(&button);
+        }
+        self.confirm_delete = Some(id);
+    }
+
+    /// The answer to the delete question: `yes` deletes.
+    fn close_confirm_delete(&mut self, me: &Shared, yes: bool) {
+        if let Some(dialog) = find(&self.dom.page, "[data-dialog=confirm-delete]") {
+            dialog.remove();
+        }
+        if let (Some(id), true) = (self.confirm_delete.take(), yes) {
+            self.run(me, Command::Delete { id });
+        }
+        focus(&self.dom.canvas);
+    }
+
+    /// After the tree changed: its layout, boxes, header and empty state again.
+    fn tree_changed(&mut self, me: &Shared) {
+        self.drawing = draw::draw(&self.nodes, &self.links, self.view.orientation);
+        if let Some(id) = &self.selected {
+            if self.drawing.index.get(id).is_none() {
+                self.select(me, None);
+            }
+        }
+        self.redraw();
+        self.paint_soon(me);
+        self.show_summary();
+        self.show_empty();
+        if let Some(id) = self.reveal_when_drawn.clone() {
+            if self.rect_of(&id).is_some() {
+                self.reveal_when_drawn = None;
+                self.reveal(me, &id, false);
+            }
+        }
+    }
+
+    fn show_summary(&self) {
+        set_text(
+            &self.dom.summary,
+            &format!(
+                "{} · {} nodes · {}",
+                self.meta.discovery_phase.as_str(),
+                self.nodes.len(),
+                orientation_name(self.view.orientation)
+            ),
+        );
+    }
+
+    /// An empty tree shows one button, for its first node.
+    fn show_empty(&self) {
+        let shown = find(&self.dom.canvas, "[data-testid=empty-tree]");
+        match (self.nodes.is_empty(), shown) {
+            (false, Some(el)) => el.remove(),
+            (true, None) => {
+                let _ = self.dom.canvas.insert_adjacent_html(
+                    "afterbegin",
+                    "<div class=\"empty-canvas\" data-testid=\"empty-tree\"><p>This tree has no nodes yet.</p>\
+                     <button type=\"button\" data-action=\"add-first\">Add the objective</button></div>",
+                );
+            }
+            _ => {}
+        }
+    }
+
+    fn set_busy(&mut self, busy: bool) {
+        self.busy = busy;
+        let _ = self
+            .dom
+            .canvas
+            .set_attribute("aria-busy", if busy { "true" } else { "false" });
+    }
+
+    fn sync_history(&self) {
+        set_disabled(&self.dom.page, "undo", self.history.undo.is_empty());
+        set_disabled(&self.dom.page, "redo", self.history.redo.is_empty());
+    }
+
+    fn add_first(&mut self, me: &Shared) {
+        self.run(
+            me,
+            Command::Add {
+                parent: None,
+                position: None,
+                input: NodeInput {
+                    node_type: NodeType::Objective,
+                    title: "New objective".to_string(),
+                    description: None,
+                    is_collapsed: false,
+                    template_data: serde_json::json!({}),
+                },
+            },
+        );
+    }
+
+    /// Layout coordinates of a pointer (client coordinates).
+    fn to_layout(&self, client_x: f64, client_y: f64) -> (f64, f64) {
+        let rect = self.dom.canvas.get_bounding_client_rect();
+        let s = self.view;
+        (
+            (client_x - rect.left() - s.pan.x) / s.zoom,
+            (client_y - rect.top() - s.pan.y) / s.zoom,
+        )
+    }
+
+    /// A node dragged to layout point (`x`, `y`): the box under it, where on it, and what a
+    /// drop would do, shown on the boxes and the ghost.
+    fn drag_to(&mut self, id: &str, x: f64, y: f64) {
+        let o = self.view.orientation;
+        let hit = self
+            .drawn
+            .iter()
+            .find(|(other, r)| other != id && x >= r.x && x <= r.x + r.w && y >= r.y && y <= r.y + r.h)
+            .map(|(other, r)| {
+                let along = match o {
+                    Orientation::Vertical => (x - r.x) / r.w,
+                    Orientation::Horizontal => (y - r.y) / r.h,
+                };
+                let zone = if along < 0.25 {
+                    DropZone::Before
+                } else if along > 0.75 {
+                    DropZone::After
+                } else {
+                    DropZone::Onto
+                };
+                (other.clone(), zone)
+            });
+        let d = &self.drawing;
+        let plan = hit.as_ref().and_then(|(target, zone)| {
+            let (a, b) = (d.index.get(id)?, d.index.get(target)?);
+            Some(tree_ops::plan_drop(&d.index, &self.nodes, a, b, *zone))
+        });
+        if self.drag.is_none() {
+            let _ = self.dom.canvas.class_list().add_1("dragging-node");
+            mark(id, "dragging", true);
+        }
+        if let Some((old, _)) = self.drag.as_ref().and_then(|d| d.target.clone()) {
+            for class in DROP_CLASSES {
+                mark(&old, class, false);
+            }
+        }
+        if let Some((target, zone)) = &hit {
+            let class = match (&plan, zone) {
+                (Some(Ok(_)), DropZone::Before) => "drop-before",
+                (Some(Ok(_)), DropZone::After) => "drop-after",
+                (Some(Ok(_)), DropZone::Onto) => "drop-onto",
+                _ => "drop-refused",
+            };
+            mark(target, class, true);
+        }
+        let state = match &plan {
+            Some(Ok(_)) => "drag-ghost ok",
+            Some(Err(_)) => "drag-ghost refused",
+            None => "drag-ghost",
+        };
+        let ghost = find(&self.dom.content, ".drag-ghost").or_else(|| {
+            let el = document().create_element("div").ok()?;
+            let _ = el.set_attribute("aria-hidden", "true");
+            el.set_text_content(self.nodes.iter().find(|n| n.id == id).map(|n| n.title.as_str()));
+            let _ = self.dom.content.append_child(&el);
+            Some(el)
+        });
+        if let Some(ghost) = ghost {
+            let _ = ghost.set_attribute("class", state);
+            let _ = ghost.set_attribute("style", &format!("left:{}px;top:{}px", Px(x + 8.0), Px(y + 8.0)));
+        }
+        self.drag = Some(Drag {
+            id: id.to_string(),
+            target: hit,
+            plan,
+        });
+    }
+
+    /// The drag is over: its marks go; dropped, the move is made or refused with why.
+    fn drag_done(&mut self, me: &Shared, dropped: bool) {
+        let Some(drag) = self.drag.take() else { return };
+        let _ = self.dom.canvas.class_list().remove_1("dragging-node");
+        mark(&drag.id, "dragging", false);
+        if let Some((target, _)) = &drag.target {
+            for class in DROP_CLASSES {
+                mark(target, class, false);
+            }
+        }
+        if let Some(ghost) = find(&self.dom.content, ".drag-ghost") {
+            ghost.remove();
+        }
+        if !dropped {
+            return;
+        }
+        match drag.plan {
+            Some(Ok(Some(plan))) => self.run(
+                me,
+                Command::Move {
+                    id: drag.id,
+                    parent: plan.parent_id,
+                    position: plan.position,
+                },
+            ),
+            Some(Err(why)) => self.set_notice(Some(Notice::Info(format!("Cannot drop there: {why}.")))),
+            _ => {}
+        }
+    }
+}
+
+/// The classes a drop target may carry.
+const DROP_CLASSES: [&str; 4] = ["drop-refused", "drop-before", "drop-after", "drop-onto"];
+
+fn mark(id: &str, class: &str, on: bool) {
+    if let Some(el) = document().get_element_by_id(&share_markup::box_id(id)) {
+        let _ = el.class_list().toggle_with_force(class, on);
+    }
+}
+
+fn focus(el: &web_sys::Element) {
+    if let Some(el) = el.dyn_ref::<web_sys::HtmlElement>() {
+        let _ = el.focus();
+    }
+}
+
+/// Sets `disabled` on the page's button for `action`.
+fn set_disabled(page: &web_sys::Element, action: &str, disabled: bool) {
+    if let Some(button) = find(page, &format!("[data-action={action}]")) {
+        let _ = button.toggle_attribute_with_force("disabled", disabled);
     }
 }
 
@@ -540,17 +886,58 @@ fn wire(me: &Shared) {
     // Buttons anywhere on the editor's page, by what they do.
     let m = me.clone();
     listen(&page, "click", move |ev: web_sys::MouseEvent| {
-        let Some(button) = target_element(&ev).and_then(|t| closest(&t, "[data-action]")) else {
+        let Some(target) = target_element(&ev) else { return };
+        let mut ed = m.borrow_mut();
+        // A box's collapse toggle.
+        if let Some(toggle) = closest(&target, ".node-toggle") {
+            if let Some(id) = closest(&toggle, "[data-node-id]").and_then(|el| el.get_attribute("data-node-id")) {
+                ed.run(&m, Command::ToggleCollapse { id });
+            }
+            return;
+        }
+        let Some(button) = closest(&target, "[data-action]") else {
             return;
         };
-        let mut ed = m.borrow_mut();
         match button.get_attribute("data-action").as_deref() {
             Some("zoom-in") => ed.zoom_by(&m, ZOOM_STEP),
             Some("zoom-out") => ed.zoom_by(&m, 1.0 / ZOOM_STEP),
             Some("fit") => ed.fit(&m),
             Some("toggle-orientation") => ed.toggle_orientation(&m),
             Some("dismiss-notice") => ed.set_notice(None),
+            Some("add-child") => ed.run(&m, Command::AddChild),
+            Some("add-sibling") => ed.run(&m, Command::AddSibling),
+            Some("delete-node") => ed.request_delete(&m),
+            Some("undo") => ed.run(&m, Command::Undo),
+            Some("redo") => ed.run(&m, Command::Redo),
+            Some("add-first") => ed.add_first(&m),
+            Some("confirm-delete") => ed.close_confirm_delete(&m, true),
+            Some("cancel-delete") => ed.close_confirm_delete(&m, false),
             _ => {}
+        }
+    });
+
+    // Escape answers a dialog with no.
+    let m = me.clone();
+    listen(&page, "keydown", move |ev: web_sys::KeyboardEvent| {
+        if ev.key() == "Escape"
+            && target_element(&ev)
+                .and_then(|t| closest(&t, "[data-dialog=confirm-delete]"))
+                .is_some()
+        {
+            m.borrow_mut().close_confirm_delete(&m, false);
+        }
+    });
+
+    // Outside the canvas (not while typing): undo and redo still answer.
+    let m = me.clone();
+    listen(&dom::window(), "keydown", move |ev: web_sys::KeyboardEvent| {
+        let typing =
+            target_element(&ev).is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+        if typing || !(ev.ctrl_key() || ev.meta_key()) {
+            return;
+        }
+        if m.borrow_mut().on_command_key(&m, &ev) {
+            ev.prevent_default();
         }
     });
 
@@ -596,8 +983,13 @@ fn wire(me: &Shared) {
         let (x0, y0) = (ev.client_x() as f64, ev.client_y() as f64);
         ed.press = Some(match node_id {
             Some(id) => {
-                ed.select(&m, Some(id));
-                Press::Node
+                ed.select(&m, Some(id.clone()));
+                Press::Node {
+                    id,
+                    x0,
+                    y0,
+                    dragging: false,
+                }
             }
             None => {
                 ed.gesture_started();
@@ -614,19 +1006,35 @@ fn wire(me: &Shared) {
     let m = me.clone();
     listen(&canvas, "pointermove", move |ev: web_sys::PointerEvent| {
         let mut ed = m.borrow_mut();
-        let Some(Press::Pan { x0, y0, start, moved }) = ed.press else {
-            return;
-        };
-        let (dx, dy) = (ev.client_x() as f64 - x0, ev.client_y() as f64 - y0);
-        ed.view.pan.x = start.pan.x + dx;
-        ed.view.pan.y = start.pan.y + dy;
-        ed.press = Some(Press::Pan {
-            x0,
-            y0,
-            start,
-            moved: moved || dx.abs() + dy.abs() > 3.0,
-        });
-        ed.show_view(&m);
+        let (cx, cy) = (ev.client_x() as f64, ev.client_y() as f64);
+        match ed.press.clone() {
+            Some(Press::Pan { x0, y0, start, moved }) => {
+                let (dx, dy) = (cx - x0, cy - y0);
+                ed.view.pan.x = start.pan.x + dx;
+                ed.view.pan.y = start.pan.y + dy;
+                ed.press = Some(Press::Pan {
+                    x0,
+                    y0,
+                    start,
+                    moved: moved || dx.abs() + dy.abs() > 3.0,
+                });
+                ed.show_view(&m);
+            }
+            Some(Press::Node { id, x0, y0, dragging }) => {
+                if !dragging && (cx - x0).abs() + (cy - y0).abs() < 6.0 {
+                    return;
+                }
+                let (x, y) = ed.to_layout(cx, cy);
+                ed.drag_to(&id, x, y);
+                ed.press = Some(Press::Node {
+                    id,
+                    x0,
+                    y0,
+                    dragging: true,
+                });
+            }
+            None => {}
+        }
     });
 
     let m = me.clone();
@@ -640,7 +1048,8 @@ fn wire(me: &Shared) {
                 let hit = ed.overview_hit(ev.client_x(), ev.client_y());
                 ed.select(&m, hit);
             }
-            Some(Press::Node) | None => {}
+            Some(Press::Node { dragging: true, .. }) => ed.drag_done(&m, true),
+            Some(Press::Node { .. }) | None => {}
         }
     });
 
@@ -650,6 +1059,7 @@ fn wire(me: &Shared) {
         let mut ed = m.borrow_mut();
         ed.press = None;
         ed.gesture_done_soon(&m);
+        ed.drag_done(&m, false);
     });
 
     // In the overview a double click zooms to 100 % on the node under it.
