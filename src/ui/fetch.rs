@@ -47,6 +47,20 @@ where
     post(F::PATH, "application/json", &body).await
 }
 
+/// As [`call`], for a caller that needs only to know that it went through: the answer is
+/// skipped, not decoded (decoding a type is code in the WebAssembly).
+pub async fn call_for_outcome<F>(args: &F) -> Result<(), AppError>
+where
+    F: ServerFn + Serialize,
+{
+    let body = serde_json::to_string(args).map_err(|err| AppError::BadRequest {
+        message: err.to_string(),
+    })?;
+    post::<serde::de::IgnoredAny>(F::PATH, "application/json", &body)
+        .await
+        .map(|_| ())
+}
+
 /// Calls server function `F`, one with the default URL-encoded input, with `form` (already
 /// encoded: the callers send a number or two).
 pub async fn call_form<F>(form: &str) -> Result<F::Output, AppError>

@@ -52,7 +52,7 @@ impl Editor {
     fn new_input(node_type: NodeType) -> NodeInput {
         NodeInput {
             node_type,
-            title: format!("New {}", node_type.label().to_lowercase()),
+            title: format!("New {}", node_type.label().to_ascii_lowercase()),
             description: None,
             is_collapsed: false,
             template_data: serde_json::json!({}),

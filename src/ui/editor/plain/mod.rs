@@ -433,7 +433,7 @@ impl Editor {
                 )
             };
             wasm_bindgen_futures::spawn_local(async move {
-                let saved = crate::ui::fetch::call(&args).await;
+                let saved = crate::ui::fetch::call_for_outcome(&args).await;
                 let mut ed = me_later.borrow_mut();
                 if ed.saves_sent != sent {
                     return;
