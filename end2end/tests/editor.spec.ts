@@ -481,7 +481,8 @@ test('the plain client: adds drawn at once with keys and buttons, undone and red
   await page.unroute('**/api/add_node');
 });
 
-test('search highlights matches, cycles with Enter and opens collapsed ancestors', async ({ page }) => {
+for (const { client, query } of CLIENTS) {
+test(`search highlights matches, cycles with Enter and opens collapsed ancestors; the key list (${client})`, async ({ page }) => {
   await signUp(page);
   const tree = await newTree(page, 'Search');
   const root = await add(page, tree, null, 'objective', 'Retention');
@@ -489,7 +490,7 @@ test('search highlights matches, cycles with Enter and opens collapsed ancestors
   await add(page, tree, a, 'opportunity', 'Churn in week one');
   const b = await add(page, tree, root, 'outcome', 'Engagement');
   await add(page, tree, b, 'opportunity', 'Churn after trial');
-  await openTree(page, tree);
+  await openTree(page, tree, query);
   await node(page, 'Onboarding').getByTestId('toggle-collapse').click();
   await waitIdle(page);
   await expect(page.getByTestId('tree-node')).toHaveCount(4);
@@ -509,7 +510,21 @@ test('search highlights matches, cycles with Enter and opens collapsed ancestors
   await expect(page.getByTestId('search-count')).toHaveText('2 of 2');
   await expect(node(page, 'Churn after trial')).toHaveClass(/current-match/);
   await expect(node(page, 'Churn in week one')).toHaveClass(/ match/);
+
+  // Escape closes the search and takes the marks away; the canvas has the keys again.
+  await search.press('Escape');
+  await expect(search).toBeHidden();
+  await expect(page.locator('.node.match')).toHaveCount(0);
+  await expect(page.getByTestId('canvas')).toBeFocused();
+
+  // ? lists the keys; Escape closes the list.
+  await page.keyboard.press('?');
+  await expect(page.getByTestId('key-help')).toBeVisible();
+  await expect(page.getByTestId('key-help')).toContainText('Add a child');
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('key-help')).toBeHidden();
 });
+}
 
 test('a conflict between two pages: a clear message, the fresh tree, and the typed text kept', async ({ browser, page }) => {
   await signUp(page);

@@ -123,7 +123,7 @@ fn TreeLoader(tree: AsyncDerived<PageResult>, plain: bool) -> impl IntoView {
                         let name = tree.name.clone();
                         // The plain client takes over markup that is not an island's.
                         let (editor, client) = if plain {
-                            (editor(tree), Some("plain"))
+                            (view! { {editor(tree)} <PlainEditorParts /> }.into_any(), Some("plain"))
                         } else {
                             provide_context(LoadedTree(StoredValue::new(Some(tree))));
                             (view! { <TreeEditor tree_id=id /> }.into_any(), None)
@@ -1094,7 +1094,7 @@ fn editor(tree: TreeDetail) -> AnyView {
                     disabled=move || !ed.can_undo.get() on:click=move |_| ed.undo_later()>"↶"</button>
                 <button type="button" class="secondary" data-testid="redo" data-action="redo" title="Redo (Shift+Ctrl+Z)" aria-label="Redo"
                     disabled=move || !ed.can_redo.get() on:click=move |_| ed.redo_later()>"↷"</button>
-                <button type="button" class="secondary" data-testid="open-search" title="Search (Ctrl+F)" aria-label="Search"
+                <button type="button" class="secondary" data-testid="open-search" data-action="open-search" title="Search (Ctrl+F)" aria-label="Search"
                     on:click=move |_| open_search()>"Search"</button>
                 <button type="button" class="secondary" data-testid="open-share" on:click=move |_| share_open.set(true)>"Share"</button>
                 <crate::ui::export::ExportMenu export />
@@ -1237,6 +1237,24 @@ fn editor(tree: TreeDetail) -> AnyView {
     .into_any()
 }
 
+/// What the plain client shows when asked, rendered ahead and hidden: the search bar and the
+/// key list. Their markup and text then need no code in the browser; the client moves them
+/// into the editor's page as it starts.
+#[component]
+fn PlainEditorParts() -> impl IntoView {
+    view! {
+        <div class="search-bar" role="search" data-part="search" hidden>
+            <input type="search" aria-label="Search nodes" placeholder="Search titles and descriptions" data-testid="search-input" />
+            <span class="muted" data-testid="search-count" aria-live="polite"></span>
+            <button type="button" class="secondary" data-action="search-next">"Next"</button>
+            <button type="button" class="secondary" data-action="search-close">"Close"</button>
+        </div>
+        <div data-part="key-help" hidden>
+            <KeyHelp on_close=|| {} />
+        </div>
+    }
+}
+
 /// "100%", "35%", "0.4%": whole percent unless that would read 0%.
 fn zoom_label(zoom: f64) -> String {
     let percent = zoom * 100.0;
@@ -1286,7 +1304,7 @@ fn KeyHelp(on_close: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView
                 <dl class="keys">
                     {keys.iter().map(|(k, what)| view! { <dt><kbd>{*k}</kbd></dt><dd>{*what}</dd> }).collect_view()}
                 </dl>
-                <button type="button" node_ref=close_ref on:click=move |_| { close_button(); panel::focus_canvas(); }>"Close"</button>
+                <button type="button" node_ref=close_ref data-action="close-key-help" on:click=move |_| { close_button(); panel::focus_canvas(); }>"Close"</button>
             </div>
         </div>
     }

@@ -10,6 +10,7 @@
 
 mod commands;
 mod dom;
+mod search;
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -43,6 +44,10 @@ struct Dom {
     page: web_sys::Element,
     /// The far-zoom overview's `<canvas>`, while zoomed out that far.
     overview: Option<web_sys::HtmlCanvasElement>,
+    search: Option<web_sys::Element>,
+    search_input: Option<web_sys::HtmlInputElement>,
+    search_count: Option<web_sys::Element>,
+    key_help: Option<web_sys::Element>,
 }
 
 /// A press on the canvas: panning the background, or a node (maybe dragging it).
@@ -110,6 +115,12 @@ struct Editor {
     unsaved: Option<(String, NodeInput)>,
     /// The node a delete waits on the person's yes for.
     confirm_delete: Option<String>,
+    query: String,
+    /// The search's matches, in outline order, and the one last gone to.
+    matches: Vec<String>,
+    current_match: Option<usize>,
+    /// A match to centre once its collapsed ancestors are open.
+    centre_when_drawn: Option<String>,
     dom: Dom,
 }
 
@@ -131,7 +142,12 @@ fn tree_in_page(id: i32) -> Option<TreeDetail> {
 fn server_dom() -> Option<Dom> {
     let page = document().query_selector(".tree-page").ok()??;
     let canvas = document().get_element_by_id("tree-canvas")?.dyn_into().ok()?;
+    let (search, key_help) = search::adopt_parts(&page);
     Some(Dom {
+        search_input: search::input_of(&search),
+        search_count: search.as_ref().and_then(|bar| find(bar, "[data-testid=search-count]")),
+        search,
+        key_help,
         content: find(&page, ".canvas-content")?,
         nodes: find(&page, ".canvas-content .nodes")?,
         edges: find(&page, ".canvas-content .edges")?,
@@ -186,6 +202,10 @@ pub fn start_plain_editor(tree_id: i32) {
         edit_request: None,
         unsaved: None,
         confirm_delete: None,
+        query: String::new(),
+        matches: Vec::new(),
+        current_match: None,
+        centre_when_drawn: None,
         dom,
     }));
     {
@@ -302,6 +322,7 @@ impl Editor {
         if let Some(id) = self.selected.clone() {
             mark_selected(&id, true);
         }
+        self.show_matches(true);
     }
 
     /// Paints the overview before the next frame, once however often it is asked for.
@@ -322,7 +343,8 @@ impl Editor {
         let selected = self.selected.as_deref().and_then(|id| d.index.get(id));
         let nodes = &self.nodes;
         let type_of = |i: usize| nodes.get(i).map_or(crate::model::NodeType::Objective, |n| n.node_type);
-        let scene = overview::scene(d, type_of, &self.view, size, selected, &[]);
+        let found: Vec<usize> = self.matches.iter().filter_map(|id| d.index.get(id)).collect();
+        let scene = overview::scene(d, type_of, &self.view, size, selected, &found);
         overview::paint(&el, &scene);
         // What the canvas benchmark counts as nodes in view.
         let _ = el.set_attribute("data-drawn-nodes", &scene.drawn.to_string());
@@ -552,6 +574,7 @@ impl Editor {
             "+" | "=" => self.zoom_by(me, ZOOM_STEP),
             "-" => self.zoom_by(me, 1.0 / ZOOM_STEP),
             "0" => self.fit(me),
+            "?" => self.open_key_help(),
             _ => return false,
         }
         true
@@ -563,6 +586,7 @@ impl Editor {
             "z" if ev.shift_key() => self.run(me, Command::Redo),
             "z" => self.run(me, Command::Undo),
             "y" => self.run(me, Command::Redo),
+            "f" => self.open_search(),
             _ => return false,
         }
         true
@@ -656,13 +680,19 @@ impl Editor {
             }
         }
         self.redraw();
-        self.paint_soon(me);
+        self.find_matches(me);
         self.show_summary();
         self.show_empty();
         if let Some(id) = self.reveal_when_drawn.clone() {
             if self.rect_of(&id).is_some() {
                 self.reveal_when_drawn = None;
                 self.reveal(me, &id, false);
+            }
+        }
+        if let Some(id) = self.centre_when_drawn.clone() {
+            if self.rect_of(&id).is_some() {
+                self.centre_when_drawn = None;
+                self.reveal(me, &id, true);
             }
         }
     }
@@ -912,9 +942,44 @@ fn wire(me: &Shared) {
             Some("add-first") => ed.add_first(&m),
             Some("confirm-delete") => ed.close_confirm_delete(&m, true),
             Some("cancel-delete") => ed.close_confirm_delete(&m, false),
+            Some("open-search") => ed.open_search(),
+            Some("search-next") => ed.go_to_match(&m, true),
+            Some("search-close") => ed.close_search(&m),
+            Some("close-key-help") => ed.close_key_help(),
             _ => {}
         }
     });
+    // A click beside the key list (on its overlay) closes it.
+    let m = me.clone();
+    if let Some(help) = me.borrow().dom.key_help.clone() {
+        listen(&help, "click", move |ev: web_sys::MouseEvent| {
+            if target_element(&ev).is_some_and(|t| t.class_list().contains("overlay")) {
+                m.borrow().close_key_help();
+            }
+        });
+    }
+
+    let m = me.clone();
+    if let Some(input) = me.borrow().dom.search_input.clone() {
+        let typed = input.clone();
+        listen(&input, "input", move |_: web_sys::Event| {
+            m.borrow_mut().set_query(&m, typed.value());
+        });
+        let m = me.clone();
+        listen(&input, "keydown", move |ev: web_sys::KeyboardEvent| {
+            match ev.key().as_str() {
+                "Enter" => {
+                    ev.prevent_default();
+                    m.borrow_mut().go_to_match(&m, !ev.shift_key());
+                }
+                "Escape" => {
+                    ev.prevent_default();
+                    m.borrow_mut().close_search(&m);
+                }
+                _ => {}
+            }
+        });
+    }
 
     // Escape answers a dialog with no.
     let m = me.clone();
@@ -928,16 +993,25 @@ fn wire(me: &Shared) {
         }
     });
 
-    // Outside the canvas (not while typing): undo and redo still answer.
+    // Outside the canvas: search from anywhere; undo, redo and the key list when not typing.
     let m = me.clone();
     listen(&dom::window(), "keydown", move |ev: web_sys::KeyboardEvent| {
         let typing =
             target_element(&ev).is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
-        if typing || !(ev.ctrl_key() || ev.meta_key()) {
-            return;
-        }
-        if m.borrow_mut().on_command_key(&m, &ev) {
+        let command = ev.ctrl_key() || ev.meta_key();
+        let mut ed = m.borrow_mut();
+        if command && ev.key().eq_ignore_ascii_case("f") {
             ev.prevent_default();
+            ed.open_search();
+        } else if typing {
+        } else if command {
+            if ed.on_command_key(&m, &ev) {
+                ev.prevent_default();
+            }
+        } else if ev.key() == "?" {
+            ed.open_key_help();
+        } else if ev.key() == "Escape" {
+            ed.close_key_help();
         }
     });
 
