@@ -1237,8 +1237,8 @@ fn editor(tree: TreeDetail) -> AnyView {
     .into_any()
 }
 
-/// What the plain client shows when asked, rendered ahead and hidden: the search bar and the
-/// key list. Their markup and text then need no code in the browser; the client moves them
+/// What the plain client shows when asked, rendered ahead and hidden: the search bar, the
+/// key list and the node form. Their markup and text then need no code in the browser; the client moves them
 /// into the editor's page as it starts.
 #[component]
 fn PlainEditorParts() -> impl IntoView {
@@ -1252,6 +1252,7 @@ fn PlainEditorParts() -> impl IntoView {
         <div data-part="key-help" hidden>
             <KeyHelp on_close=|| {} />
         </div>
+        <panel::PlainNodeForm />
     }
 }
 

@@ -12,7 +12,7 @@ use crate::model::template_data::{RISK_LEVELS, SOLUTION_STATUSES, TEST_STATUSES}
 use crate::model::{type_rules, DiscoveryPhase, NodeType, TreeNode};
 
 #[derive(Clone, Copy, PartialEq)]
-enum FieldKind {
+pub(crate) enum FieldKind {
     Text,
     Number,
     Integer,
@@ -20,7 +20,7 @@ enum FieldKind {
 }
 
 /// The type's own fields: (key, label, kind).
-fn type_fields(t: NodeType) -> &'static [(&'static str, &'static str, FieldKind)] {
+pub(crate) fn type_fields(t: NodeType) -> &'static [(&'static str, &'static str, FieldKind)] {
     use FieldKind::*;
     match t {
         NodeType::Metric => &[
@@ -438,6 +438,52 @@ fn NodeForm(
             <div class="form-actions">
                 <button type="submit" data-testid="save-node">"Save"</button>
                 <span class="muted">{move || draft.with(|d| d.as_ref().is_some_and(|d| d.dirty)).then_some("Unsaved changes")}</span>
+            </div>
+        </form>
+    }
+}
+
+/// The node form of the editor's plain client (`plain::panel`), rendered ahead and hidden with
+/// every type's own fields: the client shows the form for the selected node, with its type's
+/// fields, and fills in the values. Its markup and labels are then no code in the browser.
+#[component]
+pub fn PlainNodeForm() -> impl IntoView {
+    view! {
+        <form class="form node-form" data-testid="node-form" data-part="node-form" novalidate hidden>
+            <h2>"Node"</h2>
+            <label for="node-type">"Type"</label>
+            <select id="node-type" data-testid="node-type">
+                {NodeType::ALL.iter().map(|t| view! { <option value=t.as_str()>{t.label()}</option> }).collect_view()}
+            </select>
+            <label for="node-title">"Title"</label>
+            <input id="node-title" data-testid="node-title" autocomplete="off" />
+            <label for="node-description">"Description"</label>
+            <textarea id="node-description" rows="4" data-testid="node-description"></textarea>
+            {NodeType::ALL.iter().map(|&t| view! {
+                <div class="type-fields" data-fields-of=t.as_str() hidden>
+                    {type_fields(t).iter().map(|&(key, label, kind)| {
+                        let id = format!("field-{key}");
+                        let input = match kind {
+                            FieldKind::Choice(options) => view! {
+                                <select id=id.clone() data-testid=id.clone() data-field=key>
+                                    <option value="">"—"</option>
+                                    {options.iter().map(|o| view! { <option value=*o>{o.replace('_', " ")}</option> }).collect_view()}
+                                </select>
+                            }.into_any(),
+                            FieldKind::Number | FieldKind::Integer => view! {
+                                <input id=id.clone() data-testid=id.clone() data-field=key inputmode="decimal" autocomplete="off" />
+                            }.into_any(),
+                            FieldKind::Text => view! {
+                                <input id=id.clone() data-testid=id.clone() data-field=key autocomplete="off" />
+                            }.into_any(),
+                        };
+                        view! { <label for=id>{label}</label> {input} }
+                    }).collect_view()}
+                </div>
+            }).collect_view()}
+            <div class="form-actions">
+                <button type="submit" data-testid="save-node">"Save"</button>
+                <span class="muted" data-part="unsaved"></span>
             </div>
         </form>
     }

@@ -155,7 +155,11 @@ async fn execute(me: &Shared, command: Command) {
             match node {
                 Some(node) => {
                     input.is_collapsed = node.is_collapsed;
-                    save(me, id, input).await
+                    let result = save(me, id.clone(), input).await;
+                    if result.is_ok() {
+                        me.borrow_mut().node_saved(&id);
+                    }
+                    result
                 }
                 None => Err(AppError::NotFound),
             }
@@ -199,7 +203,12 @@ async fn execute(me: &Shared, command: Command) {
         // What was typed is kept for the panel, whatever refused it.
         if let Some((id, input)) = unsaved {
             if !matches!(err, AppError::NotFound) {
-                me.borrow_mut().unsaved = Some((id, input));
+                let mut ed = me.borrow_mut();
+                if let AppError::Validation { .. } = err {
+                    ed.field_error = Some((id.clone(), err.clone()));
+                }
+                ed.unsaved = Some((id, input));
+                ed.show_panel(me);
             }
         }
         failed(me, err).await;
@@ -305,8 +314,9 @@ async fn add(me: &Shared, parent: Option<String>, position: Option<i32>, input: 
         tree_ops::apply_added(&mut ed.nodes, drawn.clone());
         ed.reveal_when_drawn = Some(id.clone());
         ed.tree_changed(me);
-        ed.select(me, Some(id.clone()));
+        // Asked for before the selection, which shows the form that takes the request.
         ed.edit_request = Some(id.clone());
+        ed.select(me, Some(id.clone()));
         let args = AddNode {
             tree_id: ed.tree_id,
             parent_id: parent,
@@ -327,16 +337,17 @@ async fn add(me: &Shared, parent: Option<String>, position: Option<i32>, input: 
             }
             let mut ed = me.borrow_mut();
             // Nothing links to a node that was never made.
+            let was_this = ed.selected.as_deref() == Some(id.as_str());
             tree_ops::apply_deleted(&mut ed.nodes, &mut Vec::new(), &id);
             ed.forget_queued(&id);
-            if ed.selected.as_deref() == Some(id.as_str()) {
-                ed.selected = None;
-                ed.select(me, was_selected.filter(|s| *s != id));
-            }
             if ed.edit_request.as_deref() == Some(id.as_str()) {
                 ed.edit_request = None;
             }
+            // Laid out again first: the selection and the panel read the new index.
             ed.tree_changed(me);
+            if was_this {
+                ed.select(me, was_selected.filter(|s| *s != id));
+            }
             Err(err)
         }
     }

@@ -10,6 +10,7 @@
 
 mod commands;
 mod dom;
+mod panel;
 mod search;
 
 use std::cell::RefCell;
@@ -121,6 +122,9 @@ struct Editor {
     current_match: Option<usize>,
     /// A match to centre once its collapsed ancestors are open.
     centre_when_drawn: Option<String>,
+    /// The last refused node save and whose it was, for the panel to show beside its field.
+    field_error: Option<(String, crate::error::AppError)>,
+    panel: Option<panel::Panel>,
     dom: Dom,
 }
 
@@ -206,6 +210,8 @@ pub fn start_plain_editor(tree_id: i32) {
         matches: Vec::new(),
         current_match: None,
         centre_when_drawn: None,
+        field_error: None,
+        panel: panel::Panel::adopt(&dom.page),
         dom,
     }));
     {
@@ -214,6 +220,7 @@ pub fn start_plain_editor(tree_id: i32) {
         ed.show_view(&editor);
     }
     wire(&editor);
+    panel::wire(&editor);
     crate::ui::islands::island_hydrated();
 }
 
@@ -374,6 +381,15 @@ impl Editor {
         }
         self.selected = id;
         self.paint_soon(me);
+        self.show_panel(me);
+    }
+
+    /// Puts the selected node's title under the cursor.
+    fn edit_selected(&mut self, me: &Shared) {
+        if self.selected.is_some() {
+            self.edit_request = self.selected.clone();
+            self.show_panel(me);
+        }
     }
 
     fn rect_of(&self, id: &str) -> Option<Rect> {
@@ -569,6 +585,7 @@ impl Editor {
             "Tab" if !ev.shift_key() && self.selected.is_some() => self.run(me, Command::AddChild),
             "Enter" => self.run(me, Command::AddSibling),
             "Delete" | "Backspace" => self.request_delete(me),
+            "F2" => self.edit_selected(me),
             " " => self.toggle_selected(me),
             "Escape" => self.select(me, None),
             "+" | "=" => self.zoom_by(me, ZOOM_STEP),
@@ -683,6 +700,7 @@ impl Editor {
         self.find_matches(me);
         self.show_summary();
         self.show_empty();
+        self.show_panel(me);
         if let Some(id) = self.reveal_when_drawn.clone() {
             if self.rect_of(&id).is_some() {
                 self.reveal_when_drawn = None;
@@ -1140,6 +1158,17 @@ fn wire(me: &Shared) {
     let m = me.clone();
     listen(&canvas, "dblclick", move |ev: web_sys::MouseEvent| {
         let mut ed = m.borrow_mut();
+        // A double click on a box edits it. The target is the canvas (its pointer capture),
+        // so the box is found by where the pointer is.
+        let on_box = document()
+            .element_from_point(ev.client_x() as f32, ev.client_y() as f32)
+            .and_then(|el| closest(&el, "[data-node-id]"))
+            .and_then(|el| el.get_attribute("data-node-id"));
+        if let Some(id) = on_box {
+            ed.select(&m, Some(id));
+            ed.edit_selected(&m);
+            return;
+        }
         let Some(id) = ed.overview_hit(ev.client_x(), ev.client_y()) else {
             return;
         };
