@@ -214,6 +214,9 @@ test(`edit every field, with a validation error beside its field (${client})`, a
   await page.getByTestId('save-node').click();
   await waitIdle(page);
   await expect(node(page, 'Guided setup wizard')).toContainText('in progress');
+  // The saved node's form still offers its types.
+  await expect(page.getByTestId('node-type')).toHaveValue('solution');
+  await expect(page.getByTestId('node-type').locator('option:not([hidden])')).not.toHaveCount(0);
 
   // A number that is not one: the form says so beside the field and sends nothing.
   await node(page, 'Root').click();

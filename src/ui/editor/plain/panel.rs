@@ -254,6 +254,7 @@ impl Editor {
     /// A save went through: the form is clean again unless more was typed since.
     pub(super) fn node_saved(&mut self, id: &str) {
         let node = self.nodes.iter().find(|n| n.id == id).cloned();
+        let choices = node.as_ref().map(|n| self.type_choices(n)).unwrap_or_default();
         let Some(panel) = self.panel.as_mut() else { return };
         let Some(was) = panel.sent.take_if(|d| d.node_id == id) else {
             return;
@@ -261,7 +262,7 @@ impl Editor {
         if let (Some(node), Some(draft)) = (node, &panel.draft) {
             if draft.same_text(&was) {
                 let clean = Draft::of(&node);
-                panel.fill(&clean, &[]);
+                panel.fill(&clean, &choices);
                 panel.draft = Some(clean);
             }
         }
