@@ -34,11 +34,13 @@ const MATRIX: &[(&str, Access)] = &[
     ("/api/create_tree", Access::ById),
     ("/api/my_activity", Access::OwnData),
     ("/api/get_tree", Access::ById),
+    ("/api/get_page_tree", Access::ById),
     ("/api/update_tree", Access::ById),
     ("/api/delete_tree", Access::ById),
     ("/api/duplicate_tree", Access::ById),
     ("/api/save_canvas_state", Access::ById),
     ("/api/tree_activity", Access::ById),
+    ("/api/tree_activity_markup", Access::ById),
     ("/api/add_node", Access::ById),
     ("/api/update_node", Access::ById),
     ("/api/move_node", Access::ById),
@@ -56,6 +58,7 @@ const MATRIX: &[(&str, Access)] = &[
     ("/api/tree_outline", Access::ById),
     ("/api/create_share_link", Access::ById),
     ("/api/list_share_links", Access::ById),
+    ("/api/share_links_markup", Access::ById),
     ("/api/revoke_share_link", Access::ById),
     // Anyone with a live token; it reads one tree's public fields and writes nothing.
     ("/api/shared_tree", Access::Public),
@@ -116,6 +119,7 @@ fn id_cases(ids: &Ids) -> Vec<(&'static str, Call)> {
         ),
         ("/api/create_share_link", Call::Form(vec![("tree_id", t.to_string())])),
         ("/api/list_share_links", Call::Form(vec![("tree_id", t.to_string())])),
+        ("/api/share_links_markup", Call::Form(vec![("tree_id", t.to_string())])),
         (
             "/api/revoke_share_link",
             Call::Form(vec![("tree_id", t.to_string()), ("link_id", ids.a_share.clone())]),
@@ -128,6 +132,7 @@ fn id_cases(ids: &Ids) -> Vec<(&'static str, Call)> {
             ]),
         ),
         ("/api/get_tree", Call::Form(vec![("tree_id", t.to_string())])),
+        ("/api/get_page_tree", Call::Form(vec![("tree_id", t.to_string())])),
         (
             "/api/update_tree",
             Call::Form(vec![
@@ -141,6 +146,10 @@ fn id_cases(ids: &Ids) -> Vec<(&'static str, Call)> {
         ("/api/delete_tree", Call::Form(vec![("tree_id", t.to_string())])),
         ("/api/duplicate_tree", Call::Form(vec![("tree_id", t.to_string())])),
         ("/api/tree_activity", Call::Form(vec![("tree_id", t.to_string())])),
+        (
+            "/api/tree_activity_markup",
+            Call::Form(vec![("tree_id", t.to_string())]),
+        ),
         ("/api/export_tree", Call::Form(vec![("tree_id", t.to_string())])),
         ("/api/tree_outline", Call::Form(vec![("tree_id", t.to_string())])),
         (

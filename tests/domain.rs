@@ -1371,6 +1371,47 @@ async fn a_read_tree_shows_every_write_at_once(pool: PgPool) {
     );
 }
 
+/// get_page_tree answers the editor's reload in its page's compact form: the same tree as
+/// get_tree, read from the block kept for the page, with a write on the very next read and
+/// never another user's tree.
+#[sqlx::test]
+async fn the_page_tree_answer_is_the_tree_and_shows_a_write_at_once(pool: PgPool) {
+    use impact_tree::model::{page_tree, TreeDetail};
+    let app = app(pool.clone());
+    let (mut pm, _) = signed_up(&app, "page-tree@example.com").await;
+    let (mut other, _) = signed_up(&app, "page-tree-other@example.com").await;
+    let t = pm.create_tree("Compact").await;
+    let root = add_ok(&mut pm, t, None, "objective", "Root").await;
+    add_ok(&mut pm, t, Some(&id(&root)), "outcome", "A").await;
+    async fn page_tree(client: &mut Client, t: i64) -> TreeDetail {
+        let answer = client.call("get_page_tree", &[("tree_id", &t.to_string())]).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        page_tree::decode(&answer.body).expect("the page's form")
+    }
+    let read: TreeDetail = serde_json::from_value(tree(&mut pm, t).await).unwrap();
+    assert_eq!(page_tree(&mut pm, t).await, read);
+    assert_eq!(read.nodes.len(), 2);
+
+    let renamed = pm
+        .call_json(
+            "update_node",
+            json!({ "tree_id": t, "node_id": id(&root), "version": root["version"],
+                    "node": { "node_type": "objective", "title": "Renamed" } }),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    let after = page_tree(&mut pm, t).await;
+    assert_eq!(after.nodes.iter().find(|n| n.id == id(&root)).unwrap().title, "Renamed");
+    assert_eq!(
+        after,
+        serde_json::from_value::<TreeDetail>(tree(&mut pm, t).await).unwrap()
+    );
+
+    let theirs = other.call("get_page_tree", &[("tree_id", &t.to_string())]).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{}", theirs.body);
+    assert!(!theirs.body.contains("Renamed"));
+}
+
 /// get_tree's kept answer, as a browser asks for it: brotli or gzip, decoded.
 async fn tree_encoded(client: &Client, t: i64, accept_encoding: &str) -> (StatusCode, String, Vec<u8>, String) {
     let request = client

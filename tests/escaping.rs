@@ -195,6 +195,31 @@ async fn hostile_text_is_stored_exactly_and_rendered_as_text_everywhere(pool: Pg
     shows(&texts, EVIL_NAME, "editor");
     shows(&texts, EVIL_PERSON, "editor");
 
+    // The editor's activity, rendered on the server for the plain client to put in the page.
+    let activity = pm.call("tree_activity_markup", &[("tree_id", &t)]).await;
+    assert_eq!(activity.status, StatusCode::OK, "{}", activity.body);
+    let markup: String = serde_json::from_str(&activity.body).unwrap();
+    let fragment = Html::parse_fragment(&markup);
+    let mut texts = Vec::new();
+    for node in fragment.root_element().descendants() {
+        if let Some(element) = ElementRef::wrap(node) {
+            let e = element.value();
+            assert!(
+                matches!(e.name(), "html" | "h2" | "ul" | "li" | "span" | "time" | "p"),
+                "activity: an injected <{}>",
+                e.name()
+            );
+            assert!(
+                e.attrs().all(|(name, _)| !name.starts_with("on")),
+                "activity: {}",
+                element.html()
+            );
+        } else if let Some(text) = node.value().as_text() {
+            texts.push(text.to_string());
+        }
+    }
+    shows(&texts, &format!("Added objective: {EVIL}"), "activity");
+
     let account = pm.get("/account").await;
     let (_, texts) = parse_safe(&account, "account");
     shows(&texts, EVIL_PERSON, "account");

@@ -681,22 +681,45 @@ test(`an add whose answer is lost keeps its node if the server made it, and only
 });
 }
 
-test('tree details: rename, describe, phase and the activity feed', async ({ page }) => {
+for (const { client, query } of CLIENTS) {
+test(`tree details (${client}): rename, describe, phase and the activity feed; a stale save reloads`, async ({ page, context }) => {
   await signUp(page);
   const tree = await newTree(page, 'Details');
   await add(page, tree, null, 'objective', 'Root');
-  await openTree(page, tree);
+  await openTree(page, tree, query);
   const form = page.getByTestId('tree-form');
+  await expect(form.getByLabel('Name')).toHaveValue('Details');
+  await expect(page.getByTestId('tree-activity')).toContainText('Added objective: Root');
   await form.getByLabel('Name').fill('Details, renamed');
   await form.getByLabel('Description').fill('For the Q3 plan');
   await form.getByLabel('Discovery phase').selectOption('delivery');
   await form.getByRole('button', { name: 'Save tree' }).click();
   await expect(page.getByTestId('tree-name')).toHaveText('Details, renamed');
-  await expect(page.getByTestId('tree-activity')).toContainText('Added objective: Root');
+  await expect(form.getByText('Saved')).toBeVisible();
+  await expect(page).toHaveTitle(/^Details, renamed/);
+  await expect(page.getByTestId('tree-activity')).toContainText('Updated tree: Details, renamed');
   await page.reload();
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
   await expect(page.getByTestId('tree-name')).toHaveText('Details, renamed');
-  await expect(page.getByTestId('tree-form').getByLabel('Discovery phase')).toHaveValue('delivery');
+  await expect(form.getByLabel('Description')).toHaveValue('For the Q3 plan');
+  await expect(form.getByLabel('Discovery phase')).toHaveValue('delivery');
+
+  // Renamed in another tab meanwhile: this tab's save is refused and the tree reloaded.
+  const other = await context.newPage();
+  await openTree(other, tree, query);
+  const otherForm = other.getByTestId('tree-form');
+  await otherForm.getByLabel('Name').fill('From the other tab');
+  await otherForm.getByRole('button', { name: 'Save tree' }).click();
+  await expect(other.getByTestId('tree-name')).toHaveText('From the other tab');
+  await form.getByLabel('Name').fill('Stale');
+  await form.getByRole('button', { name: 'Save tree' }).click();
+  await expect(form.getByRole('alert')).toBeVisible();
+  await expect(form.getByLabel('Name')).toHaveValue('From the other tab');
+  await form.getByLabel('Name').fill('After the reload');
+  await form.getByRole('button', { name: 'Save tree' }).click();
+  await expect(page.getByTestId('tree-name')).toHaveText('After the reload');
 });
+}
 
 test('create a tree from a starter, mark it as a template, and start another from it', async ({ page }) => {
   await signUp(page);

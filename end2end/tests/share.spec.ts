@@ -176,3 +176,67 @@ test('export SVG, PNG, JSON and Markdown; the JSON re-imports to the same tree',
   for (const title of titles) expect(md).toContain(title);
   await stranger.close();
 });
+
+test('the plain client: share links and every export from the editor', async ({ page }) => {
+  const fs = await import('node:fs/promises');
+  const email = `plain-share-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+  await page.goto('/signup');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Your name').fill('Plain sharer');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByLabel('New tree').fill('Plain <share>');
+  await page.getByTestId('start-from').selectOption({ label: 'Starter: opportunity solution tree' });
+  await page.getByRole('button', { name: 'Create tree' }).click();
+  await expect(page).toHaveURL(/\/trees\/\d+$/);
+  const treeId = Number(page.url().split('/').pop());
+  await page.goto(`/trees/${treeId}?client=plain`);
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+
+  // Share: a link made, listed, revoked; Escape closes the dialog.
+  await page.getByTestId('open-share').click();
+  const dialog = page.getByTestId('share-dialog');
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toContainText('No links yet.');
+  await page.getByTestId('create-share-link').click();
+  const path = await page.getByTestId('share-url').getAttribute('href');
+  expect(path).toMatch(/^\/s\/[0-9a-f]{64}$/);
+  await expect(page.getByTestId('share-links').locator('li')).toHaveCount(1);
+  expect((await page.request.get(path!)).status()).toBe(200);
+  await page.getByTestId('revoke-share-link').click();
+  await expect(page.getByTestId('share-links')).toContainText('revoked');
+  expect((await page.request.get(path!)).status()).toBe(404);
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+
+  // Exports: the same files the island makes, from the editor's own copy of the tree.
+  const origin = new URL(page.url()).origin;
+  const exported = await (await page.request.post('/api/export_tree', { headers: { Origin: origin }, form: { tree_id: String(treeId) } })).json();
+  const titles: string[] = exported.nodes.map((n: any) => n.title);
+  const save = async (testId: string) => {
+    await page.getByTestId('export-menu').locator('summary').click();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);
+    const file = await download.path();
+    await page.getByTestId('export-menu').locator('summary').click();
+    return { name: download.suggestedFilename(), bytes: await fs.readFile(file!) };
+  };
+  const json = await save('export-json');
+  expect(json.name).toBe('plain-share.json');
+  const shape = (doc: any) => doc.nodes.map((n: any) => [n.type, n.title, JSON.stringify(n.templateData ?? {})]);
+  expect(shape(JSON.parse(json.bytes.toString('utf8')))).toEqual(shape(exported));
+  const md = (await save('export-md')).bytes.toString('utf8');
+  for (const title of titles) expect(md).toContain(title);
+  const svg = (await save('export-svg')).bytes.toString('utf8');
+  const width = await page.evaluate((text) => {
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+    return doc.getElementsByTagName('parsererror').length ? -1 : Number(doc.documentElement.getAttribute('width'));
+  }, svg);
+  expect(width).toBeGreaterThan(0);
+  await page.getByTestId('export-menu').locator('summary').click();
+  await page.getByTestId('png-scale').selectOption('3');
+  await page.getByTestId('export-menu').locator('summary').click();
+  const png = await save('export-png');
+  expect(png.bytes.subarray(1, 4).toString('ascii')).toBe('PNG');
+  expect(png.bytes.readUInt32BE(16)).toBe(Math.round(width * 3));
+});

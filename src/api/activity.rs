@@ -17,6 +17,15 @@ pub async fn tree_activity(tree_id: i32, before: Option<i32>, limit: Option<i64>
     Ok(repo::activity::feed_for_tree(&caller.state.pool, &user.0.id, tree_id, before, limit).await?)
 }
 
+/// A tree's latest 20 entries as the editor's side panel shows them, rendered
+/// (`ui::editor::panel::activity_markup`): the plain client puts the markup in the page as it
+/// is. Another user's tree is NotFound, as for [`tree_activity`].
+#[server(prefix = "/api", endpoint = "tree_activity_markup")]
+pub async fn tree_activity_markup(tree_id: i32) -> Result<String, AppError> {
+    let page = tree_activity(tree_id, None, Some(20)).await?;
+    Ok(crate::ui::editor::panel::activity_markup(&page))
+}
+
 /// The caller's own recent activity across all trees.
 #[server(prefix = "/api", endpoint = "my_activity")]
 pub async fn my_activity(before: Option<i32>, limit: Option<i64>) -> Result<ActivityPage, AppError> {

@@ -40,6 +40,15 @@ pub async fn list_share_links(tree_id: i32) -> Result<Vec<ShareLink>, AppError> 
     repo::share::list(&caller.state.pool, tree_id).await
 }
 
+/// The tree's links as the editor's share dialog lists them, rendered
+/// (`ui::share::share_links_markup`): the plain client puts the markup in the page as it is.
+/// Another user's tree is NotFound, as for [`list_share_links`].
+#[server(prefix = "/api", endpoint = "share_links_markup")]
+pub async fn share_links_markup(tree_id: i32) -> Result<String, AppError> {
+    let links = list_share_links(tree_id).await?;
+    Ok(crate::ui::share::share_links_markup(&links))
+}
+
 /// Revokes a link: the next request with its token is a 404.
 #[server(prefix = "/api", endpoint = "revoke_share_link")]
 pub async fn revoke_share_link(tree_id: i32, link_id: String) -> Result<(), AppError> {

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use crate::error::AppError;
+use crate::model::page_tree::PageTreeJson;
 use crate::model::{CanvasState, TreeDetail, TreeJson, TreeMeta, TreeSummary};
 
 /// The names under which the dashboard's JavaScript-free forms get their errors back
@@ -80,19 +81,9 @@ pub async fn load_tree(tree_id: i32) -> Result<TreeDetail, AppError> {
 #[cfg(feature = "ssr")]
 pub async fn load_page_tree(tree_id: i32) -> Result<(TreeDetail, String), AppError> {
     use crate::model::page_tree::{self, PageTree};
-    use crate::server::tree_cache::TreeVersion;
     use crate::server::{guard, page_blocks, repo};
     let (caller, user) = guard::require_user().await?;
-    let pool = &caller.state.pool;
-    let version = repo::trees::detail_version(pool, &user.0.id, tree_id).await?;
-    let (json, read) = caller
-        .state
-        .page_tree_cache
-        .get_or_read_keeping(&version, || async {
-            let tree = repo::trees::get_detail(pool, &user.0.id, tree_id).await?;
-            Ok((TreeVersion::of(&tree), PageTree(tree)))
-        })
-        .await?;
+    let (json, read) = server::kept_page_tree(&caller, &user.0.id, tree_id).await?;
     let kept = match read {
         Some(PageTree(tree)) => Ok(tree),
         None => page_tree::decode(json.get()),
@@ -103,11 +94,23 @@ pub async fn load_page_tree(tree_id: i32) -> Result<(TreeDetail, String), AppErr
         Err(err) => {
             // A bug, not the caller's: the page still opens, from the rows.
             tracing::error!(error = %err, tree_id, "kept page tree not readable");
-            let tree = repo::trees::get_detail(pool, &user.0.id, tree_id).await?;
+            let tree = repo::trees::get_detail(&caller.state.pool, &user.0.id, tree_id).await?;
             let json = page_tree::encode(&tree).map_err(|_| AppError::Internal)?;
             Ok((tree, page_blocks::place(crate::ui::json_for_script(json).into())))
         }
     }
+}
+
+/// The caller's tree in the editor page's compact form (`model::page_tree`), as the page
+/// carries it: what the editor reloads after a conflict or a lost answer. Its browser code
+/// then reads every whole tree with one decoder (the page's), and the server answers from
+/// the block it keeps for the page.
+#[server(prefix = "/api", endpoint = "get_page_tree")]
+pub async fn get_page_tree(tree_id: i32) -> Result<PageTreeJson, AppError> {
+    use crate::server::guard;
+    let (caller, user) = guard::require_user().await?;
+    let (json, _) = server::kept_page_tree(&caller, &user.0.id, tree_id).await?;
+    Ok(PageTreeJson::new(json))
 }
 
 /// A new tree: empty, or with the nodes of `template_id` — one of the caller's trees marked
@@ -202,6 +205,8 @@ pub async fn save_canvas_state(tree_id: i32, state: CanvasState) -> Result<Canva
 mod server {
     use crate::error::AppError;
     use crate::model::limits::{clean_description, clean_title};
+    use crate::model::page_tree::PageTree;
+    use crate::model::tree::KeptJson;
     use crate::model::DiscoveryPhase;
     use crate::model::TreeMeta;
     use crate::server::guard::Caller;
@@ -223,6 +228,28 @@ mod server {
                 is_template: self.is_template,
             }
         }
+    }
+
+    /// The editor page's JSON of the caller's tree, kept per tree version (`load_page_tree`),
+    /// and the tree itself when it was read from the rows just now. The access query runs
+    /// every time: another user's tree stays NotFound, and an edit shows on the next read.
+    pub async fn kept_page_tree(
+        caller: &Caller,
+        user_id: &str,
+        tree_id: i32,
+    ) -> Result<(KeptJson, Option<PageTree>), AppError> {
+        use crate::server::repo;
+        use crate::server::tree_cache::TreeVersion;
+        let pool = &caller.state.pool;
+        let version = repo::trees::detail_version(pool, user_id, tree_id).await?;
+        caller
+            .state
+            .page_tree_cache
+            .get_or_read_keeping(&version, || async {
+                let tree = repo::trees::get_detail(pool, user_id, tree_id).await?;
+                Ok((TreeVersion::of(&tree), PageTree(tree)))
+            })
+            .await
     }
 
     /// `create_tree`'s work; the server function adds what a JavaScript-free post needs.

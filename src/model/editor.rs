@@ -496,6 +496,24 @@ pub fn child_type(index: &TreeIndex, nodes: &[TreeNode], parent: Option<usize>) 
         .or_else(|| allowed.first().copied())
 }
 
+/// The types node `i` may take: allowed under its parent and able to hold its children. Its
+/// own type is always among them (a node the rules no longer allow keeps it until changed).
+pub fn type_choices(index: &TreeIndex, nodes: &[TreeNode], i: usize) -> Vec<NodeType> {
+    let current = nodes[i].node_type;
+    let parent_type = index.parent[i].map(|p| nodes[p].node_type);
+    let children = index.children(i);
+    type_rules::allowed_under(parent_type)
+        .iter()
+        .copied()
+        .filter(|&t| {
+            t == current
+                || children
+                    .iter()
+                    .all(|&c| type_rules::is_allowed(Some(t), nodes[c].node_type))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -808,6 +826,19 @@ mod tests {
         let index = TreeIndex::new(&with_metric);
         let m = index.get("m");
         assert_eq!(child_type(&index, &with_metric, m), None);
+    }
+
+    #[test]
+    fn a_node_may_take_the_types_its_parent_and_children_allow() {
+        use NodeType::*;
+        let nodes = sample();
+        let index = TreeIndex::new(&nodes);
+        let choices = |id: &str| type_choices(&index, &nodes, index.get(id).unwrap());
+        // Its outcomes can sit under no other root type.
+        assert_eq!(choices("o"), [Objective]);
+        assert_eq!(choices("a"), [Outcome]);
+        // A leaf takes anything its parent allows.
+        assert_eq!(choices("a1"), [Opportunity, Metric, Research]);
     }
 
     #[test]

@@ -32,9 +32,20 @@ pub fn encode(tree: &TreeDetail) -> serde_json::Result<String> {
     serde_json::to_string(&WireRef::of(tree))
 }
 
-/// A tree that serializes as [`encode`] writes it: what the server keeps per tree version for
-/// the editor's page (`server::tree_cache`).
+/// A tree that serializes as [`encode`] writes it and deserializes as [`decode`] reads it:
+/// what the server keeps per tree version for the editor's page (`server::tree_cache`), and
+/// `get_page_tree`'s answer.
+#[derive(Debug, Clone)]
 pub struct PageTree(pub TreeDetail);
+
+impl<'de> Deserialize<'de> for PageTree {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Wire::deserialize(d).map(|w| PageTree(w.into()))
+    }
+}
+
+/// `get_page_tree`'s answer: the kept page JSON, written out as is.
+pub type PageTreeJson = super::tree::CachedJson<PageTree>;
 
 impl Serialize for PageTree {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -222,8 +222,82 @@ pub fn validate(node_type: NodeType, data: &Value, max_bytes: usize) -> Result<V
     normalised.map_err(|err| ("template_data".into(), err.to_string()))
 }
 
+/// A number field's text, as a person types it ("5", "-2.5", "+3", ".5", "5.", "1e3", "007"),
+/// as a JSON number; none when it is not a finite number. The text is rewritten as JSON and
+/// read by serde_json's own number parser: the browser already carries that one, where core's
+/// float parser would be more WebAssembly for the editor's page.
+pub fn number_from_text(text: &str) -> Option<serde_json::Number> {
+    let text = text.trim();
+    let (sign, unsigned) = match text.as_bytes().first() {
+        Some(b'-') => ("-", &text[1..]),
+        Some(b'+') => ("", &text[1..]),
+        _ => ("", text),
+    };
+    // JSON would take a second sign, or a space after the first, where core does not.
+    if !unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+        return None;
+    }
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(at) => unsigned.split_at(at),
+        None => (unsigned, ""),
+    };
+    let (whole, fraction) = match mantissa.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (mantissa, None),
+    };
+    if whole.is_empty() && fraction.is_none_or(str::is_empty) {
+        return None;
+    }
+    let whole = whole.trim_start_matches('0');
+    let mut json = String::with_capacity(text.len() + 2);
+    json.push_str(sign);
+    json.push_str(if whole.is_empty() { "0" } else { whole });
+    if let Some(fraction) = fraction.filter(|f| !f.is_empty()) {
+        json.push('.');
+        json.push_str(fraction);
+    }
+    json.push_str(exponent);
+    // Anything left that is not JSON's (a second sign, letters, "1e") fails here.
+    match serde_json::from_slice::<Value>(json.as_bytes()) {
+        Ok(Value::Number(n)) if n.as_f64().is_some_and(f64::is_finite) => Some(n),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn number_fields_read_what_people_type_as_core_would() {
+        for text in [
+            "5",
+            "-2.5",
+            "+3",
+            ".5",
+            "-.5",
+            "5.",
+            "1e3",
+            "1E-3",
+            "2.5e+2",
+            "007",
+            "0",
+            "-0",
+            "0.25",
+            " 42 ",
+            "1e308",
+            "123456789012345678901234567890",
+        ] {
+            let read = number_from_text(text).and_then(|n| n.as_f64());
+            let core = text.trim().parse::<f64>().ok();
+            assert_eq!(read, core, "{text:?}");
+        }
+        for text in [
+            "", " ", ".", "-", "+", "e3", "1e", "1e+", "--1", "+-1", "1.2.3", "1,5", "five", "0x10", "1_000", "inf",
+            "-inf", "NaN", "infinity", "1e400", "-1e400", "5 5", "+ 5", "- 5", "1. 5",
+        ] {
+            assert_eq!(number_from_text(text), None, "{text:?}");
+        }
+    }
+
     use super::*;
     use serde_json::json;
 

@@ -267,6 +267,14 @@ pub async fn download(kind: &'static str, src: ExportSource, png_wanted: f64) ->
     }
 }
 
+/// [`download`] in a WebAssembly chunk of its own, loaded on the first export: what the
+/// editor's plain client calls, so its page does not carry the exports' code.
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+pub async fn download_lazily(kind: &'static str, src: ExportSource, png_wanted: f64) -> Result<(), String> {
+    download(kind, src, png_wanted).await
+}
+
 /// An export under way, from the button to the download.
 pub type ExportFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>>>>;
 
@@ -288,9 +296,9 @@ pub fn ExportMenu(export: Callback<(&'static str, f64), ExportFuture>) -> impl I
         <details class="export-menu" data-testid="export-menu">
             <summary>"Export"</summary>
             <div class="export-options">
-                <button type="button" class="secondary" data-testid="export-svg" on:click=move |_| export("svg")>"SVG"</button>
+                <button type="button" class="secondary" data-testid="export-svg" data-action="export" data-kind="svg" on:click=move |_| export("svg")>"SVG"</button>
                 <span class="png-export">
-                    <button type="button" class="secondary" data-testid="export-png" on:click=move |_| export("png")>"PNG"</button>
+                    <button type="button" class="secondary" data-testid="export-png" data-action="export" data-kind="png" on:click=move |_| export("png")>"PNG"</button>
                     <select aria-label="PNG scale" data-testid="png-scale"
                         on:change=move |ev| if let Ok(s) = event_target_value(&ev).parse() { scale.set(s) }>
                         <option value="1">"1×"</option>
@@ -298,8 +306,8 @@ pub fn ExportMenu(export: Callback<(&'static str, f64), ExportFuture>) -> impl I
                         <option value="3">"3×"</option>
                     </select>
                 </span>
-                <button type="button" class="secondary" data-testid="export-json" on:click=move |_| export("json")>"JSON"</button>
-                <button type="button" class="secondary" data-testid="export-md" on:click=move |_| export("md")>"Markdown"</button>
+                <button type="button" class="secondary" data-testid="export-json" data-action="export" data-kind="json" on:click=move |_| export("json")>"JSON"</button>
+                <button type="button" class="secondary" data-testid="export-md" data-action="export" data-kind="md" on:click=move |_| export("md")>"Markdown"</button>
             </div>
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
         </details>

@@ -548,3 +548,36 @@ pub fn SharePanel(tree_id: i32, on_close: impl Fn() + Clone + Send + Sync + 'sta
         </div>
     }
 }
+
+/// The share dialog's list of links as the plain client shows it (`share_links_markup`): the
+/// list [`SharePanel`] draws, rendered on the server. A live link's Revoke button carries the
+/// link's id for the client.
+pub fn share_links_markup(links: &[crate::model::share::ShareLink]) -> String {
+    use crate::ui::share_markup::escape_into;
+    if links.is_empty() {
+        return "<p class=\"muted\">No links yet.</p>".to_string();
+    }
+    let mut html = String::from("<ul class=\"share-links\" data-testid=\"share-links\">");
+    for link in links {
+        html.push_str("<li><span>Created ");
+        escape_into(
+            &mut html,
+            &link.created_at.get(..16).unwrap_or_default().replace('T', " "),
+        );
+        html.push_str("</span>");
+        match link.revoked_at {
+            Some(_) => html.push_str("<span class=\"muted\">revoked</span>"),
+            None => {
+                html.push_str(
+                    "<button type=\"button\" class=\"secondary\" data-testid=\"revoke-share-link\" \
+                     data-action=\"revoke-share-link\" data-link-id=\"",
+                );
+                escape_into(&mut html, &link.id);
+                html.push_str("\">Revoke</button>");
+            }
+        }
+        html.push_str("</li>");
+    }
+    html.push_str("</ul>");
+    html
+}

@@ -8,7 +8,7 @@
 
 pub(crate) mod draw;
 mod overview;
-mod panel;
+pub mod panel;
 #[cfg(feature = "hydrate")]
 pub mod plain;
 mod state;
@@ -1096,7 +1096,7 @@ fn editor(tree: TreeDetail) -> AnyView {
                     disabled=move || !ed.can_redo.get() on:click=move |_| ed.redo_later()>"↷"</button>
                 <button type="button" class="secondary" data-testid="open-search" data-action="open-search" title="Search (Ctrl+F)" aria-label="Search"
                     on:click=move |_| open_search()>"Search"</button>
-                <button type="button" class="secondary" data-testid="open-share" on:click=move |_| share_open.set(true)>"Share"</button>
+                <button type="button" class="secondary" data-testid="open-share" data-action="open-share" on:click=move |_| share_open.set(true)>"Share"</button>
                 <crate::ui::export::ExportMenu export />
             </div>
             <div class="canvas-tools" role="toolbar" aria-label="View">
@@ -1238,7 +1238,7 @@ fn editor(tree: TreeDetail) -> AnyView {
 }
 
 /// What the plain client shows when asked, rendered ahead and hidden: the search bar, the
-/// key list and the node form. Their markup and text then need no code in the browser; the client moves them
+/// key list, the node form and the share dialog. Their markup and text then need no code in the browser; the client moves them
 /// into the editor's page as it starts.
 #[component]
 fn PlainEditorParts() -> impl IntoView {
@@ -1253,6 +1253,16 @@ fn PlainEditorParts() -> impl IntoView {
             <KeyHelp on_close=|| {} />
         </div>
         <panel::PlainNodeForm />
+        <div class="overlay" data-part="share" hidden>
+            <div class="dialog share-dialog" role="dialog" aria-modal="true" aria-labelledby="share-title" data-testid="share-dialog">
+                <h2 id="share-title">"Share a read-only view"</h2>
+                <p class="muted">"Anyone with a link sees the tree, not who made it or its history. Revoking a link stops it at once."</p>
+                <button type="button" data-testid="create-share-link" data-action="create-share-link">"Create a link"</button>
+                <div data-part="share-created"></div>
+                <h3>"Links"</h3>
+                <div data-part="share-links"><p class="muted">"Loading…"</p></div>
+            </div>
+        </div>
     }
 }
 

@@ -9,7 +9,7 @@ use super::state::{Command, Editor, Meta};
 use crate::api::nodes::NodeInput;
 use crate::error::AppError;
 use crate::model::template_data::{RISK_LEVELS, SOLUTION_STATUSES, TEST_STATUSES};
-use crate::model::{type_rules, DiscoveryPhase, NodeType, TreeNode};
+use crate::model::{DiscoveryPhase, NodeType, TreeNode};
 
 #[derive(Clone, Copy, PartialEq)]
 pub(crate) enum FieldKind {
@@ -117,11 +117,8 @@ impl Draft {
             }
             let field = format!("template_data.{key}");
             let value = match kind {
-                FieldKind::Number => raw
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|v| v.is_finite())
-                    .map(serde_json::Value::from)
+                FieldKind::Number => crate::model::template_data::number_from_text(raw)
+                    .map(serde_json::Value::Number)
                     .ok_or_else(|| AppError::validation(&field, "must be a number"))?,
                 FieldKind::Integer => raw
                     .parse::<i64>()
@@ -143,25 +140,15 @@ impl Draft {
     }
 }
 
-/// Types the selected node may take: allowed under its parent and able to hold its children.
+/// Types the selected node may take (`model::editor::type_choices`).
 fn type_choices(ed: &Editor, node: &TreeNode) -> Vec<NodeType> {
     let d = ed.index();
-    let nodes = ed.nodes.get_untracked();
-    let parent_type = d
-        .index
-        .get(&node.id)
-        .and_then(|i| d.index.parent[i])
-        .map(|p| nodes[p].node_type);
-    let child_types: Vec<NodeType> = d
-        .index
-        .get(&node.id)
-        .map(|i| d.index.children(i).iter().map(|&c| nodes[c].node_type).collect())
-        .unwrap_or_default();
-    type_rules::allowed_under(parent_type)
-        .iter()
-        .copied()
-        .filter(|&t| t == node.node_type || child_types.iter().all(|&c| type_rules::is_allowed(Some(t), c)))
-        .collect()
+    ed.nodes.with_untracked(|nodes| {
+        d.index
+            .get(&node.id)
+            .map(|i| crate::model::editor::type_choices(&d.index, nodes, i))
+            .unwrap_or_default()
+    })
 }
 
 #[component]
@@ -577,13 +564,13 @@ fn TreeDetails(ed: Editor) -> impl IntoView {
                 }).collect_view()}
             </select>
             <label class="check">
-                <input type="checkbox" prop:checked=template on:change=move |ev| template.set(event_target_checked(&ev)) />
+                <input type="checkbox" id="tree-template" prop:checked=template on:change=move |ev| template.set(event_target_checked(&ev)) />
                 " Use as a template"
             </label>
             {move || error.with(|e| e.as_ref().and_then(|e| e.form_message())).map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
             <div class="form-actions">
                 <button type="submit" disabled=move || save.pending().get()>"Save tree"</button>
-                {move || saved.get().then(|| view! { <span class="muted">"Saved"</span> })}
+                <span class="muted" data-part="tree-saved">{move || saved.get().then_some("Saved")}</span>
             </div>
         </form>
         <p class="muted hint">"Select a node to edit it; press ? for the keys."</p>
@@ -625,4 +612,28 @@ fn ActivityFeed(ed: Editor) -> impl IntoView {
             }}
         </section>
     }
+}
+
+/// A tree's activity section as the plain client shows it (`tree_activity_markup`): the same
+/// list as [`ActivityFeed`], rendered on the server, so the browser needs no decoder or markup
+/// code for it.
+pub fn activity_markup(page: &crate::model::ActivityPage) -> String {
+    use crate::ui::share_markup::escape_into;
+    let mut html = String::from("<h2>Activity</h2>");
+    if page.entries.is_empty() {
+        html.push_str("<p class=\"muted\">Nothing yet.</p>");
+        return html;
+    }
+    html.push_str("<ul class=\"activity\" data-testid=\"tree-activity\">");
+    for e in &page.entries {
+        html.push_str("<li><span>");
+        escape_into(&mut html, e.description.as_deref().unwrap_or(&e.activity_type));
+        html.push_str("</span><time class=\"muted\" datetime=\"");
+        escape_into(&mut html, &e.created_at);
+        html.push_str("\">");
+        escape_into(&mut html, &e.created_at.get(..16).unwrap_or_default().replace('T', " "));
+        html.push_str("</time></li>");
+    }
+    html.push_str("</ul>");
+    html
 }

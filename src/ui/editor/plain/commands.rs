@@ -5,7 +5,7 @@
 
 use super::{Editor, Shared};
 use crate::api::nodes::{AddNode, DeleteNode, MoveNode, NodeInput, RestoreNodes, UpdateNode};
-use crate::api::trees::GetTree;
+use crate::api::trees::GetPageTree;
 use crate::error::AppError;
 use crate::model::editor as tree_ops;
 use crate::model::{NodeType, Subtree, TreeDetail, TreeNode};
@@ -117,6 +117,7 @@ impl Editor {
         self.history = Default::default();
         self.sync_history();
         self.tree_changed(me);
+        self.fill_tree_form();
     }
 }
 
@@ -212,6 +213,8 @@ async fn execute(me: &Shared, command: Command) {
             }
         }
         failed(me, err).await;
+    } else {
+        me.borrow_mut().activity_changed(me);
     }
 }
 
@@ -235,12 +238,12 @@ async fn failed(me: &Shared, err: AppError) {
 }
 
 async fn load_tree(tree_id: i32) -> Result<TreeDetail, AppError> {
-    call_form::<GetTree>(&format!("tree_id={tree_id}"))
+    call_form::<GetPageTree>(&format!("tree_id={tree_id}"))
         .await
-        .map(|json| json.0)
+        .map(|json| json.0 .0)
 }
 
-async fn reload(me: &Shared) {
+pub(super) async fn reload(me: &Shared) {
     let tree_id = me.borrow().tree_id;
     let loaded = load_tree(tree_id).await;
     let mut ed = me.borrow_mut();

@@ -12,6 +12,8 @@ mod commands;
 mod dom;
 mod panel;
 mod search;
+mod sharing;
+mod tree_form;
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -125,6 +127,7 @@ struct Editor {
     /// The last refused node save and whose it was, for the panel to show beside its field.
     field_error: Option<(String, crate::error::AppError)>,
     panel: Option<panel::Panel>,
+    tree_form: Option<tree_form::TreeForm>,
     dom: Dom,
 }
 
@@ -212,15 +215,19 @@ pub fn start_plain_editor(tree_id: i32) {
         centre_when_drawn: None,
         field_error: None,
         panel: panel::Panel::adopt(&dom.page),
+        tree_form: tree_form::TreeForm::adopt(&dom.page),
         dom,
     }));
     {
         let mut ed = editor.borrow_mut();
         ed.measure();
         ed.show_view(&editor);
+        ed.fill_tree_form();
+        ed.show_activity(&editor);
     }
     wire(&editor);
     panel::wire(&editor);
+    tree_form::wire(&editor);
     crate::ui::islands::island_hydrated();
 }
 
@@ -943,6 +950,11 @@ fn wire(me: &Shared) {
             }
             return;
         }
+        // A click beside the share dialog (on its overlay) closes it.
+        if target.get_attribute("data-part").as_deref() == Some("share") {
+            ed.close_share();
+            return;
+        }
         let Some(button) = closest(&target, "[data-action]") else {
             return;
         };
@@ -964,6 +976,18 @@ fn wire(me: &Shared) {
             Some("search-next") => ed.go_to_match(&m, true),
             Some("search-close") => ed.close_search(&m),
             Some("close-key-help") => ed.close_key_help(),
+            Some("open-share") => ed.open_share(),
+            Some("create-share-link") => ed.create_share_link(&m),
+            Some("revoke-share-link") => {
+                if let Some(id) = button.get_attribute("data-link-id") {
+                    ed.revoke_share_link(&m, &id);
+                }
+            }
+            Some("export") => {
+                if let Some(kind) = button.get_attribute("data-kind") {
+                    ed.export(&kind);
+                }
+            }
             _ => {}
         }
     });
@@ -999,15 +1023,21 @@ fn wire(me: &Shared) {
         });
     }
 
-    // Escape answers a dialog with no.
+    // Escape answers a dialog with no, and closes the share dialog.
     let m = me.clone();
     listen(&page, "keydown", move |ev: web_sys::KeyboardEvent| {
-        if ev.key() == "Escape"
-            && target_element(&ev)
-                .and_then(|t| closest(&t, "[data-dialog=confirm-delete]"))
-                .is_some()
+        if ev.key() != "Escape" {
+            return;
+        }
+        let target = target_element(&ev);
+        if target
+            .as_ref()
+            .and_then(|t| closest(t, "[data-dialog=confirm-delete]"))
+            .is_some()
         {
             m.borrow_mut().close_confirm_delete(&m, false);
+        } else if target.as_ref().and_then(|t| closest(t, "[data-part=share]")).is_some() {
+            m.borrow().close_share();
         }
     });
 

@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 use super::dom::{find, listen, set_text, target_element};
 use super::{focus, Editor, Shared};
 use crate::error::AppError;
-use crate::model::{type_rules, NodeType, TreeNode};
+use crate::model::{NodeType, TreeNode};
 use crate::ui::editor::panel::{type_fields, Draft};
 use crate::ui::editor::state::{Command, Notice};
 
@@ -132,20 +132,13 @@ impl Panel {
 }
 
 impl Editor {
-    /// Types the node may take: allowed under its parent and able to hold its children.
+    /// Types the node may take (`model::editor::type_choices`).
     fn type_choices(&self, node: &TreeNode) -> Vec<NodeType> {
         let d = &self.drawing;
-        let i = d.index.get(&node.id);
-        let type_at = |i: usize| self.nodes.get(i).map(|n| n.node_type);
-        let parent_type = i.and_then(|i| d.index.parent[i]).and_then(type_at);
-        let child_types: Vec<NodeType> = i
-            .map(|i| d.index.children(i).iter().filter_map(|&c| type_at(c)).collect())
-            .unwrap_or_default();
-        type_rules::allowed_under(parent_type)
-            .iter()
-            .copied()
-            .filter(|&t| t == node.node_type || child_types.iter().all(|&c| type_rules::is_allowed(Some(t), c)))
-            .collect()
+        d.index
+            .get(&node.id)
+            .map(|i| crate::model::editor::type_choices(&d.index, &self.nodes, i))
+            .unwrap_or_default()
     }
 
     /// A fresh draft for `node`: what was kept or refused for it, else the node as it is.
@@ -249,6 +242,7 @@ impl Editor {
             let _ = panel.title.focus();
             panel.title.select();
         }
+        self.show_activity(me);
     }
 
     /// A save went through: the form is clean again unless more was typed since.

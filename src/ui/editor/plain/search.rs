@@ -128,6 +128,8 @@ impl Editor {
 
 /// The parts the server rendered after the editor, moved into its page: the search bar under
 /// the header, the key list at the end.
+/// Moves the parts the server rendered ahead into the page: the search bar under the header,
+/// the key list and the share dialog at its end.
 pub(super) fn adopt_parts(page: &web_sys::Element) -> (Option<web_sys::Element>, Option<web_sys::Element>) {
     let document = super::dom::document();
     let search = document.query_selector("[data-part=search]").ok().flatten();
@@ -137,6 +139,9 @@ pub(super) fn adopt_parts(page: &web_sys::Element) -> (Option<web_sys::Element>,
     }
     if let Some(help) = &help {
         let _ = page.append_child(help);
+    }
+    if let Some(share) = document.query_selector("[data-part=share]").ok().flatten() {
+        let _ = page.append_child(&share);
     }
     (search, help)
 }
