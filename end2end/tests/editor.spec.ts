@@ -539,6 +539,11 @@ test(`search highlights matches, cycles with Enter and opens collapsed ancestors
   await expect(page.getByTestId('key-help')).toContainText('Add a child');
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('key-help')).toBeHidden();
+  // And so does the header's button.
+  await page.getByRole('button', { name: 'Keyboard shortcuts' }).click();
+  await expect(page.getByTestId('key-help')).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('key-help')).toBeHidden();
 });
 }
 

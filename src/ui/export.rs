@@ -267,12 +267,32 @@ pub async fn download(kind: &'static str, src: ExportSource, png_wanted: f64) ->
     }
 }
 
-/// [`download`] in a WebAssembly chunk of its own, loaded on the first export: what the
-/// editor's plain client calls, so its page does not carry the exports' code.
-#[cfg(feature = "hydrate")]
+/// What an export is made from: a tree the page holds (the editor's), or a shared tree's
+/// whole, read first (a share page holds only what it draws).
+pub enum ExportOf {
+    Tree(ExportSource),
+    Shared {
+        token: String,
+        folded: Option<Vec<bool>>,
+        orientation: Orientation,
+    },
+}
+
+/// Makes the export and starts its download ([`download`]) in a WebAssembly chunk of its own,
+/// loaded on the first export. One entry for every page that exports: each lazy entry point
+/// makes wasm-split cut the code the entries share into more chunks, and every page's
+/// WebAssembly grew by a few KiB with a second one (BENCHMARKS.md, thirty-ninth session).
 #[leptos::lazy]
-pub async fn download_lazily(kind: &'static str, src: ExportSource, png_wanted: f64) -> Result<(), String> {
-    download(kind, src, png_wanted).await
+pub async fn export_lazily(of: ExportOf, kind: &'static str, png_wanted: f64) -> Result<(), String> {
+    let source = match of {
+        ExportOf::Tree(source) => source,
+        ExportOf::Shared {
+            token,
+            folded,
+            orientation,
+        } => crate::ui::share::whole_shared_tree(token, folded, orientation).await?,
+    };
+    download(kind, source, png_wanted).await
 }
 
 /// An export under way, from the button to the download.

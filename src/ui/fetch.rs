@@ -41,24 +41,17 @@ where
     F: ServerFn + Serialize,
     F::Output: DeserializeOwned,
 {
-    let body = serde_json::to_string(args).map_err(|err| AppError::BadRequest {
-        message: err.to_string(),
-    })?;
-    post(F::PATH, "application/json", &body).await
+    let text = send(F::PATH, "application/json", &json_of(args)?).await?;
+    decode(&text)
 }
 
 /// As [`call`], for a caller that needs only to know that it went through: the answer is
-/// skipped, not decoded (decoding a type is code in the WebAssembly).
+/// not decoded (decoding a type is code in the WebAssembly).
 pub async fn call_for_outcome<F>(args: &F) -> Result<(), AppError>
 where
     F: ServerFn + Serialize,
 {
-    let body = serde_json::to_string(args).map_err(|err| AppError::BadRequest {
-        message: err.to_string(),
-    })?;
-    post::<serde::de::IgnoredAny>(F::PATH, "application/json", &body)
-        .await
-        .map(|_| ())
+    send(F::PATH, "application/json", &json_of(args)?).await.map(|_| ())
 }
 
 /// Calls server function `F`, one with the default URL-encoded input, with `form` (already
@@ -68,7 +61,7 @@ where
     F: ServerFn,
     F::Output: DeserializeOwned,
 {
-    post(F::PATH, "application/x-www-form-urlencoded", form).await
+    call_form_reading::<F, F::Output>(form).await
 }
 
 /// As [`call_form`], reading only `O` of the answer: a part of the function's output that the
@@ -78,10 +71,27 @@ where
     F: ServerFn,
     O: DeserializeOwned,
 {
-    post(F::PATH, "application/x-www-form-urlencoded", form).await
+    let text = send(F::PATH, "application/x-www-form-urlencoded", form).await?;
+    decode(&text)
 }
 
-async fn post<O: DeserializeOwned>(path: &str, content_type: &str, body: &str) -> Result<O, AppError> {
+fn json_of<T: Serialize>(args: &T) -> Result<String, AppError> {
+    serde_json::to_string(args).map_err(|err| AppError::BadRequest {
+        message: err.to_string(),
+    })
+}
+
+/// Read as bytes, as the page's tree is (`page_tree::decode`): one serde_json reader in the
+/// WebAssembly, not one for text and one for bytes.
+fn decode<O: DeserializeOwned>(text: &str) -> Result<O, AppError> {
+    serde_json::from_slice(text.as_bytes()).map_err(|err| AppError::BadRequest {
+        message: err.to_string(),
+    })
+}
+
+/// Posts `body` to `path`; the answer's text, or the error it stands for. Not generic: the
+/// request's code is in the WebAssembly once, not once per answer type.
+async fn send(path: &str, content_type: &str, body: &str) -> Result<String, AppError> {
     let headers = web_sys::Headers::new().map_err(network)?;
     headers.set("Content-Type", content_type).map_err(network)?;
     headers.set("Accept", "application/json").map_err(network)?;
@@ -99,12 +109,8 @@ async fn post<O: DeserializeOwned>(path: &str, content_type: &str, body: &str) -
         .map_err(network)?
         .as_string()
         .unwrap_or_default();
-    // Read as bytes, as the page's tree is (`page_tree::decode`): one serde_json reader in
-    // the WebAssembly, not one for text and one for bytes.
     if response.ok() {
-        serde_json::from_slice(text.as_bytes()).map_err(|err| AppError::BadRequest {
-            message: err.to_string(),
-        })
+        Ok(text)
     } else {
         Err(serde_json::from_slice::<AppError>(text.as_bytes()).unwrap_or_else(|_| from_status(response.status())))
     }

@@ -269,13 +269,12 @@ fn SharedCanvas(token: String, head: ShareHead, size: (f64, f64)) -> impl IntoVi
         let token = token.clone();
         Callback::new(move |(kind, png_scale): (&'static str, f64)| {
             let folded = slot.with_value(|s| s.model.as_ref().map(|m| m.folded()));
-            Box::pin(export_whole_tree(
-                token.clone(),
+            let of = crate::ui::export::ExportOf::Shared {
+                token: token.clone(),
                 folded,
-                orientation_now,
-                kind,
-                png_scale,
-            )) as crate::ui::export::ExportFuture
+                orientation: orientation_now,
+            };
+            Box::pin(crate::ui::export::export_lazily(of, kind, png_scale)) as crate::ui::export::ExportFuture
         })
     };
     let state = RwSignal::new(view);
@@ -414,18 +413,15 @@ fn SharedCanvas(token: String, head: ShareHead, size: (f64, f64)) -> impl IntoVi
     .into_any()
 }
 
-/// Exports the whole shared tree, folded as the page shows it (`folded`, in outline order, once
-/// a visitor has folded or searched; as saved before that), unless it changed since. Lazy: the
-/// reading of the whole tree and the export are a WebAssembly chunk of their own, which a
-/// visitor who never exports never loads.
-#[lazy]
-async fn export_whole_tree(
+/// The whole shared tree for an export, folded as the page shows it (`folded`, in outline
+/// order, once a visitor has folded or searched; as saved before that), unless it changed
+/// since. Called from the export's own chunk (`export::export_lazily`): the reading of the
+/// whole tree is code a visitor who never exports never loads.
+pub(crate) async fn whole_shared_tree(
     token: String,
     folded: Option<Vec<bool>>,
     orientation: Orientation,
-    kind: &'static str,
-    png_scale: f64,
-) -> Result<(), String> {
+) -> Result<crate::ui::export::ExportSource, String> {
     let whole = shared_tree(token)
         .await
         .map_err(|err| err.to_string())?
@@ -441,15 +437,14 @@ async fn export_whole_tree(
             }
         }
     }
-    let source = crate::ui::export::ExportSource {
+    Ok(crate::ui::export::ExportSource {
         name: whole.name,
         description: whole.description,
         phase: whole.discovery_phase,
         orientation,
         nodes,
         connections: whole.connections,
-    };
-    crate::ui::export::download(kind, source, png_scale).await
+    })
 }
 
 /// The owner's share links for one tree: create (the link is shown once), copy, revoke.

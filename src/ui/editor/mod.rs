@@ -1107,7 +1107,7 @@ fn editor(tree: TreeDetail) -> AnyView {
                 <button type="button" class="secondary" data-testid="toggle-orientation" data-action="toggle-orientation" on:click=move |_| toggle_orientation()>
                     {move || if orientation.get() == Orientation::Vertical { "Horizontal" } else { "Vertical" }}
                 </button>
-                <button type="button" class="secondary" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" on:click=move |_| help_open.set(true)>"?"</button>
+                <button type="button" class="secondary" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" data-action="open-key-help" on:click=move |_| help_open.set(true)>"?"</button>
             </div>
         </header>
     }

@@ -3,10 +3,12 @@
 //! editor as it does for the island (`editor()`, now static markup); this code takes over that
 //! markup, holds the editor's state in one struct and changes the elements itself.
 //!
-//! In progress, beside the island, until it does all the island does: a page opened with
-//! `?client=plain` gets this code instead. Done: the canvas (pan, zoom, fit, orientation, the
-//! rendered region and the far-zoom overview, saving the view) and selection (pointer and
-//! arrow keys). The island stays the editor everyone gets until then.
+//! Built beside the island until it takes the island's place: a page opened with
+//! `?client=plain` gets this code instead. It does what the island does: the canvas (pan,
+//! zoom, fit, orientation, the rendered region and the far-zoom overview, saving the view),
+//! selection, every change to the tree with undo and redo (`commands`), search and the key
+//! list (`search`), the node form (`panel`), the tree's form and activity (`tree_form`), share
+//! links and exports (`sharing`).
 
 mod commands;
 mod dom;
@@ -975,6 +977,7 @@ fn wire(me: &Shared) {
             Some("open-search") => ed.open_search(),
             Some("search-next") => ed.go_to_match(&m, true),
             Some("search-close") => ed.close_search(&m),
+            Some("open-key-help") => ed.open_key_help(),
             Some("close-key-help") => ed.close_key_help(),
             Some("open-share") => ed.open_share(),
             Some("create-share-link") => ed.create_share_link(&m),

@@ -1,7 +1,7 @@
 //! The share dialog and the export menu in the plain client. The server renders the dialog
 //! ahead, hidden (`PlainEditorParts`), and the list of links on request
 //! (`share_links_markup`); the export runs in a WebAssembly chunk of its own
-//! (`ui::export::download_lazily`), loaded on the first export.
+//! (`ui::export::export_lazily`), loaded on the first export.
 
 use serde::Deserialize;
 
@@ -133,7 +133,8 @@ impl Editor {
             connections: self.links.clone(),
         };
         wasm_bindgen_futures::spawn_local(async move {
-            let result = crate::ui::export::download_lazily(kind, source, scale).await;
+            let of = crate::ui::export::ExportOf::Tree(source);
+            let result = crate::ui::export::export_lazily(of, kind, scale).await;
             let Some(menu) = menu else { return };
             if let Some(old) = find(&menu, ".form-error") {
                 old.remove();
