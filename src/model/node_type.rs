@@ -49,11 +49,19 @@ impl NodeType {
     }
 }
 
+impl NodeType {
+    /// The type `value` names ([`NodeType::as_str`]), without the error message `parse` makes
+    /// (the browser's editor reads its own select's values, which are always one).
+    pub fn named(value: &str) -> Option<NodeType> {
+        NodeType::ALL.into_iter().find(|t| t.as_str() == value)
+    }
+}
+
 impl std::str::FromStr for NodeType {
     type Err = String;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        NodeType::ALL.into_iter().find(|t| t.as_str() == value).ok_or_else(|| {
+        NodeType::named(value).ok_or_else(|| {
             let names: Vec<_> = NodeType::ALL.iter().map(|t| t.as_str()).collect();
             format!("unknown node type {value:?}; expected one of {}", names.join(", "))
         })
@@ -74,6 +82,7 @@ mod tests {
     fn text_form_round_trips_and_matches_serde() {
         for t in NodeType::ALL {
             assert_eq!(t.as_str().parse::<NodeType>().unwrap(), t);
+            assert_eq!(NodeType::named(t.as_str()), Some(t));
             assert_eq!(serde_json::to_value(t).unwrap(), serde_json::json!(t.as_str()));
         }
         let err = "goal".parse::<NodeType>().unwrap_err();

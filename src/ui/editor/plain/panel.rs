@@ -59,7 +59,7 @@ impl Panel {
             if let Some(option) = options.item(i) {
                 let offered = option
                     .get_attribute("value")
-                    .and_then(|v| v.parse::<NodeType>().ok())
+                    .and_then(|v| NodeType::named(&v))
                     .is_some_and(|t| choices.contains(&t));
                 let _ = option.toggle_attribute_with_force("hidden", !offered);
                 let _ = option.toggle_attribute_with_force("disabled", !offered);
@@ -308,9 +308,9 @@ impl Editor {
         match el.id().as_str() {
             "node-title" => draft.title = value,
             "node-description" => draft.description = value,
-            "node-type" => match value.parse::<NodeType>() {
-                Ok(t) => draft.node_type = t,
-                Err(_) => return,
+            "node-type" => match NodeType::named(&value) {
+                Some(t) => draft.node_type = t,
+                None => return,
             },
             _ => match el.get_attribute("data-field") {
                 Some(key) => {

@@ -3,19 +3,14 @@
 //! (`share_links_markup`); the export runs in a WebAssembly chunk of its own
 //! (`ui::export::export_lazily`), loaded on the first export.
 
-use serde::Deserialize;
+use serde_json::Value;
 
 use super::dom::find;
 use super::{focus, Editor, Shared};
 use crate::api::share::{CreateShareLink, RevokeShareLink, ShareLinksMarkup};
+use crate::error::AppError;
 use crate::ui::fetch::{call_form, call_form_reading};
 use crate::ui::share_markup::escape_into;
-
-/// What the dialog needs of `create_share_link`'s answer.
-#[derive(Deserialize)]
-struct Created {
-    path: String,
-}
 
 fn error_markup(err: &str) -> String {
     let mut html = String::from("<p class=\"form-error\" role=\"alert\">");
@@ -68,18 +63,22 @@ impl Editor {
         let form = format!("tree_id={}", self.tree_id);
         let me = me.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let html = match call_form_reading::<CreateShareLink, Created>(&form).await {
-                Ok(link) => {
+            // Read as a JSON value, a decoder the chunk has anyway, for its one field.
+            let answer = call_form_reading::<CreateShareLink, Value>(&form).await;
+            let path = answer.map(|answer| answer.get("path").and_then(Value::as_str).map(str::to_string));
+            let html = match path {
+                Ok(Some(path)) => {
                     let origin = super::dom::window().location().origin().unwrap_or_default();
                     let mut html = String::from("<p class=\"form-ok\">New link (shown once): <a href=\"");
-                    escape_into(&mut html, &link.path);
+                    escape_into(&mut html, &path);
                     html.push_str("\" data-testid=\"share-url\" target=\"_blank\" rel=\"noopener\">");
                     escape_into(&mut html, &origin);
-                    escape_into(&mut html, &link.path);
+                    escape_into(&mut html, &path);
                     html.push_str("</a></p>");
                     me.borrow().load_share_links();
                     html
                 }
+                Ok(None) => error_markup(&AppError::Internal.to_string()),
                 Err(err) => error_markup(&err.to_string()),
             };
             created.set_inner_html(&html);

@@ -3,6 +3,7 @@
 //! (a stale one is refused: the tree is loaded as it now is, and the form with it), and shows
 //! the activity as the server renders it (`tree_activity_markup`), again after every change.
 
+use serde_json::Value;
 use wasm_bindgen::JsCast;
 
 use super::dom::{document, find, listen, set_text};
@@ -10,9 +11,9 @@ use super::{Editor, Shared};
 use crate::api::activity::TreeActivityMarkup;
 use crate::api::trees::UpdateTree;
 use crate::error::AppError;
-use crate::model::TreeMeta;
+use crate::model::DiscoveryPhase;
 use crate::ui::editor::state::Meta;
-use crate::ui::fetch::call_form;
+use crate::ui::fetch::{call_form, call_form_reading};
 use crate::ui::share_markup::escape_into;
 
 pub(super) struct TreeForm {
@@ -124,7 +125,9 @@ impl Editor {
         let body = form.body(tree_id, version);
         let me = me.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let result = call_form::<UpdateTree>(&body).await;
+            // Read as a JSON value, a decoder the chunk has anyway (template data): one of
+            // its own for `TreeMeta` was ~1 KiB of the page's WebAssembly.
+            let result = call_form_reading::<UpdateTree, Value>(&body).await;
             let stale = matches!(result, Err(AppError::Conflict { .. }));
             me.borrow_mut().tree_saved(&me, result);
             if stale {
@@ -133,19 +136,20 @@ impl Editor {
         });
     }
 
-    fn tree_saved(&mut self, me: &Shared, result: Result<TreeMeta, AppError>) {
+    fn tree_saved(&mut self, me: &Shared, result: Result<Value, AppError>) {
         let Some(form) = self.tree_form.as_mut() else { return };
         form.set_saving(false);
+        let result = result.and_then(|answer| meta_of(&answer).ok_or(AppError::Internal));
         form.show_error(result.as_ref().err());
         let Ok(meta) = result else { return };
         if let Some(saved) = &form.saved {
             set_text(saved, "Saved");
         }
-        self.meta = Meta::from_saved(&meta);
         if let Some(name) = find(&self.dom.page, "[data-testid=tree-name]") {
             set_text(&name, &meta.name);
         }
         document().set_title(&crate::app::page_title(&meta.name));
+        self.meta = meta;
         self.show_summary();
         self.activity_changed(me);
     }
@@ -206,4 +210,18 @@ pub(super) fn wire(me: &Shared) {
         ev.prevent_default();
         m.borrow_mut().save_tree(&m);
     });
+}
+
+/// The tree's own fields in `update_tree`'s answer (a `TreeMeta`).
+fn meta_of(answer: &Value) -> Option<Meta> {
+    let text = |key: &str| answer.get(key).and_then(Value::as_str);
+    Some(Meta {
+        name: text("name")?.to_string(),
+        description: text("description").map(str::to_string),
+        discovery_phase: DiscoveryPhase::ALL
+            .into_iter()
+            .find(|p| Some(p.as_str()) == text("discovery_phase"))?,
+        is_template: answer.get("is_template")?.as_bool()?,
+        version: answer.get("version")?.as_i64()?,
+    })
 }
