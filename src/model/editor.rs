@@ -272,12 +272,21 @@ pub fn apply_deleted(nodes: &mut Vec<TreeNode>, connections: &mut Vec<Connection
     };
     let doomed = index.subtree(root);
     let removed: Vec<TreeNode> = doomed.iter().map(|&i| nodes[i].clone()).collect();
-    let gone: std::collections::HashSet<&str> = removed.iter().map(|n| n.id.as_str()).collect();
+    // By index, through the index just made: no set of ids (nor its hasher, in the browser).
+    let mut gone = vec![false; nodes.len()];
+    for &i in &doomed {
+        gone[i] = true;
+    }
+    let is_gone = |id: &str| index.get(id).is_some_and(|i| gone[i]);
     let (kept_links, lost_links): (Vec<Connection>, Vec<Connection>) = connections
         .drain(..)
-        .partition(|c| !gone.contains(c.from_node_id.as_str()) && !gone.contains(c.to_node_id.as_str()));
+        .partition(|c| !is_gone(&c.from_node_id) && !is_gone(&c.to_node_id));
     *connections = kept_links;
-    nodes.retain(|n| !gone.contains(n.id.as_str()));
+    let mut at = 0;
+    nodes.retain(|_| {
+        at += 1;
+        !gone[at - 1]
+    });
     let root_node = &removed[0];
     shift(
         nodes,

@@ -1,8 +1,6 @@
 //! The side panel: every field of the selected node (the type's own fields included) with
 //! errors beside the field, and, with nothing selected, the tree's own fields and activity.
 
-use std::collections::BTreeMap;
-
 use leptos::prelude::*;
 
 use super::state::{Command, Editor, Meta};
@@ -51,12 +49,32 @@ pub struct Draft {
     pub node_type: NodeType,
     pub title: String,
     pub description: String,
-    pub fields: BTreeMap<String, String>,
+    /// The type's own fields as typed, by key, in key order: a sorted list, not a map. The
+    /// editor's browser code carries serde_json's map anyway, and a second map type (of
+    /// strings) was ~1 KiB of its WebAssembly; a node has at most four such fields.
+    pub fields: Vec<(String, String)>,
     pub dirty: bool,
 }
 
 impl Draft {
+    /// The text typed for field `key`, if any.
+    pub fn field(&self, key: &str) -> Option<&str> {
+        self.fields
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .map(|i| self.fields[i].1.as_str())
+    }
+
+    pub fn set_field(&mut self, key: &str, value: String) {
+        match self.fields.binary_search_by(|(k, _)| k.as_str().cmp(key)) {
+            Ok(i) => self.fields[i].1 = value,
+            Err(i) => self.fields.insert(i, (key.to_string(), value)),
+        }
+    }
+
     pub fn of(node: &TreeNode) -> Self {
+        // In key order: serde_json's map is ordered by key (no `preserve_order`; the test
+        // below fails should that change).
         let fields = node
             .template_data
             .as_object()
@@ -69,7 +87,7 @@ impl Draft {
                         };
                         (k.clone(), text)
                     })
-                    .collect()
+                    .collect::<Vec<_>>()
             })
             .unwrap_or_default();
         Draft {
@@ -111,7 +129,7 @@ impl Draft {
     pub fn input(&self) -> Result<NodeInput, AppError> {
         let mut data = serde_json::Map::new();
         for &(key, _, kind) in type_fields(self.node_type) {
-            let raw = self.fields.get(key).map(|s| s.trim()).unwrap_or("");
+            let raw = self.field(key).map(str::trim).unwrap_or("");
             if raw.is_empty() {
                 continue;
             }
@@ -380,10 +398,10 @@ fn NodeForm(
                 let t = draft_type.get()?;
                 Some(type_fields(t).iter().map(|&(key, label, kind)| {
                     let id = format!("field-{key}");
-                    let current = move || draft.with(|d| d.as_ref().and_then(|d| d.fields.get(key).cloned()).unwrap_or_default());
+                    let current = move || draft.with(|d| d.as_ref().and_then(|d| d.field(key).map(str::to_string)).unwrap_or_default());
                     let set = move |ev: leptos::ev::Event| {
                         let v = event_target_value(&ev);
-                        edit(&|d: &mut Draft| { d.fields.insert(key.to_string(), v.clone()); });
+                        edit(&|d: &mut Draft| d.set_field(key, v.clone()));
                     };
                     let input = match kind {
                         FieldKind::Choice(options) => view! {
@@ -636,4 +654,45 @@ pub fn activity_markup(page: &crate::model::ActivityPage) -> String {
     }
     html.push_str("</ul>");
     html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_drafts_fields_are_kept_in_key_order() {
+        let node = TreeNode {
+            id: "m".into(),
+            parent_id: None,
+            node_type: NodeType::Metric,
+            title: "Activation".into(),
+            description: None,
+            position: Default::default(),
+            is_collapsed: false,
+            template_data: serde_json::json!({ "unit": "%", "target": 40, "current": 12.5 }),
+            sort_order: 0,
+            version: 3,
+        };
+        let mut draft = Draft::of(&node);
+        let keys: Vec<&str> = draft.fields.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["current", "target", "unit"]);
+        assert_eq!(draft.field("current"), Some("12.5"));
+        assert_eq!(draft.field("baseline"), None);
+        draft.set_field("baseline", "10".into());
+        draft.set_field("target", "45".into());
+        let keys: Vec<&str> = draft.fields.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["baseline", "current", "target", "unit"]);
+        let input = draft.input().unwrap();
+        assert_eq!(
+            input.template_data,
+            serde_json::json!({ "unit": "%", "baseline": 10, "current": 12.5, "target": 45 })
+        );
+        draft.set_field("current", "twelve".into());
+        let err = draft.input().unwrap_err();
+        assert_eq!(
+            err.field_message("template_data.current").as_deref(),
+            Some("must be a number")
+        );
+    }
 }

@@ -4,8 +4,6 @@
 //! changes saves them, or keeps them for later when a field does not read; a refused save
 //! keeps the text.
 
-use std::collections::HashMap;
-
 use wasm_bindgen::JsCast;
 
 use super::dom::{find, listen, set_text, target_element};
@@ -26,7 +24,8 @@ pub(super) struct Panel {
     others: Vec<web_sys::Element>,
     pub(super) draft: Option<Draft>,
     /// Drafts that could not be saved on leaving their node (a field that does not read).
-    kept: HashMap<String, Draft>,
+    /// A list, not a map: there are few, and a map type of its own is WebAssembly.
+    kept: Vec<Draft>,
     /// The draft last sent to be saved: once saved, the form is clean unless more was typed.
     sent: Option<Draft>,
 }
@@ -47,7 +46,7 @@ impl Panel {
             others,
             form,
             draft: None,
-            kept: HashMap::new(),
+            kept: Vec::new(),
             sent: None,
         })
     }
@@ -86,7 +85,7 @@ impl Panel {
             let _ = group.toggle_attribute_with_force("hidden", !on);
         }
         for &(key, _, _) in type_fields(draft.node_type) {
-            let value = draft.fields.get(key).map(String::as_str).unwrap_or("");
+            let value = draft.field(key).unwrap_or("");
             if let Some(el) = find(&self.form, &format!("[data-field={key}]")) {
                 if let Some(input) = el.dyn_ref::<web_sys::HtmlInputElement>() {
                     input.set_value(value);
@@ -144,7 +143,8 @@ impl Editor {
     /// A fresh draft for `node`: what was kept or refused for it, else the node as it is.
     fn fresh_draft(&mut self, node: &TreeNode) -> Draft {
         let panel = self.panel.as_mut().expect("a panel");
-        if let Some(d) = panel.kept.remove(&node.id) {
+        let kept = panel.kept.iter().position(|d| d.node_id == node.id);
+        if let Some(d) = kept.map(|i| panel.kept.swap_remove(i)) {
             return Draft {
                 version: node.version,
                 ..d
@@ -175,7 +175,8 @@ impl Editor {
                     old.title
                 ))));
                 if let Some(panel) = &mut self.panel {
-                    panel.kept.insert(old.node_id.clone(), old);
+                    panel.kept.retain(|d| d.node_id != old.node_id);
+                    panel.kept.push(old);
                 }
             }
         }
@@ -314,7 +315,7 @@ impl Editor {
             },
             _ => match el.get_attribute("data-field") {
                 Some(key) => {
-                    draft.fields.insert(key, value);
+                    draft.set_field(&key, value);
                 }
                 None => return,
             },
