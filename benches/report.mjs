@@ -246,10 +246,10 @@ const bundle = read('bundle.json');
 const file = (name) => bundle?.[name];
 const wasm = file('impact-tree.wasm'), js = file('impact-tree.js'), css = file('impact-tree.css');
 row('hydrate WASM, the module every page loads (release, wasm-opt)', wasm && `${kb(wasm.raw)} raw, ${kb(wasm.brotli)} brotli`, '≤ 200 KB brotli', wasm && wasm.brotli <= 200 * 1000);
-// Lazy islands are chunks of their own (cargo leptos build --split): a page's WASM is the first
-// module and the chunks its island names in the split manifest.
+// Lazy islands and the editor's client are chunks of their own (cargo leptos build --split): a
+// page's WASM is the first module and the chunks its entry names in the split manifest.
 const manifest = bundle?.['__wasm_split_manifest.json']?.content;
-for (const [label, prefix] of [['the editor page', 'tree_editor_loader'], ['the editor page with its plain client (built beside the island, not yet whole)', 'start_plain_editor'], ['a share page', 'shared_canvas_loader'], ['the dashboard (its import form)', 'import_form_loader'], ['the status page', 'status_line_loader']]) {
+for (const [label, prefix] of [['the editor page', 'start_plain_editor'], ['a share page', 'shared_canvas_loader'], ['the dashboard (its import form)', 'import_form_loader'], ['the status page', 'status_line_loader']]) {
   const key = manifest && Object.keys(manifest).find((k) => k.startsWith(prefix));
   const parts = key ? [wasm, ...manifest[key].map((c) => file(`${c}.wasm`))] : null;
   const whole = parts && parts.every(Boolean) && {

@@ -26,11 +26,10 @@ pub fn hydrate() {
     let _ = leptos::server_fn::redirect::set_redirect_hook(|to: &str| {
         let _ = leptos::prelude::window().location().set_href(to);
     });
-    // The editor's plain client (`ui::editor::plain`) counts as one more part to hydrate.
+    // The editor's page has no island: its client (`ui::editor::plain`) takes over the page
+    // the server rendered, and counts as one more part to hydrate.
     let plain_editor = leptos::prelude::document()
-        .query_selector("#editor-tree[data-client=plain]")
-        .ok()
-        .flatten()
+        .get_element_by_id("editor-tree")
         .and_then(|el| el.get_attribute("data-tree-id"))
         .and_then(|id| id.parse::<i32>().ok());
     ui::islands::expect_islands(u32::from(plain_editor.is_some()));

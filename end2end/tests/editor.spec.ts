@@ -33,15 +33,8 @@ async function add(page: Page, tree: number, parent: string | null, type: string
   return (await response.json()).id as string;
 }
 
-/** The editor's two clients while the plain one is built beside the island: the tests of
- * what the plain one does already run against both. */
-const CLIENTS = [
-  { client: 'island', query: '' },
-  { client: 'plain', query: '?client=plain' },
-];
-
-async function openTree(page: Page, tree: number, query = '') {
-  await page.goto(`/trees/${tree}${query}`);
+async function openTree(page: Page, tree: number) {
+  await page.goto(`/trees/${tree}`);
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
 }
 
@@ -78,11 +71,10 @@ async function waitIdle(page: Page) {
   await expect(page.getByTestId('canvas')).toHaveAttribute('aria-busy', 'false');
 }
 
-for (const { client, query } of CLIENTS) {
-test(`add nodes of several types with the buttons and with the keyboard (${client})`, async ({ page }) => {
+test(`add nodes of several types with the buttons and with the keyboard`, async ({ page }) => {
   await signUp(page);
   const tree = await newTree(page, 'Keyboard first');
-  await openTree(page, tree, query);
+  await openTree(page, tree);
   await expect(page.getByTestId('empty-tree')).toBeVisible();
 
   // The first node by button; its title is ready for typing.
@@ -133,17 +125,15 @@ test(`add nodes of several types with the buttons and with the keyboard (${clien
   expect(await childTitles(page, tree, 'Grow retention')).toEqual(['Activation up', 'Churn down']);
   expect(await childTitles(page, tree, 'Churn down')).toEqual(['Setup is confusing']);
 });
-}
 
-for (const { client, query } of CLIENTS) {
-test(`arrow keys move the selection through the tree (${client})`, async ({ page }) => {
+test(`arrow keys move the selection through the tree`, async ({ page }) => {
   await signUp(page);
   const tree = await newTree(page, 'Arrows');
   const root = await add(page, tree, null, 'objective', 'Root');
   const a = await add(page, tree, root, 'outcome', 'A');
   await add(page, tree, root, 'outcome', 'B');
   await add(page, tree, a, 'opportunity', 'A1');
-  await openTree(page, tree, query);
+  await openTree(page, tree);
 
   const canvas = page.getByTestId('canvas');
   await canvas.focus();
@@ -194,17 +184,15 @@ test(`arrow keys move the selection through the tree (${client})`, async ({ page
   await expect(page.getByTestId('node-title')).toBeFocused();
   await expect(page.getByTestId('node-title')).toHaveValue('A');
 });
-}
 
-for (const { client, query } of CLIENTS) {
-test(`edit every field, with a validation error beside its field (${client})`, async ({ page }) => {
+test(`edit every field, with a validation error beside its field`, async ({ page }) => {
   await signUp(page);
   const tree = await newTree(page, 'Fields');
   const root = await add(page, tree, null, 'objective', 'Root');
   const outcome = await add(page, tree, root, 'outcome', 'Outcome');
   const opportunity = await add(page, tree, outcome, 'opportunity', 'Opportunity');
   await add(page, tree, opportunity, 'solution', 'Guided setup');
-  await openTree(page, tree, query);
+  await openTree(page, tree);
 
   await node(page, 'Guided setup').click();
   await expect(page.getByTestId('node-form')).toBeVisible();
@@ -248,7 +236,6 @@ test(`edit every field, with a validation error beside its field (${client})`, a
   await expect(page.getByTestId('node-description')).toHaveValue('Three steps, <b>skippable</b> & quick');
   await expect(page.getByTestId('field-status')).toHaveValue('in_progress');
 });
-}
 
 async function dragTo(page: Page, from: Locator, to: Locator, where: 'onto' | 'before' | 'after') {
   const a = (await from.boundingBox())!;
@@ -259,15 +246,14 @@ async function dragTo(page: Page, from: Locator, to: Locator, where: 'onto' | 'b
   await page.mouse.move(x, b.y + b.height / 2, { steps: 8 });
 }
 
-for (const { client, query } of CLIENTS) {
-test(`drag a node to re-parent it, between siblings to reorder, and see a refused drop (${client})`, async ({ page }) => {
+test(`drag a node to re-parent it, between siblings to reorder, and see a refused drop`, async ({ page }) => {
   await signUp(page);
   const tree = await newTree(page, 'Dragging');
   const root = await add(page, tree, null, 'objective', 'Root');
   const a = await add(page, tree, root, 'outcome', 'A');
   await add(page, tree, root, 'outcome', 'B');
   await add(page, tree, a, 'opportunity', 'X');
-  await openTree(page, tree, query);
+  await openTree(page, tree);
 
   // X onto B: re-parented.
   await dragTo(page, node(page, 'X'), node(page, 'B'), 'onto');
@@ -302,7 +288,7 @@ test(`drag a node to re-parent it, between siblings to reorder, and see a refuse
   expect(await childTitles(page, tree, 'Root')).toEqual(['A', 'B']);
 });
 
-test(`collapse and expand re-lay out the tree (${client})`, async ({ page }) => {
+test(`collapse and expand re-lay out the tree`, async ({ page }) => {
   await signUp(page);
   const tree = await newTree(page, 'Collapse');
   const root = await add(page, tree, null, 'objective', 'Root');
@@ -310,7 +296,7 @@ test(`collapse and expand re-lay out the tree (${client})`, async ({ page }) => 
   await add(page, tree, a, 'opportunity', 'A1');
   await add(page, tree, a, 'opportunity', 'A2');
   await add(page, tree, root, 'outcome', 'B');
-  await openTree(page, tree, query);
+  await openTree(page, tree);
   await expect(page.getByTestId('tree-node')).toHaveCount(5);
   const bBefore = (await node(page, 'B').boundingBox())!;
 
@@ -332,15 +318,13 @@ test(`collapse and expand re-lay out the tree (${client})`, async ({ page }) => 
   await expect(page.getByTestId('tree-node')).toHaveCount(5);
   await expect(node(page, 'A')).toHaveAttribute('aria-expanded', 'true');
 });
-}
 
-for (const { client, query } of CLIENTS) {
-test(`undo and redo every kind of edit, persisted (${client})`, async ({ page }) => {
+test(`undo and redo every kind of edit, persisted`, async ({ page }) => {
   await signUp(page);
   const tree = await newTree(page, 'Undo');
   const root = await add(page, tree, null, 'objective', 'Root');
   await add(page, tree, root, 'outcome', 'Kept');
-  await openTree(page, tree, query);
+  await openTree(page, tree);
 
   await node(page, 'Root').click();
   await page.keyboard.press('Tab');
@@ -386,17 +370,15 @@ test(`undo and redo every kind of edit, persisted (${client})`, async ({ page })
   expect((await titles(page)).sort()).toEqual(['Kept', 'Root', 'Temporary']);
   expect(await childTitles(page, tree, 'Root')).toEqual(['Kept', 'Temporary']);
 });
-}
 
-for (const { client, query } of CLIENTS) {
-test(`delete a node, and a large subtree only after confirming (${client})`, async ({ page }) => {
+test(`delete a node, and a large subtree only after confirming`, async ({ page }) => {
   await signUp(page);
   const tree = await newTree(page, 'Deleting');
   const root = await add(page, tree, null, 'objective', 'Root');
   const big = await add(page, tree, root, 'outcome', 'Big');
   for (const t of ['O1', 'O2', 'O3', 'O4', 'O5']) await add(page, tree, big, 'opportunity', t);
   await add(page, tree, root, 'outcome', 'Small');
-  await openTree(page, tree, query);
+  await openTree(page, tree);
   // Wider than the canvas at 100%: fit it first, as a person would.
   await page.getByRole('button', { name: 'Fit' }).click();
   await expect(page.getByTestId('tree-node')).toHaveCount(8);
@@ -420,12 +402,11 @@ test(`delete a node, and a large subtree only after confirming (${client})`, asy
   await page.reload();
   await expect(page.getByTestId('tree-node')).toHaveCount(1);
 });
-}
 
-test('the plain client: adds drawn at once with keys and buttons, undone and redone, refused and lost answers', async ({ page }) => {
+test('the editor: adds drawn at once with keys and buttons, undone and redone, refused and lost answers', async ({ page }) => {
   await signUp(page);
   const tree = await newTree(page, 'Plain adds');
-  await openTree(page, tree, '?client=plain');
+  await openTree(page, tree);
 
   // The empty tree's button makes the objective, selected.
   await expect(page.getByTestId('empty-tree')).toBeVisible();
@@ -497,8 +478,7 @@ test('the plain client: adds drawn at once with keys and buttons, undone and red
   await page.unroute('**/api/add_node');
 });
 
-for (const { client, query } of CLIENTS) {
-test(`search highlights matches, cycles with Enter and opens collapsed ancestors; the key list (${client})`, async ({ page }) => {
+test(`search highlights matches, cycles with Enter and opens collapsed ancestors; the key list`, async ({ page }) => {
   await signUp(page);
   const tree = await newTree(page, 'Search');
   const root = await add(page, tree, null, 'objective', 'Retention');
@@ -506,7 +486,7 @@ test(`search highlights matches, cycles with Enter and opens collapsed ancestors
   await add(page, tree, a, 'opportunity', 'Churn in week one');
   const b = await add(page, tree, root, 'outcome', 'Engagement');
   await add(page, tree, b, 'opportunity', 'Churn after trial');
-  await openTree(page, tree, query);
+  await openTree(page, tree);
   await node(page, 'Onboarding').getByTestId('toggle-collapse').click();
   await waitIdle(page);
   await expect(page.getByTestId('tree-node')).toHaveCount(4);
@@ -545,17 +525,15 @@ test(`search highlights matches, cycles with Enter and opens collapsed ancestors
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('key-help')).toBeHidden();
 });
-}
 
-for (const { client, query } of CLIENTS) {
-test(`a conflict between two pages: a clear message, the fresh tree, and the typed text kept (${client})`, async ({ browser, page }) => {
+test(`a conflict between two pages: a clear message, the fresh tree, and the typed text kept`, async ({ browser, page }) => {
   await signUp(page);
   const tree = await newTree(page, 'Conflict');
   const root = await add(page, tree, null, 'objective', 'Shared goal');
   await add(page, tree, root, 'outcome', 'Other node');
-  await openTree(page, tree, query);
+  await openTree(page, tree);
   const other = await page.context().newPage();
-  await openTree(other, tree, query);
+  await openTree(other, tree);
 
   // The first page renames the node...
   await node(page, 'Shared goal').click();
@@ -579,15 +557,13 @@ test(`a conflict between two pages: a clear message, the fresh tree, and the typ
   await expect(node(page, 'My words from tab two')).toBeVisible();
   await other.close();
 });
-}
 
-for (const { client, query } of CLIENTS) {
-test(`a node is drawn before the server answers, and taken back when the server refuses it (${client})`, async ({ page }) => {
+test(`a node is drawn before the server answers, and taken back when the server refuses it`, async ({ page }) => {
   await signUp(page);
   const tree = await newTree(page, 'Drawn at once');
   const root = await add(page, tree, null, 'objective', 'Goal');
   const doomed = await add(page, tree, root, 'outcome', 'Deleted elsewhere');
-  await openTree(page, tree, query);
+  await openTree(page, tree);
 
   // Held answers: the new node is on the canvas, selected and ready for typing before then.
   let release = () => {};
@@ -623,14 +599,12 @@ test(`a node is drawn before the server answers, and taken back when the server 
   await expect(node(page, 'Typed while saving')).toBeVisible();
   expect(await childTitles(page, tree, 'Goal')).toEqual(['Typed while saving']);
 });
-}
 
-for (const { client, query } of CLIENTS) {
-test(`an add whose answer is lost keeps its node if the server made it, and only then (${client})`, async ({ page }) => {
+test(`an add whose answer is lost keeps its node if the server made it, and only then`, async ({ page }) => {
   await signUp(page);
   const tree = await newTree(page, 'Lost answers');
   const goal = await add(page, tree, null, 'objective', 'Goal');
-  await openTree(page, tree, query);
+  await openTree(page, tree);
 
   // The server makes the node, but its answer never reaches the browser.
   await page.route('**/api/add_node', async (route) => {
@@ -684,14 +658,12 @@ test(`an add whose answer is lost keeps its node if the server made it, and only
   await expect(page.getByTestId('notice')).toHaveCount(0);
   expect(await childTitles(page, tree, 'Goal')).toEqual(['From another tab', 'New outcome']);
 });
-}
 
-for (const { client, query } of CLIENTS) {
-test(`tree details (${client}): rename, describe, phase and the activity feed; a stale save reloads`, async ({ page, context }) => {
+test(`tree details: rename, describe, phase and the activity feed; a stale save reloads`, async ({ page, context }) => {
   await signUp(page);
   const tree = await newTree(page, 'Details');
   await add(page, tree, null, 'objective', 'Root');
-  await openTree(page, tree, query);
+  await openTree(page, tree);
   const form = page.getByTestId('tree-form');
   await expect(form.getByLabel('Name')).toHaveValue('Details');
   await expect(page.getByTestId('tree-activity')).toContainText('Added objective: Root');
@@ -711,7 +683,7 @@ test(`tree details (${client}): rename, describe, phase and the activity feed; a
 
   // Renamed in another tab meanwhile: this tab's save is refused and the tree reloaded.
   const other = await context.newPage();
-  await openTree(other, tree, query);
+  await openTree(other, tree);
   const otherForm = other.getByTestId('tree-form');
   await otherForm.getByLabel('Name').fill('From the other tab');
   await otherForm.getByRole('button', { name: 'Save tree' }).click();
@@ -724,7 +696,6 @@ test(`tree details (${client}): rename, describe, phase and the activity feed; a
   await form.getByRole('button', { name: 'Save tree' }).click();
   await expect(page.getByTestId('tree-name')).toHaveText('After the reload');
 });
-}
 
 test('create a tree from a starter, mark it as a template, and start another from it', async ({ page }) => {
   await signUp(page);

@@ -177,7 +177,7 @@ test('export SVG, PNG, JSON and Markdown; the JSON re-imports to the same tree',
   await stranger.close();
 });
 
-test('the plain client: share links and every export from the editor', async ({ page }) => {
+test('the editor: no links yet, Escape closes the share dialog; every export from the editor', async ({ page }) => {
   const fs = await import('node:fs/promises');
   const email = `plain-share-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
   await page.goto('/signup');
@@ -191,7 +191,7 @@ test('the plain client: share links and every export from the editor', async ({ 
   await page.getByRole('button', { name: 'Create tree' }).click();
   await expect(page).toHaveURL(/\/trees\/\d+$/);
   const treeId = Number(page.url().split('/').pop());
-  await page.goto(`/trees/${treeId}?client=plain`);
+  await page.goto(`/trees/${treeId}`);
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
 
   // Share: a link made, listed, revoked; Escape closes the dialog.
@@ -210,7 +210,7 @@ test('the plain client: share links and every export from the editor', async ({ 
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
 
-  // Exports: the same files the island makes, from the editor's own copy of the tree.
+  // Exports: the same files the share page makes, from the editor's own copy of the tree.
   const origin = new URL(page.url()).origin;
   const exported = await (await page.request.post('/api/export_tree', { headers: { Origin: origin }, form: { tree_id: String(treeId) } })).json();
   const titles: string[] = exported.nodes.map((n: any) => n.title);

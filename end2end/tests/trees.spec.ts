@@ -13,16 +13,9 @@ async function signUp(page: Page) {
   await expect(page.getByTestId('dashboard')).toBeVisible();
 }
 
-/** The editor's two clients while the plain one is built beside the island: the tests of
- * what the plain one does already run against both. */
-const CLIENTS = [
-  { client: 'island', query: '' },
-  { client: 'plain', query: '?client=plain' },
-];
-
 /** Signs up, creates a tree `name` with a root and three children (through the API), and
- * opens it hydrated (in the editor's client that `query` asks for). */
-async function openTreeOfFour(page: Page, baseURL: string, name: string, query = '') {
+ * opens it hydrated. */
+async function openTreeOfFour(page: Page, baseURL: string, name: string) {
   await signUp(page);
   await page.getByLabel('New tree').fill(name);
   await page.getByRole('button', { name: 'Create tree' }).click();
@@ -40,7 +33,7 @@ async function openTreeOfFour(page: Page, baseURL: string, name: string, query =
       data: { tree_id: treeId, parent_id: rootId, node: { node_type: 'outcome', title } },
     });
   }
-  await page.goto(`/trees/${treeId}${query}`);
+  await page.goto(`/trees/${treeId}`);
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
   return { treeId, rootId };
 }
@@ -89,9 +82,8 @@ test('create a tree from the dashboard and see its nodes drawn, also without Jav
   await noScript.close();
 });
 
-for (const { client, query } of CLIENTS) {
-test(`zoom, pan and orientation survive a reload (${client})`, async ({ page, baseURL }) => {
-  await openTreeOfFour(page, baseURL!, 'Viewport', query);
+test(`zoom, pan and orientation survive a reload`, async ({ page, baseURL }) => {
+  await openTreeOfFour(page, baseURL!, 'Viewport');
   await expect(page.getByTestId('zoom-level')).toHaveText('100%');
 
   // Wheel zoom around the pointer, then a drag of the background.
@@ -127,8 +119,8 @@ test(`zoom, pan and orientation survive a reload (${client})`, async ({ page, ba
   await expect(page.getByTestId('tree-node')).toHaveCount(4);
 });
 
-test(`a view that could not be saved says so, and the next view saved takes that back (${client})`, async ({ page, baseURL }) => {
-  const { treeId } = await openTreeOfFour(page, baseURL!, 'Unsaved view', query);
+test(`a view that could not be saved says so, and the next view saved takes that back`, async ({ page, baseURL }) => {
+  const { treeId } = await openTreeOfFour(page, baseURL!, 'Unsaved view');
   const canvas = page.getByTestId('canvas');
   const box = (await canvas.boundingBox())!;
   await page.mouse.move(box.x + 300, box.y + 200);
@@ -162,11 +154,9 @@ test(`a view that could not be saved says so, and the next view saved takes that
   await notice.getByRole('button', { name: 'Dismiss' }).click();
   await expect(notice).toHaveCount(0);
 });
-}
 
-for (const { client, query } of CLIENTS) {
-test(`zoomed far out the tree is painted as an overview; a click there selects a node, a double click zooms to it (${client})`, async ({ page, baseURL }) => {
-  const { rootId } = await openTreeOfFour(page, baseURL!, 'Far away', query);
+test(`zoomed far out the tree is painted as an overview; a click there selects a node, a double click zooms to it`, async ({ page, baseURL }) => {
+  const { rootId } = await openTreeOfFour(page, baseURL!, 'Far away');
   await expect(page.getByTestId('overview')).toHaveCount(0);
 
   // Where the root sits in layout coordinates, from its element and the canvas transform.
@@ -205,8 +195,7 @@ test(`zoomed far out the tree is painted as an overview; a click there selects a
   expect(far.zoom).toBeLessThan(0.3);
   await page.mouse.click(origin.x + far.x + rootCentre.x * far.zoom, origin.y + far.y + rootCentre.y * far.zoom);
   await expect(canvas).toHaveAttribute('aria-activedescendant', `node-${rootId}`);
-  // The plain client has no panel yet.
-  if (client === 'island') await expect(page.getByTestId('node-title')).toHaveValue('Root');
+  await expect(page.getByTestId('node-title')).toHaveValue('Root');
 
   // A double click there zooms to 100 % on that node: the node elements are back.
   await page.mouse.dblclick(origin.x + far.x + rootCentre.x * far.zoom, origin.y + far.y + rootCentre.y * far.zoom);
@@ -217,10 +206,9 @@ test(`zoomed far out the tree is painted as an overview; a click there selects a
   await expect(rootNode).toHaveAttribute('aria-selected', 'true');
   await expect(rootNode).toBeInViewport();
 });
-}
 
-test('the plain client: arrow keys and clicks select, keys zoom and fit', async ({ page, baseURL }) => {
-  await openTreeOfFour(page, baseURL!, 'Plain keys', '?client=plain');
+test('the editor: arrow keys and clicks select, keys zoom and fit', async ({ page, baseURL }) => {
+  await openTreeOfFour(page, baseURL!, 'Plain keys');
   const canvas = page.getByTestId('canvas');
   const selected = page.locator('[data-testid="tree-node"][aria-selected="true"] .node-title');
   await canvas.focus();

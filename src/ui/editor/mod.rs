@@ -15,7 +15,7 @@ mod state;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
 use crate::error::AppError;
 use crate::model::editor::{self as tree_ops, DropPlan, DropZone};
@@ -36,28 +36,12 @@ pub use state::{Command, Editor, Notice};
 /// the island reads it back from the page.
 const TREE_SCRIPT_ID: &str = "editor-tree";
 
-/// The tree the server wrote into the page, if it is this one's. Read once: the block is
-/// emptied, so its megabyte is not kept twice.
-#[cfg(feature = "hydrate")]
-fn tree_in_page(id: i32) -> Option<TreeDetail> {
-    let script = document().get_element_by_id(TREE_SCRIPT_ID)?;
-    if script.get_attribute("data-tree-id")? != id.to_string() {
-        return None;
-    }
-    let json = script.text_content()?;
-    let _ = script.remove_attribute("data-tree-id");
-    script.set_text_content(None);
-    crate::model::page_tree::decode(&json).ok()
-}
-
-/// `/trees/:id`, a route of the server's: the browser gets only the editor island, a
-/// WebAssembly chunk of its own.
+/// `/trees/:id`, a route of the server's: the page is rendered here, and the browser's plain
+/// client (`plain`), a WebAssembly chunk of its own, takes it over.
 #[component]
 pub fn TreeRoute() -> impl IntoView {
     let params = use_params_map();
     let id = params.read_untracked().get("id").and_then(|id| id.parse::<i32>().ok());
-    // The editor's plain client, while it is built beside the island (`plain`).
-    let plain = use_query_map().read_untracked().get("client").as_deref() == Some("plain");
     // Asked for beside the session's user, which RequireUser waits for, not after it.
     let tree = AsyncDerived::new(move || async move {
         match id {
@@ -67,7 +51,7 @@ pub fn TreeRoute() -> impl IntoView {
     });
     view! {
         <RequireUser>
-            <TreeLoader tree plain />
+            <TreeLoader tree />
         </RequireUser>
     }
 }
@@ -106,7 +90,7 @@ async fn load_page(id: i32) -> PageResult {
 }
 
 #[component]
-fn TreeLoader(tree: AsyncDerived<PageResult>, plain: bool) -> impl IntoView {
+fn TreeLoader(tree: AsyncDerived<PageResult>) -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="page muted">"Loading the tree…"</p> }>
             // A Suspend, not a `move ||` closure: server rendering calls a closure twice once
@@ -121,17 +105,12 @@ fn TreeLoader(tree: AsyncDerived<PageResult>, plain: bool) -> impl IntoView {
                         // has parsed the megabyte of data after it.
                         let id = tree.id;
                         let name = tree.name.clone();
-                        // The plain client takes over markup that is not an island's.
-                        let (editor, client) = if plain {
-                            (view! { {editor(tree)} <PlainEditorParts /> }.into_any(), Some("plain"))
-                        } else {
-                            provide_context(LoadedTree(StoredValue::new(Some(tree))));
-                            (view! { <TreeEditor tree_id=id /> }.into_any(), None)
-                        };
+                        // Static markup that the browser's plain client takes over.
                         view! {
                             <Title text=name />
-                            {editor}
-                            <script type="application/json" id=TREE_SCRIPT_ID data-tree-id=id data-client=client inner_html=json></script>
+                            {editor(tree)}
+                            <PlainEditorParts />
+                            <script type="application/json" id=TREE_SCRIPT_ID data-tree-id=id inner_html=json></script>
                         }
                         .into_any()
                     }
@@ -177,26 +156,6 @@ struct DragView {
     y: f64,
     target: Option<(String, DropZone)>,
     plan: Option<Result<Option<DropPlan>, String>>,
-}
-
-/// The tree the loader hands to the editor on the server: a context, not a prop, since an
-/// island's props are written into the page (a second copy of the tree beside its data
-/// block). Taken once.
-#[derive(Clone)]
-struct LoadedTree(StoredValue<Option<TreeDetail>>);
-
-/// The editor, an island: all of the page's code that runs in the browser.
-#[island(lazy)]
-fn TreeEditor(tree_id: i32) -> impl IntoView {
-    let given = use_context::<LoadedTree>().and_then(|LoadedTree(tree)| tree.try_update_value(Option::take).flatten());
-    // The browser runs no loader: the tree is in the page the island is on.
-    #[cfg(feature = "hydrate")]
-    let given = given.or_else(|| tree_in_page(tree_id));
-    match given.filter(|tree| tree.id == tree_id) {
-        Some(tree) => editor(tree),
-        None => view! { <p class="page form-error" role="alert">"The tree could not be opened. Reload the page to try again."</p> }
-            .into_any(),
-    }
 }
 
 fn editor(tree: TreeDetail) -> AnyView {

@@ -1,13 +1,12 @@
-//! The editor's browser code without Leptos's views or reactive graph: the way to the page's
-//! 200 KB WebAssembly target (BENCHMARKS.md, thirty-eighth session). The server renders the
-//! editor as it does for the island (`editor()`, now static markup); this code takes over that
-//! markup, holds the editor's state in one struct and changes the elements itself.
+//! The editor's browser code, without Leptos's views or reactive graph: the way to the page's
+//! 200 KB WebAssembly target (BENCHMARKS.md, thirty-eighth and thirty-ninth sessions). The
+//! server renders the editor (`editor()`, static markup); this code takes over that markup,
+//! holds the editor's state in one struct and changes the elements itself.
 //!
-//! Built beside the island until it takes the island's place: a page opened with
-//! `?client=plain` gets this code instead. It does what the island does: the canvas (pan,
-//! zoom, fit, orientation, the rendered region and the far-zoom overview, saving the view),
-//! selection, every change to the tree with undo and redo (`commands`), search and the key
-//! list (`search`), the node form (`panel`), the tree's form and activity (`tree_form`), share
+//! It took the place of the editor's island, doing all it did: the canvas (pan, zoom, fit,
+//! orientation, the rendered region and the far-zoom overview, saving the view), selection,
+//! every change to the tree with undo and redo (`commands`), search and the key list
+//! (`search`), the node form (`panel`), the tree's form and activity (`tree_form`), share
 //! links and exports (`sharing`).
 
 mod commands;
@@ -1026,21 +1025,15 @@ fn wire(me: &Shared) {
         });
     }
 
-    // Escape answers a dialog with no, and closes the share dialog.
+    // Escape answers a dialog with no.
     let m = me.clone();
     listen(&page, "keydown", move |ev: web_sys::KeyboardEvent| {
-        if ev.key() != "Escape" {
-            return;
-        }
-        let target = target_element(&ev);
-        if target
-            .as_ref()
-            .and_then(|t| closest(t, "[data-dialog=confirm-delete]"))
-            .is_some()
+        if ev.key() == "Escape"
+            && target_element(&ev)
+                .and_then(|t| closest(&t, "[data-dialog=confirm-delete]"))
+                .is_some()
         {
             m.borrow_mut().close_confirm_delete(&m, false);
-        } else if target.as_ref().and_then(|t| closest(t, "[data-part=share]")).is_some() {
-            m.borrow().close_share();
         }
     });
 
@@ -1062,7 +1055,9 @@ fn wire(me: &Shared) {
         } else if ev.key() == "?" {
             ed.open_key_help();
         } else if ev.key() == "Escape" {
+            // Wherever the focus is: a revoked link's button, gone, leaves it on the body.
             ed.close_key_help();
+            ed.close_share();
         }
     });
 

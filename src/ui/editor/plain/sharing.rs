@@ -37,9 +37,10 @@ impl Editor {
     }
 
     pub(super) fn close_share(&self) {
-        if let Some(dialog) = self.share_part("share") {
-            let _ = dialog.set_attribute("hidden", "");
-        }
+        let Some(dialog) = self.share_part("share").filter(|d| !d.has_attribute("hidden")) else {
+            return;
+        };
+        let _ = dialog.set_attribute("hidden", "");
         focus(&self.dom.canvas);
     }
 
