@@ -71,3 +71,12 @@ pub fn set_text(el: &web_sys::Element, text: &str) {
         el.set_text_content(Some(text));
     }
 }
+
+/// `<p class="{class}" role="alert">text</p>`, the text escaped: how the editor's errors are
+/// shown, beside a field or above a form's buttons.
+pub fn alert_markup(class: &str, text: &str) -> String {
+    let mut html = format!("<p class=\"{class}\" role=\"alert\">");
+    crate::ui::share_markup::escape_into(&mut html, text);
+    html.push_str("</p>");
+    html
+}

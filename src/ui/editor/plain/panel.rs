@@ -6,7 +6,7 @@
 
 use wasm_bindgen::JsCast;
 
-use super::dom::{find, listen, set_text, target_element};
+use super::dom::{alert_markup, find, listen, set_text, target_element};
 use super::{focus, Editor, Shared};
 use crate::error::AppError;
 use crate::model::{NodeType, TreeNode};
@@ -115,10 +115,7 @@ impl Panel {
             None => format!("#node-{}", field.trim_start_matches("node_")),
         };
         if let Some(input) = find(&self.form, &selector) {
-            let mut html = String::from("<p class=\"field-error\" role=\"alert\">");
-            crate::ui::share_markup::escape_into(&mut html, message);
-            html.push_str("</p>");
-            let _ = input.insert_adjacent_html("afterend", &html);
+            let _ = input.insert_adjacent_html("afterend", &alert_markup("field-error", message));
         }
     }
 

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::dom::find;
+use super::dom::{alert_markup, find};
 use super::{focus, Editor, Shared};
 use crate::api::share::{CreateShareLink, RevokeShareLink, ShareLinksMarkup};
 use crate::error::AppError;
@@ -13,10 +13,7 @@ use crate::ui::fetch::{call_form, call_form_reading};
 use crate::ui::share_markup::escape_into;
 
 fn error_markup(err: &str) -> String {
-    let mut html = String::from("<p class=\"form-error\" role=\"alert\">");
-    escape_into(&mut html, err);
-    html.push_str("</p>");
-    html
+    alert_markup("form-error", err)
 }
 
 impl Editor {

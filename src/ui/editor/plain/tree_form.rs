@@ -6,7 +6,7 @@
 use serde_json::Value;
 use wasm_bindgen::JsCast;
 
-use super::dom::{document, find, listen, set_text};
+use super::dom::{alert_markup, document, find, listen, set_text};
 use super::{Editor, Shared};
 use crate::api::activity::TreeActivityMarkup;
 use crate::api::trees::UpdateTree;
@@ -14,7 +14,6 @@ use crate::error::AppError;
 use crate::model::DiscoveryPhase;
 use crate::ui::editor::state::Meta;
 use crate::ui::fetch::{call_form, call_form_reading};
-use crate::ui::share_markup::escape_into;
 
 pub(super) struct TreeForm {
     form: web_sys::Element,
@@ -92,9 +91,7 @@ impl TreeForm {
             AppError::Validation { field, message } => (None, "form-error", format!("{field}: {message}")),
             other => (None, "form-error", other.to_string()),
         };
-        let mut html = format!("<p class=\"{class}\" role=\"alert\">");
-        escape_into(&mut html, &text);
-        html.push_str("</p>");
+        let html = alert_markup(class, &text);
         let (at, place) = match beside {
             Some(field) => (field, "afterend"),
             None => match find(&self.form, ".form-actions") {
@@ -185,10 +182,10 @@ impl Editor {
             match markup {
                 Ok(html) => section.set_inner_html(&html),
                 Err(err) => {
-                    let mut html = String::from("<h2>Activity</h2><p class=\"form-error\">");
-                    escape_into(&mut html, &err.to_string());
-                    html.push_str("</p>");
-                    section.set_inner_html(&html);
+                    section.set_inner_html(&format!(
+                        "<h2>Activity</h2>{}",
+                        alert_markup("form-error", &err.to_string())
+                    ));
                 }
             }
             let mut ed = me.borrow_mut();
