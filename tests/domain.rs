@@ -1020,6 +1020,106 @@ async fn the_tree_page_is_drawn_on_the_server(pool: PgPool) {
     assert!(!page.body.contains("Grow"));
 }
 
+/// The editor's page is static markup that the browser's client takes over: the forms filled
+/// from the tree, the parts shown on demand rendered hidden in their places, and the canvas
+/// at the saved view (an empty tree offers its first node; far out, the overview's canvas).
+#[sqlx::test]
+async fn the_editor_page_is_static_markup_the_client_takes_over(pool: PgPool) {
+    use scraper::{Html, Selector};
+    let app = app(pool);
+    let (mut pm, _) = signed_up(&app, "static@example.com").await;
+    let t = pm.create_tree("Plan <B>").await;
+    let fields = [
+        ("tree_id", t.to_string()),
+        ("version", "1".to_string()),
+        ("name", "Plan <B> & \"more\"".to_string()),
+        ("description", "Why <i>this</i></textarea><b>\nand that".to_string()),
+        ("discovery_phase", "delivery".to_string()),
+        ("is_template", "true".to_string()),
+    ];
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(pm.call("update_tree", &pairs).await.status, StatusCode::OK);
+
+    let select = |html: &Html, css: &str| -> Vec<(String, Vec<(String, String)>)> {
+        html.select(&Selector::parse(css).unwrap())
+            .map(|e| {
+                let attrs = e.value().attrs().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+                (e.text().collect::<String>(), attrs)
+            })
+            .collect()
+    };
+    let one = |html: &Html, css: &str| {
+        let mut found = select(html, css);
+        assert_eq!(found.len(), 1, "{css}");
+        found.remove(0)
+    };
+    let attr = |found: &(String, Vec<(String, String)>), name: &str| {
+        found.1.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    };
+
+    // Empty: the canvas offers the first node; nothing is selected, nothing to undo.
+    let page = pm.get(&format!("/trees/{t}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = Html::parse_document(&page.body);
+    one(&html, ".tree-page #tree-canvas [data-testid=empty-tree] [data-action=add-first]");
+    assert_eq!(one(&html, ".tree-header h1").0, "Plan <B> & \"more\"");
+    assert_eq!(one(&html, ".tree-header .muted").0, "delivery · 0 nodes · vertical");
+    assert_eq!(one(&html, "[data-testid=zoom-level]").0, "100%");
+    for action in ["add-sibling", "delete-node", "undo", "redo"] {
+        let button = one(&html, &format!(".tree-header [data-action={action}]"));
+        assert!(attr(&button, "disabled").is_some(), "{action}");
+    }
+    assert!(attr(&one(&html, "[data-action=add-child]"), "disabled").is_none());
+    // The tree's form holds the tree as it is.
+    let form = ".side-panel [data-part=tree-details] form[data-testid=tree-form]";
+    assert_eq!(
+        attr(&one(&html, &format!("{form} #tree-name")), "value").as_deref(),
+        Some("Plan <B> & \"more\"")
+    );
+    assert_eq!(
+        one(&html, &format!("{form} #tree-description")).0,
+        "Why <i>this</i></textarea><b>\nand that"
+    );
+    assert!(select(&html, ".side-panel b").is_empty(), "the description is text");
+    assert_eq!(
+        attr(&one(&html, &format!("{form} #tree-phase option[selected]")), "value").as_deref(),
+        Some("delivery")
+    );
+    assert!(attr(&one(&html, &format!("{form} #tree-template")), "checked").is_some());
+    one(&html, ".side-panel .tree-activity");
+    // What the client shows on demand is in the page, hidden, where it goes.
+    for part in [
+        ".tree-page > .tree-header + [data-part=search]",
+        ".tree-page .side-panel > [data-part=node-form]",
+        ".tree-page > [data-part=key-help]",
+        ".tree-page > [data-part=share]",
+    ] {
+        assert!(attr(&one(&html, part), "hidden").is_some(), "{part}");
+    }
+    assert!(attr(&one(&html, "[data-part=tree-details]"), "hidden").is_none());
+    // Every type's own fields are in the node form, for the client to show.
+    one(&html, "[data-part=node-form] [data-fields-of=metric] #field-target");
+    one(&html, "[data-part=node-form] [data-fields-of=assumption] select#field-risk");
+
+    // A node: no empty state. Zoomed out far, the overview's canvas instead of boxes.
+    add_ok(&mut pm, t, None, "objective", "Grow").await;
+    let page = pm.get(&format!("/trees/{t}")).await;
+    let html = Html::parse_document(&page.body);
+    assert!(select(&html, "[data-testid=empty-tree]").is_empty());
+    assert_eq!(select(&html, ".nodes [data-node-id]").len(), 1);
+    assert!(select(&html, "canvas.overview").is_empty());
+    let state = json!({ "zoom": 0.2, "pan": { "x": 0, "y": 0 }, "orientation": "horizontal" });
+    pm.call_json("save_canvas_state", json!({ "tree_id": t, "state": state }))
+        .await;
+    let page = pm.get(&format!("/trees/{t}")).await;
+    let html = Html::parse_document(&page.body);
+    one(&html, "#tree-canvas.far > canvas.overview");
+    assert!(select(&html, ".nodes [data-node-id]").is_empty());
+    assert_eq!(one(&html, ".tree-header .muted").0, "delivery · 1 nodes · horizontal");
+    assert_eq!(one(&html, "[data-testid=toggle-orientation]").0.trim(), "Vertical");
+    assert_eq!(one(&html, "[data-testid=zoom-level]").0, "20%");
+}
+
 /// The editor page's data block: the tree it carries for the browser.
 fn tree_block(page: &str) -> &str {
     // The block is put in after rendering (server::page_blocks).

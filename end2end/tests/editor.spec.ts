@@ -253,6 +253,9 @@ test(`drag a node to re-parent it, between siblings to reorder, and see a refuse
   const a = await add(page, tree, root, 'outcome', 'A');
   await add(page, tree, root, 'outcome', 'B');
   await add(page, tree, a, 'opportunity', 'X');
+  // A screen big enough that the boxes the server drew stay (the view does not leave their
+  // region): the first drag finds its target all the same.
+  await page.setViewportSize({ width: 1920, height: 1200 });
   await openTree(page, tree);
 
   // X onto B: re-parented.

@@ -298,37 +298,70 @@ pub async fn export_lazily(of: ExportOf, kind: &'static str, png_wanted: f64) ->
 /// An export under way, from the button to the download.
 pub type ExportFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>>>>;
 
-/// Export buttons. `export` is given the kind of file and the PNG scale when a button is
-/// pressed: the editor holds the whole tree and calls [`download`]; the share page holds only
-/// what it draws and fetches the rest first (lazily, code and all).
+/// The menu's buttons and the PNG scale, without handlers: each page hears their clicks on the
+/// menu (by `data-action="export"` and `data-kind`).
+fn export_options() -> impl IntoView {
+    view! {
+        <button type="button" class="secondary" data-testid="export-svg" data-action="export" data-kind="svg">"SVG"</button>
+        <span class="png-export">
+            <button type="button" class="secondary" data-testid="export-png" data-action="export" data-kind="png">"PNG"</button>
+            <select aria-label="PNG scale" data-testid="png-scale">
+                <option value="1">"1×"</option>
+                <option value="2" selected>"2×"</option>
+                <option value="3">"3×"</option>
+            </select>
+        </span>
+        <button type="button" class="secondary" data-testid="export-json" data-action="export" data-kind="json">"JSON"</button>
+        <button type="button" class="secondary" data-testid="export-md" data-action="export" data-kind="md">"Markdown"</button>
+    }
+}
+
+/// The export menu as the editor's page has it: static, its clicks heard by the editor's
+/// client, which holds the whole tree.
+#[component]
+pub fn ExportMenuMarkup() -> impl IntoView {
+    view! {
+        <details class="export-menu" data-testid="export-menu">
+            <summary>"Export"</summary>
+            <div class="export-options">{export_options()}</div>
+        </details>
+    }
+}
+
+/// The export menu of an island (the share page's). `export` is given the kind of file and
+/// the PNG scale when a button is pressed: the share page holds only what it draws and fetches
+/// the rest first (lazily, code and all).
 #[component]
 pub fn ExportMenu(export: Callback<(&'static str, f64), ExportFuture>) -> impl IntoView {
     let scale = RwSignal::new(2.0f64);
     let error = RwSignal::new(None::<String>);
-    let export = move |kind: &'static str| {
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        let kind = event_target::<web_sys::Element>(&ev)
+            .closest("[data-action=export]")
+            .ok()
+            .flatten()
+            .and_then(|button| button.get_attribute("data-kind"));
+        let Some(kind) = ["svg", "png", "json", "md"]
+            .into_iter()
+            .find(|k| Some(*k) == kind.as_deref())
+        else {
+            return;
+        };
         let pending = export.run((kind, scale.get_untracked()));
         leptos::task::spawn_local(async move {
             let result = pending.await.map_err(|err| format!("The export failed: {err}"));
             error.try_set(result.err());
         });
     };
+    let on_change = move |ev: leptos::ev::Event| {
+        if let Ok(s) = event_target_value(&ev).parse() {
+            scale.set(s)
+        }
+    };
     view! {
         <details class="export-menu" data-testid="export-menu">
             <summary>"Export"</summary>
-            <div class="export-options">
-                <button type="button" class="secondary" data-testid="export-svg" data-action="export" data-kind="svg" on:click=move |_| export("svg")>"SVG"</button>
-                <span class="png-export">
-                    <button type="button" class="secondary" data-testid="export-png" data-action="export" data-kind="png" on:click=move |_| export("png")>"PNG"</button>
-                    <select aria-label="PNG scale" data-testid="png-scale"
-                        on:change=move |ev| if let Ok(s) = event_target_value(&ev).parse() { scale.set(s) }>
-                        <option value="1">"1×"</option>
-                        <option value="2" selected>"2×"</option>
-                        <option value="3">"3×"</option>
-                    </select>
-                </span>
-                <button type="button" class="secondary" data-testid="export-json" data-action="export" data-kind="json" on:click=move |_| export("json")>"JSON"</button>
-                <button type="button" class="secondary" data-testid="export-md" data-action="export" data-kind="md" on:click=move |_| export("md")>"Markdown"</button>
-            </div>
+            <div class="export-options" on:click=on_click on:change=on_change>{export_options()}</div>
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
         </details>
     }

@@ -1,15 +1,15 @@
 //! `/s/:token`: a shared tree, read-only. The whole tree is drawn on the server (readable
 //! without JavaScript); once hydrated it pans and zooms locally and writes nothing. The owner
-//! manages links from the editor with [`SharePanel`].
+//! manages links from the editor's share dialog (`share_links_markup` renders its list).
 
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
-use crate::api::share::{create_share_link, list_share_links, revoke_share_link, shared_tree};
+use crate::api::share::shared_tree;
 use crate::error::AppError;
-use crate::model::share::{CreatedShareLink, SharedOutline};
+use crate::model::share::SharedOutline;
 use crate::model::{CanvasState, Orientation};
 use crate::ui::editor::draw::{Fixed, Px};
 use crate::ui::share_drawing::{Redrawn, ShareModel};
@@ -447,106 +447,8 @@ pub(crate) async fn whole_shared_tree(
     })
 }
 
-/// The owner's share links for one tree: create (the link is shown once), copy, revoke.
-#[component]
-pub fn SharePanel(tree_id: i32, on_close: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
-    let revision = RwSignal::new(0u64);
-    let links = RwSignal::new(None::<Result<Vec<crate::model::share::ShareLink>, AppError>>);
-    let created = RwSignal::new(None::<CreatedShareLink>);
-    let error = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        revision.track();
-        leptos::task::spawn_local(async move {
-            links.try_set(Some(list_share_links(tree_id).await));
-        });
-    });
-    let create = move |_| {
-        leptos::task::spawn_local(async move {
-            match create_share_link(tree_id).await {
-                Ok(link) => {
-                    created.try_set(Some(link));
-                    revision.try_update(|r| *r += 1);
-                }
-                Err(err) => {
-                    error.try_set(Some(err.to_string()));
-                }
-            }
-        });
-    };
-    let revoke = move |id: String| {
-        leptos::task::spawn_local(async move {
-            match revoke_share_link(tree_id, id).await {
-                Ok(()) => {
-                    revision.try_update(|r| *r += 1);
-                }
-                Err(err) => {
-                    error.try_set(Some(err.to_string()));
-                }
-            }
-        });
-    };
-    let origin = move || {
-        #[cfg(feature = "hydrate")]
-        {
-            window().location().origin().unwrap_or_default()
-        }
-        #[cfg(not(feature = "hydrate"))]
-        {
-            String::new()
-        }
-    };
-    let close = on_close.clone();
-    view! {
-        <div class="overlay" on:click=move |_| close()>
-            <div class="dialog share-dialog" role="dialog" aria-modal="true" aria-labelledby="share-title" data-testid="share-dialog"
-                on:click=|ev| ev.stop_propagation()
-                on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { on_close() }>
-                <h2 id="share-title">"Share a read-only view"</h2>
-                <p class="muted">"Anyone with a link sees the tree, not who made it or its history. Revoking a link stops it at once."</p>
-                <button type="button" data-testid="create-share-link" on:click=create>"Create a link"</button>
-                {move || created.get().map(|c| {
-                    let url = format!("{}{}", origin(), c.path);
-                    view! {
-                        <p class="form-ok">"New link (shown once): "
-                            <a href=c.path.clone() data-testid="share-url" target="_blank" rel="noopener">{url}</a>
-                        </p>
-                    }
-                })}
-                {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-                <h3>"Links"</h3>
-                {move || match links.get() {
-                    None => view! { <p class="muted">"Loading…"</p> }.into_any(),
-                    Some(Err(err)) => view! { <p class="form-error">{err.to_string()}</p> }.into_any(),
-                    Some(Ok(list)) if list.is_empty() => view! { <p class="muted">"No links yet."</p> }.into_any(),
-                    Some(Ok(list)) => view! {
-                        <ul class="share-links" data-testid="share-links">
-                            {list.into_iter().map(|l| {
-                                let id = l.id.clone();
-                                let when = l.created_at.get(..16).unwrap_or_default().replace('T', " ");
-                                view! {
-                                    <li>
-                                        <span>{format!("Created {when}")}</span>
-                                        {match l.revoked_at {
-                                            Some(_) => view! { <span class="muted">"revoked"</span> }.into_any(),
-                                            None => view! {
-                                                <button type="button" class="secondary" data-testid="revoke-share-link"
-                                                    on:click=move |_| revoke(id.clone())>"Revoke"</button>
-                                            }.into_any(),
-                                        }}
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
-                    }.into_any(),
-                }}
-            </div>
-        </div>
-    }
-}
-
-/// The share dialog's list of links as the plain client shows it (`share_links_markup`): the
-/// list [`SharePanel`] draws, rendered on the server. A live link's Revoke button carries the
-/// link's id for the client.
+/// The share dialog's list of links as the editor's client shows it (`share_links_markup`),
+/// rendered on the server. A live link's Revoke button carries the link's id for the client.
 pub fn share_links_markup(links: &[crate::model::share::ShareLink]) -> String {
     use crate::ui::share_markup::escape_into;
     if links.is_empty() {

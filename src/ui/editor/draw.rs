@@ -1,35 +1,9 @@
 //! What the canvas draws: node boxes, parent edges and cross-links from the shared layout,
 //! and which of them fall inside the region around the viewport (only those are rendered).
 
-use std::sync::Arc;
-
 use crate::model::editor::TreeIndex;
 use crate::model::layout::{layout_indexed, Layout, Rect};
 use crate::model::{CanvasState, Connection, NodeType, Orientation, TreeNode};
-
-/// A value shared by reference between memos; equal only to itself, so a recompute always
-/// notifies (it only happens when its inputs changed) and nothing is compared deeply.
-#[derive(Debug, Default)]
-pub struct Shared<T>(pub Arc<T>);
-
-impl<T> Clone for Shared<T> {
-    fn clone(&self) -> Self {
-        Shared(Arc::clone(&self.0))
-    }
-}
-
-impl<T> PartialEq for Shared<T> {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-impl<T> std::ops::Deref for Shared<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
 
 pub fn type_class(t: NodeType) -> &'static str {
     match t {
@@ -300,6 +274,8 @@ pub fn region_around(view: Rect) -> Rect {
     }
 }
 
+// Used by the browser's client (and the tests) only.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 fn contains(outer: &Rect, inner: &Rect) -> bool {
     inner.x >= outer.x
         && inner.y >= outer.y
@@ -309,6 +285,7 @@ fn contains(outer: &Rect, inner: &Rect) -> bool {
 
 /// Whether the rendered region still serves this viewport: it must cover it, and not be so
 /// much larger (after zooming in) that far too many nodes stay rendered.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 pub fn region_serves(region: &Rect, view: &Rect) -> bool {
     contains(region, view) && region.w * region.h <= view.w * view.h * 16.0
 }
@@ -406,7 +383,48 @@ pub fn visible_links(d: &Drawing, region: &Rect) -> Vec<Line> {
 
 #[cfg(test)]
 mod tests {
-    use super::{write_box_style, Fixed, Px, Rect};
+    use super::{region_around, region_serves, write_box_style, Fixed, Px, Rect};
+
+    #[test]
+    fn the_region_serves_a_view_inside_it_until_zooming_in_makes_it_too_big() {
+        let view = Rect {
+            x: 100.0,
+            y: 50.0,
+            w: 1600.0,
+            h: 1000.0,
+        };
+        let region = region_around(view);
+        assert!(region_serves(&region, &view));
+        // Panned by less than a viewport either way: still inside.
+        let panned = Rect {
+            x: view.x - 1500.0,
+            y: view.y + 900.0,
+            ..view
+        };
+        assert!(region_serves(&region, &panned));
+        // One pixel out.
+        let out = Rect {
+            x: region.x - 1.0,
+            ..view
+        };
+        assert!(!region_serves(&region, &out));
+        // Zoomed in 2x around the centre: a quarter of the area, 36 times in the region.
+        let zoomed = Rect {
+            x: view.x + 400.0,
+            y: view.y + 250.0,
+            w: 800.0,
+            h: 500.0,
+        };
+        assert!(!region_serves(&region, &zoomed));
+        // Zoomed in 1.25x: 14 times, still served.
+        let nearer = Rect {
+            x: view.x + 160.0,
+            y: view.y + 100.0,
+            w: 1280.0,
+            h: 800.0,
+        };
+        assert!(region_serves(&region, &nearer));
+    }
 
     #[test]
     fn a_box_style_has_its_place_and_size() {

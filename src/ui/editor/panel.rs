@@ -1,13 +1,13 @@
-//! The side panel: every field of the selected node (the type's own fields included) with
-//! errors beside the field, and, with nothing selected, the tree's own fields and activity.
+//! The side panel: with nothing selected, the tree's own fields and activity; with a node
+//! selected, every field of it (the type's own fields included). The server renders both
+//! (`side_panel`); the node form's draft (`Draft`) is what the client keeps of it.
 
 use leptos::prelude::*;
 
-use super::state::{Command, Editor, Meta};
 use crate::api::nodes::NodeInput;
 use crate::error::AppError;
 use crate::model::template_data::{RISK_LEVELS, SOLUTION_STATUSES, TEST_STATUSES};
-use crate::model::{DiscoveryPhase, NodeType, TreeNode};
+use crate::model::{DiscoveryPhase, NodeType, TreeDetail, TreeNode};
 
 #[derive(Clone, Copy, PartialEq)]
 pub(crate) enum FieldKind {
@@ -158,301 +158,56 @@ impl Draft {
     }
 }
 
-/// Types the selected node may take (`model::editor::type_choices`).
-fn type_choices(ed: &Editor, node: &TreeNode) -> Vec<NodeType> {
-    let d = ed.index();
-    ed.nodes.with_untracked(|nodes| {
-        d.index
-            .get(&node.id)
-            .map(|i| crate::model::editor::type_choices(&d.index, nodes, i))
-            .unwrap_or_default()
-    })
-}
-
-#[component]
-pub fn SidePanel(ed: Editor) -> impl IntoView {
-    let draft = RwSignal::new(None::<Draft>);
-    let error = RwSignal::new(None::<AppError>);
-
-    // Drafts that could not be saved on leaving their node (a field that does not read), by
-    // node id: they come back when the node is selected again.
-    let kept = StoredValue::new(std::collections::HashMap::<String, Draft>::new());
-    // A fresh draft for `node`: what was kept or refused for it, else the node as it is.
-    let fresh = move |node: &TreeNode| -> Draft {
-        if let Some(d) = kept.try_update_value(|k| k.remove(&node.id)).flatten() {
-            return Draft {
-                version: node.version,
-                ..d
-            };
-        }
-        let refused = ed.unsaved.get_untracked().filter(|(id, _)| *id == node.id);
-        match refused {
-            Some((_, input)) => {
-                ed.unsaved.set(None);
-                Draft::with_input(node, &input)
-            }
-            None => Draft::of(node),
-        }
-    };
-    // Leaving a node with unsaved changes saves them, or keeps them when they do not read.
-    let leave = move |old: Draft| {
-        if !old.dirty || ed.node(&old.node_id).is_none() {
-            return;
-        }
-        match old.input() {
-            Ok(input) => ed.run(Command::Save {
-                id: old.node_id.clone(),
-                input,
-            }),
-            Err(_) => {
-                ed.notice.set(Some(crate::ui::editor::Notice::Info(format!(
-                    "Your changes to “{}” are not saved yet: one field does not read. They are kept for when you come back to it.",
-                    old.title
-                ))));
-                kept.update_value(|k| {
-                    k.insert(old.node_id.clone(), old);
-                });
-            }
-        }
-    };
-
-    // The draft follows the selection; a saved or reloaded node refreshes it unless it holds
-    // unsaved text (a conflict must not lose what the person typed).
-    Effect::new(move |_| {
-        let selected = ed.selected.get();
-        let node = selected
-            .as_deref()
-            .and_then(|id| ed.nodes.with(|ns| ns.iter().find(|n| n.id == id).cloned()));
-        let current = draft.get_untracked();
-        match (node, current) {
-            (None, Some(old)) => {
-                leave(old);
-                draft.set(None);
-            }
-            (None, None) => {}
-            (Some(node), Some(old)) if old.node_id == node.id => {
-                let refused = ed
-                    .unsaved
-                    .with_untracked(|u| u.as_ref().is_some_and(|(id, _)| *id == node.id));
-                if refused || !old.dirty {
-                    draft.set(Some(fresh(&node)));
-                } else if old.version != node.version {
-                    // Changed elsewhere while we typed: keep our text, base it on the new version.
-                    draft.set(Some(Draft {
-                        version: node.version,
-                        ..old
-                    }));
-                }
-            }
-            (Some(node), old) => {
-                if let Some(old) = old {
-                    leave(old);
-                }
-                draft.set(Some(fresh(&node)));
-            }
-        }
-    });
-    // A save that went through: the draft is clean again unless more was typed since.
-    let sent = StoredValue::new(None::<Draft>);
-    Effect::new(move |_| {
-        let (_, id) = ed.saved.get();
-        let Some(was) = sent.get_value().filter(|d| d.node_id == id) else {
-            return;
-        };
-        let Some(node) = ed.node(&id) else { return };
-        if draft.with_untracked(|d| d.as_ref().is_some_and(|d| d.same_text(&was))) {
-            sent.set_value(None);
-            draft.set(Some(Draft::of(&node)));
-        }
-    });
-    // Errors beside fields are those of the node on show.
-    Effect::new(move |_| {
-        let on_show = draft.with(|d| d.as_ref().map(|d| d.node_id.clone()));
-        let err = ed
-            .field_error
-            .get()
-            .filter(|(id, _)| Some(id) == on_show.as_ref())
-            .map(|(_, e)| e);
-        error.set(err);
-    });
-
-    let editing = Memo::new(move |_| draft.with(|d| d.as_ref().map(|d| d.node_id.clone())));
+/// The side panel as the server renders it: the tree's own fields, a hint and the activity
+/// (which the client loads), and the node form, hidden until a node is selected. The client
+/// fills the forms and hears their submits.
+pub fn side_panel(tree: &TreeDetail) -> AnyView {
+    let phase = tree.discovery_phase;
+    // Leptos writes a text area's children unescaped (it counts them with `<script>`'s): a
+    // `</textarea>` in the description would end the element. Escaped here.
+    let mut description = String::new();
+    crate::ui::share_markup::escape_into(&mut description, tree.description.as_deref().unwrap_or_default());
     view! {
         <aside class="side-panel" aria-label="Details" data-testid="side-panel">
-            {move || match editing.get() {
-                Some(_) => view! { <NodeForm ed draft error sent /> }.into_any(),
-                None => view! { <TreeDetails ed /> }.into_any(),
-            }}
+            <div data-part="tree-details">
+                <form class="form tree-form" data-testid="tree-form" novalidate>
+                    <h2>"Tree"</h2>
+                    <label for="tree-name">"Name"</label>
+                    <input id="tree-name" value=tree.name.clone() />
+                    <label for="tree-description">"Description"</label>
+                    <textarea id="tree-description" rows="3" inner_html=description></textarea>
+                    <label for="tree-phase">"Discovery phase"</label>
+                    <select id="tree-phase">
+                        {DiscoveryPhase::ALL.into_iter().map(|p| view! {
+                            <option value=p.as_str() selected=p == phase>{p.as_str()}</option>
+                        }).collect_view()}
+                    </select>
+                    <label class="check">
+                        <input type="checkbox" id="tree-template" checked=tree.is_template />
+                        " Use as a template"
+                    </label>
+                    <div class="form-actions">
+                        <button type="submit">"Save tree"</button>
+                        <span class="muted" data-part="tree-saved"></span>
+                    </div>
+                </form>
+                <p class="muted hint">"Select a node to edit it; press ? for the keys."</p>
+                <section class="tree-activity" aria-label="Activity of this tree">
+                    <h2>"Activity"</h2>
+                    <p class="muted">"Loading…"</p>
+                </section>
+            </div>
+            <NodeForm />
         </aside>
     }
+    .into_any()
 }
 
+/// The node form, rendered hidden with every type's own fields: the client (`plain::panel`)
+/// shows it for the selected node, with its type's fields, and fills in the values. Its markup
+/// and labels are then no code in the browser.
 #[component]
-fn NodeForm(
-    ed: Editor,
-    draft: RwSignal<Option<Draft>>,
-    error: RwSignal<Option<AppError>>,
-    sent: StoredValue<Option<Draft>>,
-) -> impl IntoView {
-    let title_ref = NodeRef::<leptos::html::Input>::new();
-    let draft_id = Memo::new(move |_| draft.with(|d| d.as_ref().map(|d| d.node_id.clone())));
-    let draft_type = Memo::new(move |_| draft.with(|d| d.as_ref().map(|d| d.node_type)));
-    // F2, a double click or a node just added asks for the title (this form may be new).
-    Effect::new(move |_| {
-        let asked = ed.edit_request.get();
-        if asked.is_some() && asked == draft_id.get() {
-            if let Some(el) = title_ref.get() {
-                let _ = el.focus();
-                el.select();
-                ed.edit_request.set(None);
-            }
-        }
-    });
-
-    let edit = move |f: &dyn Fn(&mut Draft)| {
-        draft.update(|d| {
-            if let Some(d) = d {
-                f(d);
-                d.dirty = true;
-            }
-        });
-    };
-    let save = move || {
-        let Some(d) = draft.get_untracked() else { return };
-        match d.input() {
-            Ok(input) => {
-                error.set(None);
-                ed.field_error.set(None);
-                // Clean once the server has it (see `sent` above), not before.
-                sent.set_value(Some(d.clone()));
-                ed.run(Command::Save {
-                    id: d.node_id.clone(),
-                    input,
-                });
-            }
-            Err(err) => error.set(Some(err)),
-        }
-    };
-
-    let field_error = move |name: &'static str| {
-        move || {
-            error.with(|e| e.as_ref().and_then(|e| e.field_message(name))).map(|m| {
-                view! { <p class="field-error" role="alert">{m}</p> }
-            })
-        }
-    };
-    // Offered types depend on the node's place, not on what is typed.
-    let choices = Memo::new(move |_| {
-        ed.drawing.track();
-        draft_id
-            .get()
-            .and_then(|id| ed.node(&id))
-            .map(|n| type_choices(&ed, &n))
-            .unwrap_or_default()
-    });
-    let value = move |f: fn(&Draft) -> String| move || draft.with(|d| d.as_ref().map(f).unwrap_or_default());
-    // Saving hands the keyboard back to the canvas, ready for the next Tab or Enter.
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        save();
-        if error.with_untracked(|e| e.is_none()) {
-            focus_canvas();
-        }
-    };
-    let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Escape" {
-            ev.prevent_default();
-            focus_canvas();
-        } else if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
-            ev.prevent_default();
-            save();
-        }
-    };
-
-    view! {
-        <form class="form node-form" on:submit=on_submit on:keydown=on_key data-testid="node-form" novalidate>
-            <h2>"Node"</h2>
-            <label for="node-type">"Type"</label>
-            <select id="node-type" data-testid="node-type"
-                on:change=move |ev| {
-                    if let Ok(t) = event_target_value(&ev).parse::<NodeType>() {
-                        edit(&|d: &mut Draft| d.node_type = t);
-                    }
-                }>
-                {move || choices.get().into_iter().map(|t| view! {
-                    <option value=t.as_str() selected=move || draft_type.get() == Some(t) prop:selected=move || draft_type.get() == Some(t)>{t.label()}</option>
-                }).collect_view()}
-            </select>
-            {field_error("node_type")}
-            <label for="node-title">"Title"</label>
-            <input id="node-title" node_ref=title_ref data-testid="node-title" autocomplete="off"
-                prop:value=value(|d| d.title.clone())
-                on:input=move |ev| { let v = event_target_value(&ev); edit(&|d: &mut Draft| d.title = v.clone()); } />
-            {field_error("title")}
-            <label for="node-description">"Description"</label>
-            <textarea id="node-description" rows="4" data-testid="node-description"
-                prop:value=value(|d| d.description.clone())
-                on:input=move |ev| { let v = event_target_value(&ev); edit(&|d: &mut Draft| d.description = v.clone()); } />
-            {field_error("description")}
-            {move || {
-                let t = draft_type.get()?;
-                Some(type_fields(t).iter().map(|&(key, label, kind)| {
-                    let id = format!("field-{key}");
-                    let current = move || draft.with(|d| d.as_ref().and_then(|d| d.field(key).map(str::to_string)).unwrap_or_default());
-                    let set = move |ev: leptos::ev::Event| {
-                        let v = event_target_value(&ev);
-                        edit(&|d: &mut Draft| d.set_field(key, v.clone()));
-                    };
-                    let input = match kind {
-                        FieldKind::Choice(options) => view! {
-                            <select id=id.clone() data-testid=format!("field-{key}") on:change=set>
-                                <option value="" selected=move || current().is_empty() prop:selected=move || current().is_empty()>"—"</option>
-                                {options.iter().map(|o| view! {
-                                    <option value=*o selected=move || current() == *o prop:selected=move || current() == *o>{o.replace('_', " ")}</option>
-                                }).collect_view()}
-                            </select>
-                        }.into_any(),
-                        FieldKind::Number | FieldKind::Integer => view! {
-                            <input id=id.clone() data-testid=format!("field-{key}") inputmode="decimal" autocomplete="off"
-                                prop:value=current on:input=set />
-                        }.into_any(),
-                        FieldKind::Text => view! {
-                            <input id=id.clone() data-testid=format!("field-{key}") autocomplete="off" prop:value=current on:input=set />
-                        }.into_any(),
-                    };
-                    let error_key: &'static str = match key {
-                        "unit" => "template_data.unit",
-                        "baseline" => "template_data.baseline",
-                        "current" => "template_data.current",
-                        "target" => "template_data.target",
-                        "status" => "template_data.status",
-                        "evidence_count" => "template_data.evidence_count",
-                        "evidence_notes" => "template_data.evidence_notes",
-                        "risk" => "template_data.risk",
-                        "test_status" => "template_data.test_status",
-                        "method" => "template_data.method",
-                        _ => "template_data.link",
-                    };
-                    view! {
-                        <label for=id>{label}</label>
-                        {input}
-                        {field_error(error_key)}
-                    }
-                }).collect_view())
-            }}
-            <div class="form-actions">
-                <button type="submit" data-testid="save-node">"Save"</button>
-                <span class="muted">{move || draft.with(|d| d.as_ref().is_some_and(|d| d.dirty)).then_some("Unsaved changes")}</span>
-            </div>
-        </form>
-    }
-}
-
-/// The node form of the editor's plain client (`plain::panel`), rendered ahead and hidden with
-/// every type's own fields: the client shows the form for the selected node, with its type's
-/// fields, and fills in the values. Its markup and labels are then no code in the browser.
-#[component]
-pub fn PlainNodeForm() -> impl IntoView {
+fn NodeForm() -> impl IntoView {
     view! {
         <form class="form node-form" data-testid="node-form" data-part="node-form" novalidate hidden>
             <h2>"Node"</h2>
@@ -494,147 +249,8 @@ pub fn PlainNodeForm() -> impl IntoView {
     }
 }
 
-/// Gives the keyboard back to the canvas (Escape in the panel).
-pub fn focus_canvas() {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        if let Some(el) = document()
-            .get_element_by_id("tree-canvas")
-            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-        {
-            let _ = el.focus();
-        }
-    }
-}
-
-#[component]
-fn TreeDetails(ed: Editor) -> impl IntoView {
-    let meta = ed.meta.get_untracked();
-    let name = RwSignal::new(meta.name.clone());
-    let description = RwSignal::new(meta.description.clone().unwrap_or_default());
-    let phase = RwSignal::new(meta.discovery_phase);
-    let template = RwSignal::new(meta.is_template);
-    let error = RwSignal::new(None::<AppError>);
-    let saved = RwSignal::new(false);
-    // A reload brings new values in.
-    Effect::new(move |_| {
-        let m = ed.meta.get();
-        name.set(m.name.clone());
-        description.set(m.description.clone().unwrap_or_default());
-        phase.set(m.discovery_phase);
-        template.set(m.is_template);
-    });
-    let save = Action::new_local(move |_: &()| {
-        let m = ed.meta.get_untracked();
-        let (n, d, p, t) = (
-            name.get_untracked(),
-            description.get_untracked(),
-            phase.get_untracked(),
-            template.get_untracked(),
-        );
-        async move {
-            let d = (!d.trim().is_empty()).then(|| d.trim().to_string());
-            crate::api::trees::update_tree(ed.tree_id, m.version, n, d, p.as_str().to_string(), t).await
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(result) = save.value().get() {
-            match result {
-                Ok(meta) => {
-                    error.set(None);
-                    saved.set(true);
-                    ed.meta.set(Meta::from_saved(&meta));
-                    ed.revision.update(|r| *r += 1);
-                }
-                Err(err @ AppError::Conflict { .. }) => {
-                    error.set(Some(err));
-                    leptos::task::spawn_local(async move { ed.reload().await });
-                }
-                Err(err) => error.set(Some(err)),
-            }
-        }
-    });
-    let field_error = move |field: &'static str| {
-        move || {
-            error
-                .with(|e| e.as_ref().and_then(|e| e.field_message(field)))
-                .map(|m| view! { <p class="field-error" role="alert">{m}</p> })
-        }
-    };
-
-    view! {
-        <form class="form tree-form" data-testid="tree-form" novalidate
-            on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); saved.set(false); save.dispatch(()); }>
-            <h2>"Tree"</h2>
-            <label for="tree-name">"Name"</label>
-            <input id="tree-name" prop:value=name on:input=move |ev| name.set(event_target_value(&ev)) />
-            {field_error("name")}
-            <label for="tree-description">"Description"</label>
-            <textarea id="tree-description" rows="3" prop:value=description
-                on:input=move |ev| description.set(event_target_value(&ev)) />
-            {field_error("description")}
-            <label for="tree-phase">"Discovery phase"</label>
-            <select id="tree-phase"
-                on:change=move |ev| { if let Ok(p) = event_target_value(&ev).parse::<DiscoveryPhase>() { phase.set(p) } }>
-                {DiscoveryPhase::ALL.into_iter().map(|p| view! {
-                    <option value=p.as_str() selected=move || phase.get() == p prop:selected=move || phase.get() == p>{p.as_str()}</option>
-                }).collect_view()}
-            </select>
-            <label class="check">
-                <input type="checkbox" id="tree-template" prop:checked=template on:change=move |ev| template.set(event_target_checked(&ev)) />
-                " Use as a template"
-            </label>
-            {move || error.with(|e| e.as_ref().and_then(|e| e.form_message())).map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
-            <div class="form-actions">
-                <button type="submit" disabled=move || save.pending().get()>"Save tree"</button>
-                <span class="muted" data-part="tree-saved">{move || saved.get().then_some("Saved")}</span>
-            </div>
-        </form>
-        <p class="muted hint">"Select a node to edit it; press ? for the keys."</p>
-        <ActivityFeed ed />
-    }
-}
-
-#[component]
-fn ActivityFeed(ed: Editor) -> impl IntoView {
-    // Loaded by the browser only (effects do not run on the server): secondary to the tree,
-    // and not something the page render should wait for. Refetched after every saved change.
-    let feed = RwSignal::new(None::<Result<crate::model::ActivityPage, AppError>>);
-    Effect::new(move |_| {
-        ed.revision.track();
-        leptos::task::spawn_local(async move {
-            let page = crate::api::activity::tree_activity(ed.tree_id, None, Some(20)).await;
-            feed.try_set(Some(page));
-        });
-    });
-    view! {
-        <section class="tree-activity" aria-label="Activity of this tree">
-            <h2>"Activity"</h2>
-            {move || match feed.get() {
-                None => view! { <p class="muted">"Loading…"</p> }.into_any(),
-                Some(page) => match page {
-                    Ok(page) if page.entries.is_empty() => view! { <p class="muted">"Nothing yet."</p> }.into_any(),
-                    Ok(page) => view! {
-                        <ul class="activity" data-testid="tree-activity">
-                            {page.entries.into_iter().map(|e| view! {
-                                <li>
-                                    <span>{e.description.unwrap_or(e.activity_type)}</span>
-                                    <time class="muted" datetime=e.created_at.clone()>{e.created_at.get(..16).unwrap_or_default().replace('T', " ")}</time>
-                                </li>
-                            }).collect_view()}
-                        </ul>
-                    }.into_any(),
-                    Err(err) => view! { <p class="form-error">{err.to_string()}</p> }.into_any(),
-                },
-            }}
-        </section>
-    }
-}
-
-/// A tree's activity section as the plain client shows it (`tree_activity_markup`): the same
-/// list as [`ActivityFeed`], rendered on the server, so the browser needs no decoder or markup
-/// code for it.
+/// A tree's activity section as the plain client shows it (`tree_activity_markup`), rendered
+/// on the server, so the browser needs no decoder or markup code for it.
 pub fn activity_markup(page: &crate::model::ActivityPage) -> String {
     use crate::ui::share_markup::escape_into;
     let mut html = String::from("<h2>Activity</h2>");

@@ -1,5 +1,4 @@
-//! Every change the plain client makes to the tree, as the island's `state` makes it: one at
-//! a time in the order asked for, each through its server function, applied to the working
+//! Every change the plain client makes to the tree: one at a time in the order asked for, each through its server function, applied to the working
 //! copy with the same sibling shifts the server made, and undoable. A borrow of the editor
 //! is never held across a request: each step takes what it needs, asks, then applies.
 

@@ -1,9 +1,9 @@
 //! The editor's browser code, without Leptos's views or reactive graph: the way to the page's
 //! 200 KB WebAssembly target (BENCHMARKS.md, thirty-eighth and thirty-ninth sessions). The
-//! server renders the editor (`editor()`, static markup); this code takes over that markup,
+//! server renders the editor (`editor_page`, static markup); this code takes over that markup,
 //! holds the editor's state in one struct and changes the elements itself.
 //!
-//! It took the place of the editor's island, doing all it did: the canvas (pan, zoom, fit,
+//! It does all the editor does: the canvas (pan, zoom, fit,
 //! orientation, the rendered region and the far-zoom overview, saving the view), selection,
 //! every change to the tree with undo and redo (`commands`), search and the key list
 //! (`search`), the node form (`panel`), the tree's form and activity (`tree_form`), share
@@ -27,7 +27,7 @@ use super::draw::{
     Fixed, Px,
 };
 use super::state::{Change, Command, Meta, Notice};
-use super::{overview, zoom_label, ASSUMED_VIEW, CONFIRM_DELETE_OVER, FAR_ZOOM, ZOOM_STEP};
+use super::{overview, zoom_label, ASSUMED_VIEW, FAR_ZOOM};
 use crate::api::nodes::NodeInput;
 use crate::api::trees::SaveCanvasState;
 use crate::model::editor::{self as tree_ops, DropPlan, DropZone};
@@ -35,6 +35,10 @@ use crate::model::layout::Rect;
 use crate::model::{CanvasState, Connection, NodeType, Orientation, TreeDetail, TreeNode};
 use crate::ui::share_markup;
 use dom::{after, cancel, closest, document, find, listen, listen_active, next_frame, set_text, target_element};
+
+const ZOOM_STEP: f64 = 1.25;
+/// Deleting more nodes than this at once asks first.
+const CONFIRM_DELETE_OVER: usize = 5;
 
 /// The server's elements the editor changes.
 struct Dom {
@@ -95,8 +99,6 @@ struct Editor {
     size: (f64, f64),
     /// The layout area whose nodes and edges are in the page.
     region: Rect,
-    /// The boxes in the page, for finding a drop target.
-    drawn: Vec<(String, Rect)>,
     selected: Option<String>,
     press: Option<Press>,
     drag: Option<Drag>,
@@ -193,7 +195,6 @@ pub fn start_plain_editor(tree_id: i32) {
         size: ASSUMED_VIEW,
         // What the server drew: the region around its assumed viewport.
         region: region_around(viewport_rect(&view, ASSUMED_VIEW)),
-        drawn: Vec::new(),
         selected: None,
         press: None,
         drag: None,
@@ -302,12 +303,10 @@ impl Editor {
         if self.dom.overview.is_some() {
             self.dom.nodes.set_inner_html("");
             self.dom.edges.set_inner_html("");
-            self.drawn.clear();
             return;
         }
         let items = visible_nodes(&self.nodes, d, &r);
         self.dom.nodes.set_inner_html(&share_markup::editor_nodes(&items));
-        self.drawn = items.into_iter().map(|it| (it.id, it.rect)).collect();
         self.dom.edges.set_inner_html(&share_markup::edges(
             d.orientation,
             visible_edge_boxes(d, &r),
@@ -795,29 +794,31 @@ impl Editor {
     /// drop would do, shown on the boxes and the ghost.
     fn drag_to(&mut self, id: &str, x: f64, y: f64) {
         let o = self.view.orientation;
-        let hit = self
-            .drawn
-            .iter()
-            .find(|(other, r)| other != id && x >= r.x && x <= r.x + r.w && y >= r.y && y <= r.y + r.h)
-            .map(|(other, r)| {
-                let along = match o {
-                    Orientation::Vertical => (x - r.x) / r.w,
-                    Orientation::Horizontal => (y - r.y) / r.h,
-                };
-                let zone = if along < 0.25 {
-                    DropZone::Before
-                } else if along > 0.75 {
-                    DropZone::After
-                } else {
-                    DropZone::Onto
-                };
-                (other.clone(), zone)
-            });
+        // Hit in the layout, which holds every box drawn (also those the server drew before
+        // the client's first redraw).
         let d = &self.drawing;
-        let plan = hit.as_ref().and_then(|(target, zone)| {
-            let (a, b) = (d.index.get(id)?, d.index.get(target)?);
-            Some(tree_ops::plan_drop(&d.index, &self.nodes, a, b, *zone))
+        let Some(dragged) = d.index.get(id) else { return };
+        let hit = d.layout.rects.iter().enumerate().find_map(|(i, r)| {
+            let r = r.as_ref()?;
+            let inside = x >= r.x && x <= r.x + r.w && y >= r.y && y <= r.y + r.h;
+            if !inside || i == dragged {
+                return None;
+            }
+            let along = match o {
+                Orientation::Vertical => (x - r.x) / r.w,
+                Orientation::Horizontal => (y - r.y) / r.h,
+            };
+            let zone = if along < 0.25 {
+                DropZone::Before
+            } else if along > 0.75 {
+                DropZone::After
+            } else {
+                DropZone::Onto
+            };
+            Some((i, zone))
         });
+        let plan = hit.map(|(target, zone)| tree_ops::plan_drop(&d.index, &self.nodes, dragged, target, zone));
+        let hit = hit.map(|(target, zone)| (self.nodes[target].id.clone(), zone));
         if self.drag.is_none() {
             let _ = self.dom.canvas.class_list().add_1("dragging-node");
             mark(id, "dragging", true);

@@ -1,6 +1,6 @@
-//! The side panel's node form in the plain client: the server renders it ahead with every
-//! type's fields (`panel::PlainNodeForm`); this shows it for the selected node, keeps what is
-//! typed as a draft, and saves it as the island's panel does. Leaving a node with unsaved
+//! The side panel's node form in the plain client: the server renders it hidden with every
+//! type's fields (`panel::side_panel`); this shows it for the selected node, keeps what is
+//! typed as a draft, and saves it. Leaving a node with unsaved
 //! changes saves them, or keeps them for later when a field does not read; a refused save
 //! keeps the text.
 
@@ -20,8 +20,8 @@ pub(super) struct Panel {
     title: web_sys::HtmlInputElement,
     description: web_sys::HtmlTextAreaElement,
     unsaved: Option<web_sys::Element>,
-    /// The panel's other parts (the tree's form, the hint, activity), hidden while a node is.
-    others: Vec<web_sys::Element>,
+    /// The panel's other part (the tree's form, the hint, activity), hidden while a node is.
+    tree_details: web_sys::Element,
     pub(super) draft: Option<Draft>,
     /// Drafts that could not be saved on leaving their node (a field that does not read).
     /// A list, not a map: there are few, and a map type of its own is WebAssembly.
@@ -31,19 +31,16 @@ pub(super) struct Panel {
 }
 
 impl Panel {
-    /// The form the server rendered, moved into the side panel.
+    /// The side panel's parts as the server rendered them.
     pub(super) fn adopt(page: &web_sys::Element) -> Option<Panel> {
-        let form = super::dom::document().query_selector("[data-part=node-form]").ok()??;
         let aside = find(page, ".side-panel")?;
-        let children = aside.children();
-        let others = (0..children.length()).filter_map(|i| children.item(i)).collect();
-        let _ = aside.append_child(&form);
+        let form = find(&aside, "[data-part=node-form]")?;
         Some(Panel {
+            tree_details: find(&aside, "[data-part=tree-details]")?,
             node_type: find(&form, "#node-type")?.dyn_into().ok()?,
             title: find(&form, "#node-title")?.dyn_into().ok()?,
             description: find(&form, "#node-description")?.dyn_into().ok()?,
             unsaved: find(&form, "[data-part=unsaved]"),
-            others,
             form,
             draft: None,
             kept: Vec::new(),
@@ -121,9 +118,7 @@ impl Panel {
 
     fn show(&self, node_form: bool) {
         let _ = self.form.toggle_attribute_with_force("hidden", !node_form);
-        for el in &self.others {
-            let _ = el.toggle_attribute_with_force("hidden", node_form);
-        }
+        let _ = self.tree_details.toggle_attribute_with_force("hidden", node_form);
     }
 }
 

@@ -126,24 +126,9 @@ impl Editor {
     }
 }
 
-/// The parts the server rendered after the editor, moved into its page: the search bar under
-/// the header, the key list at the end.
-/// Moves the parts the server rendered ahead into the page: the search bar under the header,
-/// the key list and the share dialog at its end.
+/// The search bar and the key list, as the server rendered them (hidden) in the page.
 pub(super) fn adopt_parts(page: &web_sys::Element) -> (Option<web_sys::Element>, Option<web_sys::Element>) {
-    let document = super::dom::document();
-    let search = document.query_selector("[data-part=search]").ok().flatten();
-    let help = document.query_selector("[data-part=key-help]").ok().flatten();
-    if let (Some(bar), Some(header)) = (&search, find(page, ".tree-header")) {
-        let _ = header.insert_adjacent_element("afterend", bar);
-    }
-    if let Some(help) = &help {
-        let _ = page.append_child(help);
-    }
-    if let Some(share) = document.query_selector("[data-part=share]").ok().flatten() {
-        let _ = page.append_child(&share);
-    }
-    (search, help)
+    (find(page, "[data-part=search]"), find(page, "[data-part=key-help]"))
 }
 
 pub(super) fn input_of(bar: &Option<web_sys::Element>) -> Option<web_sys::HtmlInputElement> {

@@ -1,5 +1,5 @@
-//! The side panel's tree form and activity in the plain client. The server renders both (the
-//! island's `TreeDetails`); this fills the form from the tree, saves it with the tree's version
+//! The side panel's tree form and activity in the plain client. The server renders both
+//! (`panel::side_panel`); this fills the form from the tree, saves it with the tree's version
 //! (a stale one is refused: the tree is loaded as it now is, and the form with it), and shows
 //! the activity as the server renders it (`tree_activity_markup`), again after every change.
 
