@@ -1061,7 +1061,10 @@ async fn the_editor_page_is_static_markup_the_client_takes_over(pool: PgPool) {
     let page = pm.get(&format!("/trees/{t}")).await;
     assert_eq!(page.status, StatusCode::OK);
     let html = Html::parse_document(&page.body);
-    one(&html, ".tree-page #tree-canvas [data-testid=empty-tree] [data-action=add-first]");
+    one(
+        &html,
+        ".tree-page #tree-canvas [data-testid=empty-tree] [data-action=add-first]",
+    );
     assert_eq!(one(&html, ".tree-header h1").0, "Plan <B> & \"more\"");
     assert_eq!(one(&html, ".tree-header .muted").0, "delivery · 0 nodes · vertical");
     assert_eq!(one(&html, "[data-testid=zoom-level]").0, "100%");
@@ -1099,7 +1102,10 @@ async fn the_editor_page_is_static_markup_the_client_takes_over(pool: PgPool) {
     assert!(attr(&one(&html, "[data-part=tree-details]"), "hidden").is_none());
     // Every type's own fields are in the node form, for the client to show.
     one(&html, "[data-part=node-form] [data-fields-of=metric] #field-target");
-    one(&html, "[data-part=node-form] [data-fields-of=assumption] select#field-risk");
+    one(
+        &html,
+        "[data-part=node-form] [data-fields-of=assumption] select#field-risk",
+    );
 
     // A node: no empty state. Zoomed out far, the overview's canvas instead of boxes.
     add_ok(&mut pm, t, None, "objective", "Grow").await;
