@@ -11,7 +11,7 @@ use crate::api::share::shared_tree;
 use crate::error::AppError;
 use crate::model::share::SharedOutline;
 use crate::model::{CanvasState, Orientation};
-use crate::ui::editor::draw::{Fixed, Px};
+use crate::ui::editor::draw::Fixed;
 use crate::ui::share_drawing::{Redrawn, ShareModel};
 
 /// The id of the `<script type="application/json">` the server puts the outline in.
@@ -330,15 +330,7 @@ fn SharedCanvas(token: String, head: ShareHead, size: (f64, f64)) -> impl IntoVi
             found.get().map(|n| format!("{n} found"))
         }
     };
-    let transform = move || {
-        let s = state.get();
-        format!(
-            "transform:translate({}px,{}px) scale({})",
-            Px(s.pan.x),
-            Px(s.pan.y),
-            Fixed::<5>(s.zoom)
-        )
-    };
+    let transform = move || crate::ui::editor::draw::transform_style(&state.get());
     let orientation = match orientation_now {
         Orientation::Vertical => "vertical",
         Orientation::Horizontal => "horizontal",

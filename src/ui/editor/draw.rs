@@ -263,6 +263,41 @@ pub fn viewport_rect(state: &CanvasState, view: (f64, f64)) -> Rect {
     }
 }
 
+/// The canvas content's `style`: the view's pan and zoom as one transform.
+pub fn transform_style(view: &CanvasState) -> String {
+    format!(
+        "transform:translate({}px,{}px) scale({})",
+        Px(view.pan.x),
+        Px(view.pan.y),
+        Fixed::<5>(view.zoom)
+    )
+}
+
+/// The attributes of the edges' `<svg>` for a region: only as large as the region within the
+/// tree (`bounds`), since one the size of a whole big layout (900,000 px wide at 5,000 nodes)
+/// costs seconds of raster when zooming.
+pub struct EdgesFrame {
+    pub style: String,
+    pub width: String,
+    pub height: String,
+    pub view_box: String,
+}
+
+impl EdgesFrame {
+    pub fn of(region: &Rect, bounds: &Rect) -> Self {
+        let (x0, y0) = (region.x.max(bounds.x), region.y.max(bounds.y));
+        let w = ((region.x + region.w).min(bounds.x + bounds.w) - x0).max(1.0);
+        let h = ((region.y + region.h).min(bounds.y + bounds.h) - y0).max(1.0);
+        let (x0, y0, w, h) = (Fixed::<0>(x0), Fixed::<0>(y0), Fixed::<0>(w), Fixed::<0>(h));
+        EdgesFrame {
+            style: format!("left:{x0}px;top:{y0}px"),
+            width: w.to_string(),
+            height: h.to_string(),
+            view_box: format!("{x0} {y0} {w} {h}"),
+        }
+    }
+}
+
 /// The region rendered around a viewport: one viewport more on every side, so panning moves
 /// only the canvas transform until the view leaves it.
 pub fn region_around(view: Rect) -> Rect {
@@ -383,7 +418,38 @@ pub fn visible_links(d: &Drawing, region: &Rect) -> Vec<Line> {
 
 #[cfg(test)]
 mod tests {
-    use super::{region_around, region_serves, write_box_style, Fixed, Px, Rect};
+    use super::{region_around, region_serves, transform_style, write_box_style, EdgesFrame, Fixed, Px, Rect};
+    use crate::model::CanvasState;
+
+    #[test]
+    fn the_edges_frame_is_the_region_within_the_tree() {
+        let tree = Rect {
+            x: 0.0,
+            y: 0.0,
+            w: 900_000.0,
+            h: 2_000.0,
+        };
+        let region = Rect {
+            x: -1_600.0,
+            y: -1_000.0,
+            w: 4_800.0,
+            h: 3_000.0,
+        };
+        let frame = EdgesFrame::of(&region, &tree);
+        assert_eq!(frame.style, "left:0px;top:0px");
+        assert_eq!((frame.width.as_str(), frame.height.as_str()), ("3200", "2000"));
+        assert_eq!(frame.view_box, "0 0 3200 2000");
+        // A region beside the tree: a 1 px frame, never a negative size.
+        let beside = Rect { x: -9_000.0, ..region };
+        assert_eq!(EdgesFrame::of(&beside, &tree).width, "1");
+        let mut view = CanvasState::default();
+        view.pan.x = -12.5;
+        view.zoom = 0.5;
+        assert_eq!(
+            transform_style(&view),
+            "transform:translate(-12.5px,0px) scale(0.50000)"
+        );
+    }
 
     #[test]
     fn the_region_serves_a_view_inside_it_until_zooming_in_makes_it_too_big() {

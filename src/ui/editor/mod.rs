@@ -22,7 +22,9 @@ use crate::error::AppError;
 use crate::model::{Orientation, TreeDetail};
 use crate::ui::auth::RequireUser;
 use crate::ui::share_markup;
-use draw::{region_around, viewport_rect, visible_edge_boxes, visible_links, visible_nodes, Fixed, Px};
+use draw::{
+    region_around, transform_style, viewport_rect, visible_edge_boxes, visible_links, visible_nodes, EdgesFrame, Fixed,
+};
 
 /// The id of the `<script type="application/json">` the server puts the tree in.
 ///
@@ -233,27 +235,12 @@ fn canvas(tree: &TreeDetail) -> AnyView {
             ),
         )
     };
-    // The edges' `<svg>` is only as large as the region within the tree: one the size of a
-    // whole big layout (900,000 px wide at 5,000 nodes) costs seconds of raster when zooming.
-    let b = drawing.layout.bounds;
-    let (x0, y0) = (region.x.max(b.x), region.y.max(b.y));
-    let w = ((region.x + region.w).min(b.x + b.w) - x0).max(1.0);
-    let h = ((region.y + region.h).min(b.y + b.h) - y0).max(1.0);
-    let transform = format!(
-        "transform:translate({}px,{}px) scale({})",
-        Px(view.pan.x),
-        Px(view.pan.y),
-        Fixed::<5>(view.zoom)
-    );
-    let edges_place = format!("left:{}px;top:{}px", Fixed::<0>(x0), Fixed::<0>(y0));
-    let edges_box = format!(
-        "{} {} {} {}",
-        Fixed::<0>(x0),
-        Fixed::<0>(y0),
-        Fixed::<0>(w),
-        Fixed::<0>(h)
-    );
-    let (width, height) = (Fixed::<0>(w).to_string(), Fixed::<0>(h).to_string());
+    let EdgesFrame {
+        style,
+        width,
+        height,
+        view_box,
+    } = EdgesFrame::of(&region, &drawing.layout.bounds);
     let class = if view.zoom < FAR_ZOOM { "canvas far" } else { "canvas" };
     let label = tree.name.clone();
     let orientation = orientation_name(view.orientation);
@@ -269,8 +256,8 @@ fn canvas(tree: &TreeDetail) -> AnyView {
             {overview_on.then(|| view! {
                 <canvas class="overview" data-testid="overview" aria-hidden="true"></canvas>
             })}
-            <div class="canvas-content" style=transform data-testid="canvas-content">
-                <svg class="edges" aria-hidden="true" style=edges_place width=width height=height viewBox=edges_box
+            <div class="canvas-content" style=transform_style(&view) data-testid="canvas-content">
+                <svg class="edges" aria-hidden="true" style=style width=width height=height viewBox=view_box
                     inner_html=edges_html></svg>
                 <div class="nodes" inner_html=nodes_html></div>
             </div>

@@ -1,6 +1,7 @@
-//! Every change the plain client makes to the tree: one at a time in the order asked for, each through its server function, applied to the working
-//! copy with the same sibling shifts the server made, and undoable. A borrow of the editor
-//! is never held across a request: each step takes what it needs, asks, then applies.
+//! Every change the plain client makes to the tree: one at a time in the order asked for,
+//! each through its server function, applied to the working copy with the same sibling
+//! shifts the server made, and undoable. A borrow of the editor is never held across a
+//! request: each step takes what it needs, asks, then applies.
 
 use super::{Editor, Shared};
 use crate::api::nodes::{AddNode, DeleteNode, MoveNode, NodeInput, RestoreNodes, UpdateNode};

@@ -3,11 +3,10 @@
 //! server renders the editor (`editor_page`, static markup); this code takes over that markup,
 //! holds the editor's state in one struct and changes the elements itself.
 //!
-//! It does all the editor does: the canvas (pan, zoom, fit,
-//! orientation, the rendered region and the far-zoom overview, saving the view), selection,
-//! every change to the tree with undo and redo (`commands`), search and the key list
-//! (`search`), the node form (`panel`), the tree's form and activity (`tree_form`), share
-//! links and exports (`sharing`).
+//! It does all the editor does: the canvas (pan, zoom, fit, orientation, the rendered region
+//! and the far-zoom overview, saving the view), selection, every change to the tree with undo
+//! and redo (`commands`), search and the key list (`search`), the node form (`panel`), the
+//! tree's form and activity (`tree_form`), share links and exports (`sharing`).
 
 mod commands;
 mod dom;
@@ -23,8 +22,7 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 
 use super::draw::{
-    self, region_around, region_serves, viewport_rect, visible_edge_boxes, visible_links, visible_nodes, Drawing,
-    Fixed, Px,
+    self, region_around, region_serves, viewport_rect, visible_edge_boxes, visible_links, visible_nodes, Drawing, Px,
 };
 use super::state::{Change, Command, Meta, Notice};
 use super::{overview, zoom_label, ASSUMED_VIEW, FAR_ZOOM};
@@ -253,15 +251,7 @@ impl Editor {
     /// and the boxes once the view leaves the region they were drawn for.
     fn show_view(&mut self, me: &Shared) {
         let s = self.view;
-        let _ = self.dom.content.set_attribute(
-            "style",
-            &format!(
-                "transform:translate({}px,{}px) scale({})",
-                Px(s.pan.x),
-                Px(s.pan.y),
-                Fixed::<5>(s.zoom)
-            ),
-        );
+        let _ = self.dom.content.set_attribute("style", &draw::transform_style(&s));
         set_text(&self.dom.zoom_level, &zoom_label(s.zoom));
         let _ = self.dom.canvas.class_list().toggle_with_force("far", s.zoom < FAR_ZOOM);
         let overview_on = self.overview_on();
@@ -312,26 +302,12 @@ impl Editor {
             visible_edge_boxes(d, &r),
             &visible_links(d, &r),
         ));
-        // The edges' <svg> is only as large as the region within the tree: one the size of a
-        // big layout costs seconds of raster when zooming.
-        let b = d.layout.bounds;
-        let (x0, y0) = (r.x.max(b.x), r.y.max(b.y));
-        let w = ((r.x + r.w).min(b.x + b.w) - x0).max(1.0);
-        let h = ((r.y + r.h).min(b.y + b.h) - y0).max(1.0);
+        let frame = draw::EdgesFrame::of(&r, &d.layout.bounds);
         let e = &self.dom.edges;
-        let _ = e.set_attribute("style", &format!("left:{}px;top:{}px", Fixed::<0>(x0), Fixed::<0>(y0)));
-        let _ = e.set_attribute("width", &Fixed::<0>(w).to_string());
-        let _ = e.set_attribute("height", &Fixed::<0>(h).to_string());
-        let _ = e.set_attribute(
-            "viewBox",
-            &format!(
-                "{} {} {} {}",
-                Fixed::<0>(x0),
-                Fixed::<0>(y0),
-                Fixed::<0>(w),
-                Fixed::<0>(h)
-            ),
-        );
+        let _ = e.set_attribute("style", &frame.style);
+        let _ = e.set_attribute("width", &frame.width);
+        let _ = e.set_attribute("height", &frame.height);
+        let _ = e.set_attribute("viewBox", &frame.view_box);
         // The new boxes carry no state yet.
         if let Some(id) = self.selected.clone() {
             mark_selected(&id, true);

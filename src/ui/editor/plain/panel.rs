@@ -1,8 +1,7 @@
 //! The side panel's node form in the plain client: the server renders it hidden with every
 //! type's fields (`panel::side_panel`); this shows it for the selected node, keeps what is
-//! typed as a draft, and saves it. Leaving a node with unsaved
-//! changes saves them, or keeps them for later when a field does not read; a refused save
-//! keeps the text.
+//! typed as a draft, and saves it. Leaving a node with unsaved changes saves them, or keeps
+//! them for later when a field does not read; a refused save keeps the text.
 
 use wasm_bindgen::JsCast;
 
