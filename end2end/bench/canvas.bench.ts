@@ -995,6 +995,20 @@ async function addNodes(
         const notice = await page.getByTestId('notice').textContent().catch(() => null);
         throw new Error(`no new node appeared after Tab (notice: ${notice}): ${err}`);
       });
+    // The node is drawn before the server answers: its request's timing entry (made when the
+    // answer ends) may come after the frame that shows it.
+    await page
+      .waitForFunction(
+        () => {
+          const add = (window as any).__bench.add;
+          return performance
+            .getEntriesByType('resource')
+            .some((e) => new URL(e.name).pathname === '/api/add_node' && e.startTime >= add.keyAt);
+        },
+        undefined,
+        { polling: 20, timeout: 30_000 },
+      )
+      .catch(() => {});
     const a = await page.evaluate(() => {
       const add = (window as any).__bench.add;
       const request = performance
