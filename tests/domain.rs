@@ -253,11 +253,9 @@ async fn a_stale_version_is_a_conflict_with_the_current_row(pool: PgPool) {
     // Tree fields too.
     let meta =
         json!({ "tree_id": t, "version": 1, "name": "Renamed", "discovery_phase": "discovery", "is_template": false });
-    let fields = form_of(&meta);
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let renamed = tab1.call("update_tree", &fields).await;
+    let renamed = call_form(&mut tab1, "update_tree", &meta).await;
     assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
-    let stale = tab2.call("update_tree", &fields).await;
+    let stale = call_form(&mut tab2, "update_tree", &meta).await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
     assert_eq!(stale.json()["current"]["name"], "Renamed");
 }
@@ -375,6 +373,13 @@ fn form_of(value: &Value) -> Vec<(&str, String)> {
             )
         })
         .collect()
+}
+
+/// A server function called with `args` (a JSON object) as a form, as the page's forms post.
+async fn call_form(client: &mut Client, function: &str, args: &Value) -> Answer {
+    let fields = form_of(args);
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    client.call(function, &pairs).await
 }
 
 async fn move_node(client: &mut Client, t: i64, node: &Value, parent: Option<&str>, position: Option<i32>) -> Answer {
@@ -752,15 +757,8 @@ async fn analytics_filters_outline_and_bulk_updates(pool: PgPool) {
     add_ok(&mut pm, big, Some(&id(&a)), "opportunity", "A1").await;
     let small = pm.create_tree("Pricing").await;
     add_ok(&mut pm, small, None, "objective", "Price").await;
-    let meta = [
-        ("tree_id", small.to_string()),
-        ("version", "1".into()),
-        ("name", "Pricing".into()),
-        ("discovery_phase", "delivery".into()),
-        ("is_template", "true".into()),
-    ];
-    let pairs: Vec<(&str, &str)> = meta.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    assert_eq!(pm.call("update_tree", &pairs).await.status, StatusCode::OK);
+    let meta = json!({ "tree_id": small, "version": 1, "name": "Pricing", "discovery_phase": "delivery", "is_template": true });
+    assert_eq!(call_form(&mut pm, "update_tree", &meta).await.status, StatusCode::OK);
 
     let stats = pm.call("analytics", &[]).await.json();
     assert_eq!(stats["total_trees"], 2);
@@ -1029,16 +1027,11 @@ async fn the_editor_page_is_static_markup_the_client_takes_over(pool: PgPool) {
     let app = app(pool);
     let (mut pm, _) = signed_up(&app, "static@example.com").await;
     let t = pm.create_tree("Plan <B>").await;
-    let fields = [
-        ("tree_id", t.to_string()),
-        ("version", "1".to_string()),
-        ("name", "Plan <B> & \"more\"".to_string()),
-        ("description", "Why <i>this</i></textarea><b>\nand that".to_string()),
-        ("discovery_phase", "delivery".to_string()),
-        ("is_template", "true".to_string()),
-    ];
-    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    assert_eq!(pm.call("update_tree", &pairs).await.status, StatusCode::OK);
+    let meta = json!({
+        "tree_id": t, "version": 1, "name": "Plan <B> & \"more\"",
+        "description": "Why <i>this</i></textarea><b>\nand that", "discovery_phase": "delivery", "is_template": true,
+    });
+    assert_eq!(call_form(&mut pm, "update_tree", &meta).await.status, StatusCode::OK);
 
     let select = |html: &Html, css: &str| -> Vec<(String, Vec<(String, String)>)> {
         html.select(&Selector::parse(css).unwrap())
