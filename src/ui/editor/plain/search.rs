@@ -1,5 +1,5 @@
-//! Search and the key list in the plain client. Both are rendered by the server, hidden
-//! (`PlainEditorParts`); this shows them, and marks and walks the matches.
+//! Search and the key list in the plain client. Both are rendered by the server, hidden, in
+//! the editor's page (`editor_page`); this shows them, and marks and walks the matches.
 
 use wasm_bindgen::JsCast;
 

@@ -1,5 +1,5 @@
 //! The share dialog and the export menu in the plain client. The server renders the dialog
-//! ahead, hidden (`PlainEditorParts`), and the list of links on request
+//! hidden in the editor's page (`editor_page`), and the list of links on request
 //! (`share_links_markup`); the export runs in a WebAssembly chunk of its own
 //! (`ui::export::export_lazily`), loaded on the first export.
 
