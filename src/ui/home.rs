@@ -198,10 +198,7 @@ fn ImportForm(text: Option<String>) -> impl IntoView {
     Effect::new(move |_| crate::ui::islands::island_hydrated());
     let import_error = move || import.value().get().and_then(|r| r.err());
     let import_text = NodeRef::<leptos::html::Textarea>::new();
-    // Leptos writes a text area's children unescaped (it counts them with `<script>`'s), so
-    // the kept text is escaped here; a `</textarea>` in it would end the element.
-    let mut kept = String::new();
-    crate::ui::share_markup::escape_into(&mut kept, text.as_deref().unwrap_or_default());
+    let kept = crate::ui::share_markup::textarea_content(text.as_deref().unwrap_or_default());
     // Open when it was sent back, so the text is there to mend.
     let open = text.is_some();
     view! {

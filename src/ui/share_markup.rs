@@ -12,6 +12,15 @@ use crate::model::layout::{Rect, NODE_HEIGHT, NODE_MAX_WIDTH};
 use crate::model::Orientation;
 use crate::ui::editor::draw::{type_class, write_box_style, write_edge_path, Line, NodeItem, Px};
 
+/// A text area's content as markup, for its `inner_html`. Leptos writes a text area's children
+/// unescaped (it counts them with `<script>`'s), so a `</textarea>` in them would end the
+/// element: text for a text area goes through here instead.
+pub fn textarea_content(text: &str) -> String {
+    let mut html = String::with_capacity(text.len());
+    escape_into(&mut html, text);
+    html
+}
+
 /// Writes `text` safe for element content and double-quoted attribute values.
 pub fn escape_into(out: &mut String, text: &str) {
     // Byte by byte: the five are ASCII, so each is a char boundary, and a byte scan is several

@@ -163,10 +163,7 @@ impl Draft {
 /// fills the forms and hears their submits.
 pub fn side_panel(tree: &TreeDetail) -> AnyView {
     let phase = tree.discovery_phase;
-    // Leptos writes a text area's children unescaped (it counts them with `<script>`'s): a
-    // `</textarea>` in the description would end the element. Escaped here.
-    let mut description = String::new();
-    crate::ui::share_markup::escape_into(&mut description, tree.description.as_deref().unwrap_or_default());
+    let description = crate::ui::share_markup::textarea_content(tree.description.as_deref().unwrap_or_default());
     view! {
         <aside class="side-panel" aria-label="Details" data-testid="side-panel">
             <div data-part="tree-details">
