@@ -5,7 +5,8 @@
 //! ~86 MB of buffers while the page was made (heaptrack), and each copy is CPU on every page.
 //! Here the view renders a marker in the part's place ([`place`]) and the layer ([`splice`])
 //! sends the page around the part's own bytes, which for a kept tree block are the cache's
-//! (no copy at all).
+//! (no copy at all). For a browser that takes zstd, a big part starts being compressed as soon
+//! as it is placed, while the rest of the page is made (`page_zstd`).
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
@@ -16,12 +17,23 @@ use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// A part held back, and the marker standing for it in the page.
-type Part = (String, Bytes);
+use super::page_zstd::{self, Piece, Started};
 
-/// The parts a request's page holds back; `None` once the layer has taken them.
+/// A part held back, the marker standing for it in the page, and its frames if they are being
+/// made.
+struct Part {
+    marker: String,
+    text: Bytes,
+    started: Option<Started>,
+}
+
+/// The parts a request's page holds back (`None` once the layer has taken them), and whether
+/// the page goes out compressed by the layer (zstd).
 #[derive(Clone)]
-struct Held(Arc<Mutex<Option<Vec<Part>>>>);
+struct Held {
+    parts: Arc<Mutex<Option<Vec<Part>>>>,
+    zstd: bool,
+}
 
 /// What a view renders for `part`, markup that goes into the page as is: only ever as an
 /// element's inner HTML (`inner_html`), since the part replaces the marker unescaped. A marker
@@ -32,7 +44,7 @@ pub fn place(part: Bytes) -> String {
         leptos::prelude::with_context::<axum::http::request::Parts, _>(|parts| parts.extensions.get::<Held>().cloned())
             .flatten();
     let inline = |part: Bytes| String::from_utf8_lossy(&part).into_owned();
-    let Some(Held(held)) = held else {
+    let Some(held) = held else {
         return inline(part);
     };
     // Random: nothing a user wrote can be taken for it (and their text is escaped anyway).
@@ -41,8 +53,13 @@ pub fn place(part: Bytes) -> String {
         return inline(part);
     }
     let marker = format!("page-part-{}", hex::encode(nonce));
-    match held.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
-        Some(parts) => parts.push((marker.clone(), part)),
+    let mut parts = held.parts.lock().unwrap_or_else(|p| p.into_inner());
+    match parts.as_mut() {
+        Some(parts) => parts.push(Part {
+            marker: marker.clone(),
+            started: held.zstd.then(|| page_zstd::start(&part, page_zstd::LEVEL)).flatten(),
+            text: part,
+        }),
         None => {
             tracing::error!("a page part placed after its page was sent");
             return inline(part);
@@ -67,12 +84,14 @@ pub async fn splice(mut request: Request, next: Next) -> Response {
     if request.method() != Method::GET {
         return next.run(request).await;
     }
-    let zstd = super::page_zstd::accepted(request.headers());
-    let held = Held(Arc::new(Mutex::new(Some(Vec::new()))));
+    let held = Held {
+        parts: Arc::new(Mutex::new(Some(Vec::new()))),
+        zstd: page_zstd::accepted(request.headers()),
+    };
     request.extensions_mut().insert(held.clone());
     let response = next.run(request).await;
     let parts = held
-        .0
+        .parts
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .take()
@@ -90,14 +109,15 @@ pub async fn splice(mut request: Request, next: Next) -> Response {
         }
     };
     head.headers.remove(header::CONTENT_LENGTH);
-    let mut pieces = pieces(page, parts);
-    // For a browser that takes zstd the page is compressed here, a big one on every core at
-    // once (`page_zstd`; the layers outside leave an encoded response alone). Other encodings
+    let pieces = pieces(page, parts);
+    let mut body: Vec<Bytes> = pieces.iter().map(|p| p.text.clone()).collect();
+    // For a browser that takes zstd the page is compressed here, its big parts already under
+    // way (`page_zstd`; the layers outside leave an encoded response alone). Other encodings
     // are the outer layers' as the page goes out.
-    if zstd && !head.headers.contains_key(header::CONTENT_ENCODING) {
-        match super::page_zstd::compress(pieces.clone(), super::page_zstd::LEVEL).await {
+    if held.zstd && !head.headers.contains_key(header::CONTENT_ENCODING) {
+        match page_zstd::compress(pieces, page_zstd::LEVEL).await {
             Ok(frames) => {
-                pieces = frames;
+                body = frames;
                 head.headers
                     .insert(header::CONTENT_ENCODING, header::HeaderValue::from_static("zstd"));
                 head.headers
@@ -108,30 +128,34 @@ pub async fn splice(mut request: Request, next: Next) -> Response {
     }
     Response::from_parts(
         head,
-        Body::from_stream(futures::stream::iter(pieces.into_iter().map(Ok::<_, Infallible>))),
+        Body::from_stream(futures::stream::iter(body.into_iter().map(Ok::<_, Infallible>))),
     )
 }
 
 /// `page` cut at its markers with each part between: slices of the same buffers, no copies.
 /// A part whose marker is not in the page (its view was not rendered after all) is dropped.
-fn pieces(page: Bytes, parts: Vec<Part>) -> Vec<Bytes> {
-    let mut found: Vec<(usize, usize, Bytes)> = parts
+fn pieces(page: Bytes, parts: Vec<Part>) -> Vec<Piece> {
+    let mut found: Vec<(usize, usize, Part)> = parts
         .into_iter()
-        .filter_map(|(marker, part)| {
-            let at = memchr::memmem::find(&page, marker.as_bytes())?;
-            Some((at, at + marker.len(), part))
+        .filter_map(|part| {
+            let at = memchr::memmem::find(&page, part.marker.as_bytes())?;
+            Some((at, at + part.marker.len(), part))
         })
         .collect();
     found.sort_by_key(|&(at, _, _)| at);
+    let text = |text: Bytes| Piece { text, started: None };
     let mut pieces = Vec::with_capacity(found.len() * 2 + 1);
     let mut from = 0;
     for (at, end, part) in found {
-        pieces.push(page.slice(from..at));
-        pieces.push(part);
+        pieces.push(text(page.slice(from..at)));
+        pieces.push(Piece {
+            text: part.text,
+            started: part.started,
+        });
         from = end;
     }
-    pieces.push(page.slice(from..));
-    pieces.retain(|piece| !piece.is_empty());
+    pieces.push(text(page.slice(from..)));
+    pieces.retain(|piece| !piece.text.is_empty());
     pieces
 }
 
@@ -139,16 +163,24 @@ fn pieces(page: Bytes, parts: Vec<Part>) -> Vec<Bytes> {
 mod tests {
     use super::*;
 
-    fn joined(pieces: Vec<Bytes>) -> String {
-        String::from_utf8(pieces.concat()).unwrap()
+    fn part(marker: &str, text: &'static [u8]) -> Part {
+        Part {
+            marker: marker.to_string(),
+            text: Bytes::from_static(text),
+            started: None,
+        }
+    }
+
+    fn joined(pieces: Vec<Piece>) -> String {
+        String::from_utf8(pieces.into_iter().map(|p| p.text).collect::<Vec<_>>().concat()).unwrap()
     }
 
     #[test]
     fn parts_go_in_their_markers_places_whatever_order_they_were_placed_in() {
         let page = Bytes::from_static(b"<div>page-part-b</div><script>page-part-a</script>");
         let parts = vec![
-            ("page-part-a".to_string(), Bytes::from_static(b"{\"tree\":1}")),
-            ("page-part-b".to_string(), Bytes::from_static(b"<span>boxes</span>")),
+            part("page-part-a", b"{\"tree\":1}"),
+            part("page-part-b", b"<span>boxes</span>"),
         ];
         assert_eq!(
             joined(pieces(page, parts)),
@@ -159,16 +191,38 @@ mod tests {
     #[test]
     fn a_part_whose_marker_is_not_in_the_page_is_dropped() {
         let page = Bytes::from_static(b"<p>not found</p>");
-        let parts = vec![("page-part-x".to_string(), Bytes::from_static(b"secret"))];
+        let parts = vec![part("page-part-x", b"secret")];
         assert_eq!(joined(pieces(page, parts)), "<p>not found</p>");
     }
 
     #[test]
     fn the_parts_are_not_copied() {
-        let part = Bytes::from(vec![b'x'; 4096]);
+        let text = Bytes::from(vec![b'x'; 4096]);
         let page = Bytes::from_static(b"<a>page-part-1</a>");
-        let pieces = pieces(page, vec![("page-part-1".to_string(), part.clone())]);
+        let parts = vec![Part {
+            marker: "page-part-1".to_string(),
+            text: text.clone(),
+            started: None,
+        }];
+        let pieces = pieces(page, parts);
         assert_eq!(pieces.len(), 3);
-        assert_eq!(pieces[1].as_ptr(), part.as_ptr());
+        assert_eq!(pieces[1].text.as_ptr(), text.as_ptr());
+    }
+
+    /// A part started early keeps its frames under way as it goes into its place.
+    #[tokio::test]
+    async fn a_started_part_keeps_its_frames() {
+        let text = Bytes::from(vec![b'x'; 64 * 1024]);
+        let page = Bytes::from_static(b"<a>page-part-1</a>");
+        let parts = vec![Part {
+            marker: "page-part-1".to_string(),
+            started: page_zstd::start(&text, page_zstd::LEVEL),
+            text,
+        }];
+        let pieces = pieces(page, parts);
+        assert!(pieces[0].started.is_none() && pieces[1].started.is_some() && pieces[2].started.is_none());
+        let frames = page_zstd::compress(pieces, page_zstd::LEVEL).await.unwrap();
+        let body = zstd::stream::decode_all(&frames.concat()[..]).unwrap();
+        assert_eq!(body, [&b"<a>"[..], &[b'x'; 64 * 1024], b"</a>"].concat());
     }
 }
