@@ -200,10 +200,10 @@ impl TreeCache {
         read: impl FnOnce() -> Read,
     ) -> Result<KeptJson, AppError>
     where
-        T: serde::Serialize,
+        T: serde::Serialize + Send + 'static,
         Read: Future<Output = Result<(TreeVersion, T), AppError>>,
     {
-        self.get_or_read_keeping(version, read).await.map(|(json, _)| json)
+        self.answer(version, read, false).await.map(|(json, _)| json)
     }
 
     /// [`get_or_read`](Self::get_or_read), with what `read` gave when this call read it (the
@@ -215,7 +215,20 @@ impl TreeCache {
         read: impl FnOnce() -> Read,
     ) -> Result<(KeptJson, Option<T>), AppError>
     where
-        T: serde::Serialize,
+        T: serde::Serialize + Send + 'static,
+        Read: Future<Output = Result<(TreeVersion, T), AppError>>,
+    {
+        self.answer(version, read, true).await
+    }
+
+    async fn answer<T, Read>(
+        &self,
+        version: &TreeVersion,
+        read: impl FnOnce() -> Read,
+        keep_read: bool,
+    ) -> Result<(KeptJson, Option<T>), AppError>
+    where
+        T: serde::Serialize + Send + 'static,
         Read: Future<Output = Result<(TreeVersion, T), AppError>>,
     {
         let lead = match self.miss(version) {
@@ -234,14 +247,27 @@ impl TreeCache {
         };
         let (read_at, answer) = read().await?;
         let tree_id = read_at.tree_id;
-        let json = self.fill(read_at, &answer).map_err(|err| {
+        // On a blocking thread: a 100,000-node tree's answer is ~21 MB of JSON, tens of
+        // milliseconds of CPU that would hold one of the runtime's few workers and every task
+        // queued behind it. What is not kept for the caller is freed there too.
+        let cache = self.clone();
+        let (json, answer) = tokio::task::spawn_blocking(move || {
+            let json = cache.fill(read_at, &answer);
+            (json, keep_read.then_some(answer))
+        })
+        .await
+        .map_err(|err| {
+            tracing::error!(error = %err, tree_id, "serializing a tree answer failed");
+            AppError::Internal
+        })?;
+        let json = json.map_err(|err| {
             tracing::error!(error = %err, tree_id, "tree answer not serializable");
             AppError::Internal
         })?;
         if let Some(lead) = lead {
             lead.hand.send_replace(Some(json.clone()));
         }
-        Ok((json, Some(answer)))
+        Ok((json, answer))
     }
 
     /// One look under the lock at what is kept and what is being read, so a read that ends
@@ -421,6 +447,32 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
         panic!("no {encoding:?} copy made");
+    }
+
+    /// Serializes as a string, noting the thread it was serialized on.
+    struct NotesThread(Arc<Mutex<Option<std::thread::ThreadId>>>);
+
+    impl serde::Serialize for NotesThread {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            *self.0.lock().unwrap() = Some(std::thread::current().id());
+            s.serialize_str("tree")
+        }
+    }
+
+    /// The runtime here is this one thread, as a server's few workers would be: a big answer
+    /// serialized on it would hold up every other request for as long.
+    #[tokio::test]
+    async fn an_answer_is_serialized_off_the_runtime_threads() {
+        let cache = TreeCache::new(1 << 20);
+        let noted = Arc::new(Mutex::new(None));
+        let answer = NotesThread(noted.clone());
+        let json = cache
+            .get_or_read(&version(1, 1), || async { Ok((version(1, 1), answer)) })
+            .await
+            .unwrap();
+        assert_eq!(json.get(), "\"tree\"");
+        let on = noted.lock().unwrap().expect("serialized");
+        assert_ne!(on, std::thread::current().id(), "serialized on the runtime's thread");
     }
 
     #[tokio::test]
