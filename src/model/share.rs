@@ -401,7 +401,16 @@ mod tests {
             let d = draw(nodes, links, full.canvas_state.orientation);
             let items: Vec<_> = visible_nodes(nodes, &d, &EVERYWHERE)
                 .into_iter()
-                .map(|n| (n.title, n.badges, n.rect, n.level, n.has_children, n.collapsed))
+                .map(|n| {
+                    (
+                        n.title.to_string(),
+                        n.badges,
+                        n.rect,
+                        n.level,
+                        n.has_children,
+                        n.collapsed,
+                    )
+                })
                 .collect();
             // Edges come in node order, which the page changes to the outline's.
             let (mut paths, links) = crate::ui::editor::draw::visible_edges(&d, &EVERYWHERE);

@@ -157,7 +157,7 @@ pub fn svg(source: &ExportSource) -> (String, f64, f64) {
             xml(&item.node_type.label().to_ascii_uppercase())
         ));
         let width = ((r.w - 24.0) / 7.2).max(8.0) as usize;
-        for (i, line) in title_lines(&item.title, width).iter().enumerate() {
+        for (i, line) in title_lines(item.title, width).iter().enumerate() {
             out.push_str(&format!(
                 "<tspan x=\"14\" dy=\"{}\">{}</tspan>",
                 if i == 0 { 0 } else { 16 },

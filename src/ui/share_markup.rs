@@ -69,12 +69,12 @@ fn write_nodes(items: &[NodeItem], is_match: impl Fn(&str) -> bool, editor: bool
         out.push_str("<div ");
         if editor {
             out.push_str("id=\"");
-            escape_into(&mut out, &box_id(&item.id));
+            escape_into(&mut out, &box_id(item.id));
             out.push_str("\" ");
         }
         out.push_str("class=\"");
         out.push_str(type_class(item.node_type));
-        if is_match(&item.id) {
+        if is_match(item.id) {
             out.push_str(" match");
         }
         out.push_str("\" style=\"");
@@ -83,7 +83,7 @@ fn write_nodes(items: &[NodeItem], is_match: impl Fn(&str) -> bool, editor: bool
         let implied = (!editor).then_some((NODE_MAX_WIDTH, NODE_HEIGHT));
         write_box_style(&mut out, &item.rect, implied);
         out.push_str("\" role=\"treeitem\" data-node-id=\"");
-        escape_into(&mut out, &item.id);
+        escape_into(&mut out, item.id);
         let _ = write!(out, "\" aria-level=\"{}\"", item.level);
         if item.has_children {
             out.push_str(if item.collapsed {
@@ -98,7 +98,7 @@ fn write_nodes(items: &[NodeItem], is_match: impl Fn(&str) -> bool, editor: bool
         out.push_str("><span class=\"node-type\">");
         out.push_str(item.node_type.label());
         out.push_str("</span><span class=\"node-title\">");
-        escape_into(&mut out, &item.title);
+        escape_into(&mut out, item.title);
         out.push_str("</span>");
         if !item.badges.is_empty() {
             out.push_str("<span class=\"node-badges\">");
@@ -160,12 +160,12 @@ mod tests {
     use super::*;
     use crate::model::NodeType;
 
-    fn item(id: &str, title: &str, has_children: bool, collapsed: bool) -> NodeItem {
+    fn item<'a>(id: &'a str, title: &'a str, has_children: bool, collapsed: bool) -> NodeItem<'a> {
         NodeItem {
             index: 0,
-            id: id.to_string(),
+            id,
             node_type: NodeType::Outcome,
-            title: title.to_string(),
+            title,
             badges: vec!["3 <hidden>".to_string()],
             rect: Rect {
                 x: 10.0,

@@ -329,13 +329,15 @@ pub fn intersects(a: &Rect, b: &Rect) -> bool {
     a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h
 }
 
-/// One drawn node: everything that decides its markup.
+/// One drawn node: everything that decides its markup. Its text is the node's own, borrowed:
+/// a drawing is written out as soon as it is made, and copying every id and title was two
+/// allocations a node on each redraw (a share page draws 1,000 at once).
 #[derive(Debug, Clone, PartialEq)]
-pub struct NodeItem {
+pub struct NodeItem<'a> {
     pub index: usize,
-    pub id: String,
+    pub id: &'a str,
     pub node_type: NodeType,
-    pub title: String,
+    pub title: &'a str,
     pub badges: Vec<String>,
     pub rect: Rect,
     pub level: usize,
@@ -354,7 +356,7 @@ pub const EVERYWHERE: Rect = Rect {
 
 /// The nodes inside `region`, in outline order (so keyboard and screen-reader order follows
 /// the tree).
-pub fn visible_nodes(nodes: &[TreeNode], d: &Drawing, region: &Rect) -> Vec<NodeItem> {
+pub fn visible_nodes<'a>(nodes: &'a [TreeNode], d: &Drawing, region: &Rect) -> Vec<NodeItem<'a>> {
     d.index
         .outline()
         .into_iter()
@@ -367,9 +369,9 @@ pub fn visible_nodes(nodes: &[TreeNode], d: &Drawing, region: &Rect) -> Vec<Node
             let hidden = d.layout.hidden_descendants[i];
             Some(NodeItem {
                 index: i,
-                id: node.id.clone(),
+                id: &node.id,
                 node_type: node.node_type,
-                title: node.title.clone(),
+                title: &node.title,
                 badges: badges(node, hidden),
                 rect,
                 level: d.layout.depth[i] as usize + 1,
