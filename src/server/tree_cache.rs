@@ -247,9 +247,9 @@ impl TreeCache {
         };
         let (read_at, answer) = read().await?;
         let tree_id = read_at.tree_id;
-        // On a blocking thread: a 100,000-node tree's answer is ~21 MB of JSON, tens of
-        // milliseconds of CPU that would hold one of the runtime's few workers and every task
-        // queued behind it. What is not kept for the caller is freed there too.
+        // On a blocking thread: a 100,000-node tree's answer is ~21 MB of JSON, and writing it
+        // here would hold one of the runtime's few workers, and every task queued behind it,
+        // for as long. What is not kept for the caller is freed there too.
         let cache = self.clone();
         let (json, answer) = tokio::task::spawn_blocking(move || {
             let json = cache.fill(read_at, &answer);
