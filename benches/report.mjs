@@ -59,18 +59,41 @@ const referenceMs = () => {
   }
   return +times.sort((a, b) => a - b)[2].toFixed(1);
 };
-// `node benches/report.mjs --reference`: that figure, taken before a part (scripts/bench.sh).
+// How fast PostgreSQL runs a fixed query right now (500,000 rows through a function, the
+// median of 5, in ms), on the database of DATABASE_URL; null without one. The SHA-256 figure
+// missed a host that slowed under the HTTP part: PostgreSQL's CPU for the same statements
+// rose 78 % between two runs 20 minutes apart while it moved 3 % (BENCHMARKS.md,
+// forty-first session).
+const databaseReferenceMs = () => {
+  const url = process.env.DATABASE_URL;
+  if (!url) return null;
+  const query = 'SELECT sum(hashtext(i::text)) FROM generate_series(1, 500000) i';
+  const times = [];
+  for (let run = 0; run < 5; run++) {
+    const out = sh(`psql "${url}" -Xq -c '\\timing on' -c "${query}"`);
+    const ms = /Time: ([\d.]+) ms/.exec(out);
+    if (!ms) return null;
+    times.push(Number(ms[1]));
+  }
+  return +times.sort((a, b) => a - b)[2].toFixed(1);
+};
+// `node benches/report.mjs --reference`: both figures, taken before a part
+// (scripts/bench.sh): the SHA-256 one, then PostgreSQL's (`-` without a database).
 if (process.argv[2] === '--reference') {
-  console.log(referenceMs());
+  console.log(`${referenceMs()} ${databaseReferenceMs() ?? '-'}`);
   process.exit(0);
 }
-// `--stamp DIR PART`, after a part; BENCH_REFERENCE_BEFORE is the figure taken before it.
+// `--stamp DIR PART`, after a part; BENCH_REFERENCE_BEFORE is what `--reference` gave before it.
 if (process.argv[2] === '--stamp') {
   const [dir, part] = process.argv.slice(3);
   fs.mkdirSync(dir, { recursive: true });
   const stamp = stampNow();
-  const before = Number(process.env.BENCH_REFERENCE_BEFORE);
+  const [before, databaseBefore] = (process.env.BENCH_REFERENCE_BEFORE ?? '').split(' ').map(Number);
   if (before > 0) stamp.reference_ms = { before, after: referenceMs() };
+  if (databaseBefore > 0) {
+    const after = databaseReferenceMs();
+    if (after) stamp.database_reference_ms = { before: databaseBefore, after };
+  }
   fs.writeFileSync(path.join(dir, `stamp-${part}.json`), JSON.stringify(stamp));
   process.exit(0);
 }
@@ -310,10 +333,16 @@ const header =
 const speeds = stamps
   .filter(([, , s]) => s?.reference_ms)
   .map(([, name, s]) => `${name} ${s.reference_ms.before} / ${s.reference_ms.after} ms`);
+const databaseSpeeds = stamps
+  .filter(([, , s]) => s?.database_reference_ms)
+  .map(([, name, s]) => `${name} ${s.database_reference_ms.before} / ${s.database_reference_ms.after} ms`);
 const speed = speeds.length
   ? [
       '',
-      `The host's speed before / after each timed part (SHA-256 of 128 MiB in one thread, median of 5; lower is faster): ${speeds.join(', ')}.`,
+      `The host's speed before / after each timed part (SHA-256 of 128 MiB in one thread, median of 5; lower is faster): ${speeds.join(', ')}.` +
+        (databaseSpeeds.length
+          ? ` PostgreSQL's (a fixed query of 500,000 rows, median of 5): ${databaseSpeeds.join(', ')}.`
+          : ''),
     ]
   : [];
 const lines = [

@@ -409,7 +409,7 @@ measure() {
     check_idle
     # The host's speed before the part; the stamp takes it again after (benches/report.mjs).
     reference=$(node benches/report.mjs --reference)
-    note "host speed before: $reference ms (SHA-256 of 128 MiB)"
+    note "host speed before: ${reference% *} ms (SHA-256 of 128 MiB), PostgreSQL ${reference#* } ms (a fixed query)"
   fi
   phase "$2" "$3"
   BENCH_REFERENCE_BEFORE="$reference" node benches/report.mjs --stamp "$OUT" "$1"
