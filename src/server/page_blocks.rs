@@ -17,14 +17,13 @@ use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::page_zstd::{self, Piece, Started};
+use super::page_zstd::{self, Piece};
 
-/// A part held back, the marker standing for it in the page, and its frames if they are being
-/// made.
+/// A part held back (with its frames if they are being made), and the marker standing for it
+/// in the page.
 struct Part {
     marker: String,
-    text: Bytes,
-    started: Option<Started>,
+    piece: Piece,
 }
 
 /// The parts a request's page holds back (`None` once the layer has taken them), and whether
@@ -53,12 +52,12 @@ pub fn place(part: Bytes) -> String {
         return inline(part);
     }
     let marker = format!("page-part-{}", hex::encode(nonce));
+    let started = held.zstd.then(|| page_zstd::start(&part, page_zstd::LEVEL)).flatten();
     let mut parts = held.parts.lock().unwrap_or_else(|p| p.into_inner());
     match parts.as_mut() {
         Some(parts) => parts.push(Part {
             marker: marker.clone(),
-            started: held.zstd.then(|| page_zstd::start(&part, page_zstd::LEVEL)).flatten(),
-            text: part,
+            piece: Piece { text: part, started },
         }),
         None => {
             tracing::error!("a page part placed after its page was sent");
@@ -148,10 +147,7 @@ fn pieces(page: Bytes, parts: Vec<Part>) -> Vec<Piece> {
     let mut from = 0;
     for (at, end, part) in found {
         pieces.push(text(page.slice(from..at)));
-        pieces.push(Piece {
-            text: part.text,
-            started: part.started,
-        });
+        pieces.push(part.piece);
         from = end;
     }
     pieces.push(text(page.slice(from..)));
@@ -163,11 +159,10 @@ fn pieces(page: Bytes, parts: Vec<Part>) -> Vec<Piece> {
 mod tests {
     use super::*;
 
-    fn part(marker: &str, text: &'static [u8]) -> Part {
+    fn part(marker: &str, text: Bytes) -> Part {
         Part {
             marker: marker.to_string(),
-            text: Bytes::from_static(text),
-            started: None,
+            piece: Piece { text, started: None },
         }
     }
 
@@ -179,8 +174,8 @@ mod tests {
     fn parts_go_in_their_markers_places_whatever_order_they_were_placed_in() {
         let page = Bytes::from_static(b"<div>page-part-b</div><script>page-part-a</script>");
         let parts = vec![
-            part("page-part-a", b"{\"tree\":1}"),
-            part("page-part-b", b"<span>boxes</span>"),
+            part("page-part-a", Bytes::from_static(b"{\"tree\":1}")),
+            part("page-part-b", Bytes::from_static(b"<span>boxes</span>")),
         ];
         assert_eq!(
             joined(pieces(page, parts)),
@@ -191,7 +186,7 @@ mod tests {
     #[test]
     fn a_part_whose_marker_is_not_in_the_page_is_dropped() {
         let page = Bytes::from_static(b"<p>not found</p>");
-        let parts = vec![part("page-part-x", b"secret")];
+        let parts = vec![part("page-part-x", Bytes::from_static(b"secret"))];
         assert_eq!(joined(pieces(page, parts)), "<p>not found</p>");
     }
 
@@ -199,12 +194,7 @@ mod tests {
     fn the_parts_are_not_copied() {
         let text = Bytes::from(vec![b'x'; 4096]);
         let page = Bytes::from_static(b"<a>page-part-1</a>");
-        let parts = vec![Part {
-            marker: "page-part-1".to_string(),
-            text: text.clone(),
-            started: None,
-        }];
-        let pieces = pieces(page, parts);
+        let pieces = pieces(page, vec![part("page-part-1", text.clone())]);
         assert_eq!(pieces.len(), 3);
         assert_eq!(pieces[1].text.as_ptr(), text.as_ptr());
     }
@@ -214,12 +204,9 @@ mod tests {
     async fn a_started_part_keeps_its_frames() {
         let text = Bytes::from(vec![b'x'; 64 * 1024]);
         let page = Bytes::from_static(b"<a>page-part-1</a>");
-        let parts = vec![Part {
-            marker: "page-part-1".to_string(),
-            started: page_zstd::start(&text, page_zstd::LEVEL),
-            text,
-        }];
-        let pieces = pieces(page, parts);
+        let mut started = part("page-part-1", text.clone());
+        started.piece.started = page_zstd::start(&text, page_zstd::LEVEL);
+        let pieces = pieces(page, vec![started]);
         assert!(pieces[0].started.is_none() && pieces[1].started.is_some() && pieces[2].started.is_none());
         let frames = page_zstd::compress(pieces, page_zstd::LEVEL).await.unwrap();
         let body = zstd::stream::decode_all(&frames.concat()[..]).unwrap();
