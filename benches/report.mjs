@@ -47,17 +47,25 @@ if (process.argv[2] === '--commit') {
 // code ~50 minutes later with nothing else running (BENCHMARKS.md, thirty-seventh session);
 // taken before and after each timed part, it shows whether the host changed speed under a
 // part's figures.
+// The median of 5 runs of `run` (each gives its time in ms, or null to give up), to 0.1 ms.
+const medianOf5 = (run) => {
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const ms = run();
+    if (ms == null) return null;
+    times.push(ms);
+  }
+  return +times.sort((a, b) => a - b)[2].toFixed(1);
+};
 const referenceMs = () => {
   const block = Buffer.alloc(1 << 20, 7);
-  const times = [];
-  for (let run = 0; run < 5; run++) {
+  return medianOf5(() => {
     const start = process.hrtime.bigint();
     const hash = crypto.createHash('sha256');
     for (let i = 0; i < 128; i++) hash.update(block);
     hash.digest();
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  return +times.sort((a, b) => a - b)[2].toFixed(1);
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  });
 };
 // How fast PostgreSQL runs a fixed query right now (500,000 rows through a function, the
 // median of 5, in ms), on the database of DATABASE_URL; null without one. The SHA-256 figure
@@ -68,14 +76,10 @@ const databaseReferenceMs = () => {
   const url = process.env.DATABASE_URL;
   if (!url) return null;
   const query = 'SELECT sum(hashtext(i::text)) FROM generate_series(1, 500000) i';
-  const times = [];
-  for (let run = 0; run < 5; run++) {
-    const out = sh(`psql "${url}" -Xq -c '\\timing on' -c "${query}"`);
-    const ms = /Time: ([\d.]+) ms/.exec(out);
-    if (!ms) return null;
-    times.push(Number(ms[1]));
-  }
-  return +times.sort((a, b) => a - b)[2].toFixed(1);
+  return medianOf5(() => {
+    const ms = /Time: ([\d.]+) ms/.exec(sh(`psql "${url}" -Xq -c '\\timing on' -c "${query}"`));
+    return ms ? Number(ms[1]) : null;
+  });
 };
 // `node benches/report.mjs --reference`: both figures, taken before a part
 // (scripts/bench.sh): the SHA-256 one, then PostgreSQL's (`-` without a database).
@@ -330,12 +334,10 @@ const header =
         ...provenance.map(([name, where, c]) => `- ${name}: ${where ? where + c : 'when and where not recorded'}`),
       ];
 // Only parts measured by this checkout have it (their stamps are in DIR).
-const speeds = stamps
-  .filter(([, , s]) => s?.reference_ms)
-  .map(([, name, s]) => `${name} ${s.reference_ms.before} / ${s.reference_ms.after} ms`);
-const databaseSpeeds = stamps
-  .filter(([, , s]) => s?.database_reference_ms)
-  .map(([, name, s]) => `${name} ${s.database_reference_ms.before} / ${s.database_reference_ms.after} ms`);
+const beforeAfter = (key) =>
+  stamps.filter(([, , s]) => s?.[key]).map(([, name, s]) => `${name} ${s[key].before} / ${s[key].after} ms`);
+const speeds = beforeAfter('reference_ms');
+const databaseSpeeds = beforeAfter('database_reference_ms');
 const speed = speeds.length
   ? [
       '',
