@@ -538,9 +538,9 @@ async fn visitors_who_miss_together_are_served_one_render(pool: PgPool) {
     }
 }
 
-/// The page's outline (one statement, a column per array) says what the whole tree says:
-/// every node in outline order with its parent, type, text, fold state and badges, and every
-/// cross-link; and a tree without nodes is an empty outline, not an error.
+/// The page's outline (two statements: the tree with its links, and the nodes) says what the
+/// whole tree says: every node in outline order with its parent, type, text, fold state and
+/// badges, and every cross-link; and a tree without nodes is an empty outline, not an error.
 #[sqlx::test]
 async fn the_share_outline_reads_the_same_tree_as_the_whole_tree_read(pool: PgPool) {
     use impact_tree::model::editor::TreeIndex;
@@ -582,8 +582,7 @@ async fn the_share_outline_reads_the_same_tree_as_the_whole_tree_read(pool: PgPo
             "node {at}"
         );
         let badges: BadgeFields = serde_json::from_value(node.template_data.clone()).unwrap_or_default();
-        let read_badges: BadgeFields = serde_json::from_value(read.badges.clone()).unwrap_or_default();
-        assert_eq!(read_badges, badges, "node {at}");
+        assert_eq!(read.badges, badges, "node {at}");
         with_badges += usize::from(badges != BadgeFields::default());
     }
     assert!(
@@ -614,6 +613,33 @@ async fn the_share_outline_reads_the_same_tree_as_the_whole_tree_read(pool: PgPo
         repo::share::shared_outline(&pool, "unknown").await,
         Err(impact_tree::error::AppError::NotFound)
     ));
+}
+
+/// The share page reads its node rows unchecked, value by value, once their columns are checked:
+/// a column of another type (or a missing one) is an error, not values read as the wrong type.
+#[sqlx::test]
+async fn the_share_outline_checks_its_columns_before_reading_them(pool: PgPool) {
+    use impact_tree::server::repo::share::check_outline_columns;
+    let row = |sql: &'static str| sqlx::query(sql).fetch_one(&pool);
+    let good = row(
+        "SELECT 'n1'::text, NULL::text, 'goal'::text, 'Title', NULL::text, false, 1, \
+                    NULL::text, NULL::text, NULL::text, 'high'::text",
+    )
+    .await
+    .unwrap();
+    assert!(check_outline_columns(&good).is_ok());
+    let retyped = row(
+        "SELECT 'n1'::text, NULL::text, 'goal'::text, 'Title', NULL::text, false, 1::int8, \
+                       NULL::text, NULL::text, NULL::text, 'high'::text",
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        check_outline_columns(&retyped),
+        Err(sqlx::Error::ColumnDecode { .. })
+    ));
+    let short = row("SELECT 'n1'::text, NULL::text").await.unwrap();
+    assert!(check_outline_columns(&short).is_err());
 }
 
 /// The outline a share page carries for hydration (its `shared-outline` data block).

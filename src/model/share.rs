@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::editor::TreeIndex;
+use super::template_data::BadgeFields;
 use super::{CanvasState, Connection, DiscoveryPhase, NodeType, Position, TreeNode};
 
 /// A share link as its owner sees it (the token is shown once, at creation).
@@ -66,10 +67,9 @@ pub struct OutlineNode {
     pub description: Option<String>,
     #[serde(rename = "c", default, skip_serializing_if = "super::tree::is_false")]
     pub is_collapsed: bool,
-    /// The template fields badges read (`BadgeFields`), as template data: the browser reads
-    /// them into a `Value` anyway, so it needs no parser of its own for them.
-    #[serde(rename = "b", default, skip_serializing_if = "Value::is_null")]
-    pub badges: Value,
+    /// The template fields badges read, written as the template data holds them.
+    #[serde(rename = "b", default, skip_serializing_if = "BadgeFields::is_empty")]
+    pub badges: BadgeFields,
 }
 
 /// A node's type as its place in [`NodeType::ALL`]: a page writes one per node, and the name
@@ -92,10 +92,11 @@ mod type_code {
     }
 }
 
-/// A node as a share page's query reads it: its ids put the outline together, then go.
-pub struct OutlineRow {
-    pub id: String,
-    pub parent_id: Option<String>,
+/// A node as a share page's query reads it: its ids put the outline together, then go. They
+/// are borrowed from the rows read (no string made per node for them).
+pub struct OutlineRow<'a> {
+    pub id: &'a str,
+    pub parent_id: Option<&'a str>,
     pub sort_order: i32,
     /// Its `parent` is filled in by [`SharedOutline::new`].
     pub node: OutlineNode,
@@ -108,14 +109,10 @@ impl SharedOutline {
         description: Option<String>,
         discovery_phase: DiscoveryPhase,
         canvas_state: CanvasState,
-        rows: Vec<OutlineRow>,
+        rows: Vec<OutlineRow<'_>>,
         links: &[(String, String)],
     ) -> SharedOutline {
-        let index = TreeIndex::from_parts(
-            rows.iter()
-                .map(|r| (r.id.as_str(), r.parent_id.as_deref(), r.sort_order))
-                .collect(),
-        );
+        let index = TreeIndex::from_parts(rows.iter().map(|r| (r.id, r.parent_id, r.sort_order)).collect());
         let outline = index.outline();
         // None for a node the outline does not reach (a loop of parents, which a tree carried
         // over from the original app holds until `cleanup-orphans` re-roots it: its moves had
@@ -128,7 +125,7 @@ impl SharedOutline {
             .iter()
             .filter_map(|(from, to)| Some((position[index.get(from)?]?, position[index.get(to)?]?)))
             .collect();
-        let mut slots: Vec<Option<OutlineRow>> = rows.into_iter().map(Some).collect();
+        let mut slots: Vec<Option<OutlineRow<'_>>> = rows.into_iter().map(Some).collect();
         let nodes = outline
             .iter()
             .filter_map(|&(i, _)| {
@@ -148,27 +145,29 @@ impl SharedOutline {
     }
 
     /// The nodes as the drawing code takes them, moved out of the outline (a page is drawn
-    /// from them once); a node's id is its position, which also keeps sibling order.
-    pub fn take_tree_nodes(&mut self) -> Vec<TreeNode> {
+    /// from them once), and each one's badge fields beside it: its template data is left
+    /// empty (`draw::badges_from` reads the fields, and no JSON map is made per node). A
+    /// node's id is its position, which also keeps sibling order.
+    pub fn take_tree_nodes(&mut self) -> (Vec<TreeNode>, Vec<BadgeFields>) {
         std::mem::take(&mut self.nodes)
             .into_iter()
             .enumerate()
-            .map(|(i, n)| TreeNode {
-                id: i.to_string(),
-                parent_id: n.parent.map(|p| p.to_string()),
-                node_type: n.node_type,
-                title: n.title,
-                description: n.description,
-                position: Position::default(),
-                is_collapsed: n.is_collapsed,
-                template_data: match n.badges {
-                    Value::Null => Value::Object(Default::default()),
-                    badges => badges,
-                },
-                sort_order: i as i32,
-                version: 0,
+            .map(|(i, n)| {
+                let node = TreeNode {
+                    id: i.to_string(),
+                    parent_id: n.parent.map(|p| p.to_string()),
+                    node_type: n.node_type,
+                    title: n.title,
+                    description: n.description,
+                    position: Position::default(),
+                    is_collapsed: n.is_collapsed,
+                    template_data: Value::Object(Default::default()),
+                    sort_order: i as i32,
+                    version: 0,
+                };
+                (node, n.badges)
             })
-            .collect()
+            .unzip()
     }
 
     /// The JSON a share page carries for hydration. The titles of the nodes the page draws
@@ -240,9 +239,8 @@ pub fn is_token_shaped(token: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::template_data::BadgeFields;
     use crate::model::Orientation;
-    use crate::ui::editor::draw::{draw, visible_nodes, EVERYWHERE};
+    use crate::ui::editor::draw::{badges_from, draw, visible_nodes_with, EVERYWHERE};
 
     fn node(id: &str, parent: Option<&str>, t: NodeType, order: i32, data: serde_json::Value) -> TreeNode {
         TreeNode {
@@ -269,24 +267,23 @@ mod tests {
             .collect();
         let rows = view
             .nodes
-            .into_iter()
+            .iter()
             .map(|n| OutlineRow {
                 node: OutlineNode {
                     parent: None,
                     node_type: n.node_type,
-                    title: n.title,
-                    description: n.description,
+                    title: n.title.clone(),
+                    description: n.description.clone(),
                     is_collapsed: n.is_collapsed,
                     // As `template_data->>'field'` reads each.
                     badges: BadgeFields::from_field_texts(|name| match n.template_data.get(name)? {
                         Value::Null => None,
-                        Value::String(text) => Some(text.clone()),
-                        other => Some(other.to_string()),
-                    })
-                    .into_badge_value(),
+                        Value::String(text) => Some(text.into()),
+                        other => Some(other.to_string().into()),
+                    }),
                 },
-                id: n.id,
-                parent_id: n.parent_id,
+                id: &n.id,
+                parent_id: n.parent_id.as_deref(),
                 sort_order: n.sort_order,
             })
             .collect();
@@ -373,9 +370,10 @@ mod tests {
         let parents: Vec<Option<u32>> = page.nodes.iter().map(|n| n.parent).collect();
         assert_eq!(parents, [None, Some(0), Some(1), Some(2), Some(1), Some(4), Some(1)]);
         assert_eq!(page.links, [(6, 3)]);
-        assert_eq!(page.nodes[4].badges, json!({ "evidence_count": 4 }));
-        assert_eq!(page.nodes[5].badges, json!({ "risk": "high" }));
-        assert_eq!(page.nodes[2].badges, Value::Null);
+        let badges = |i: usize| serde_json::to_value(&page.nodes[i].badges).unwrap();
+        assert_eq!(badges(4), json!({ "evidence_count": 4 }));
+        assert_eq!(badges(5), json!({ "risk": "high" }));
+        assert!(page.nodes[2].badges.is_empty());
         let wire = serde_json::to_string(&page).unwrap();
         for gone in [
             "evidence_notes",
@@ -397,9 +395,15 @@ mod tests {
     fn a_page_draws_what_the_whole_tree_draws() {
         let full = view();
         let mut page = outline_of(full.clone());
-        let drawn = |nodes: &[TreeNode], links: &[Connection]| {
+        // The page's nodes draw their badges from their fields, the whole tree's from their
+        // template data.
+        let drawn = |nodes: &[TreeNode], fields: Option<&[BadgeFields]>, links: &[Connection]| {
             let d = draw(nodes, links, full.canvas_state.orientation);
-            let items: Vec<_> = visible_nodes(nodes, &d, &EVERYWHERE)
+            let badges = |i: usize, hidden| match fields {
+                Some(fields) => badges_from(nodes[i].node_type, &fields[i], hidden),
+                None => badges_from(nodes[i].node_type, &nodes[i].template_data, hidden),
+            };
+            let items: Vec<_> = visible_nodes_with(nodes, &d, &EVERYWHERE, badges)
                 .into_iter()
                 .map(|n| {
                     (
@@ -418,8 +422,10 @@ mod tests {
             (items, paths, links)
         };
         let connections = page.connections();
-        let from_page = drawn(&page.take_tree_nodes(), &connections);
-        assert_eq!(from_page, drawn(&full.nodes, &full.connections));
+        let (nodes, fields) = page.take_tree_nodes();
+        let from_page = drawn(&nodes, Some(&fields), &connections);
+        assert_eq!(from_page, drawn(&full.nodes, None, &full.connections));
+        assert!(from_page.0.iter().any(|n| n.1.contains(&"2% → 5%".to_string())));
         assert!(from_page.0.iter().any(|n| n.1.contains(&"+1 hidden".to_string())));
         assert_eq!((from_page.0.len(), from_page.1.len(), from_page.2.len()), (6, 5, 1));
     }

@@ -1,5 +1,7 @@
 //! The fields each node type keeps in `tree_nodes.template_data`, validated per type.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -79,38 +81,67 @@ pub struct BadgeFields {
 
 impl BadgeFields {
     /// From each field as text, as SQL's `template_data->>'field'` gives it (numbers written
-    /// out, JSON null as none); a value that does not parse reads as none.
-    pub fn from_field_texts(mut field: impl FnMut(&str) -> Option<String>) -> BadgeFields {
+    /// out, JSON null as none); a value that does not parse reads as none. The texts may be
+    /// borrowed (from the rows a share page reads): only those kept as text are copied.
+    pub fn from_field_texts<'a>(mut field: impl FnMut(&str) -> Option<Cow<'a, str>>) -> BadgeFields {
         BadgeFields {
-            unit: field("unit"),
+            unit: field("unit").map(Cow::into_owned),
             current: field("current").and_then(|v| v.parse().ok()),
             target: field("target").and_then(|v| v.parse().ok()),
-            status: field("status"),
+            status: field("status").map(Cow::into_owned),
             evidence_count: field("evidence_count").and_then(|v| v.parse().ok()),
-            risk: field("risk"),
+            risk: field("risk").map(Cow::into_owned),
         }
     }
 
-    /// As template data (what `badges` reads); null when there are none.
-    pub fn into_badge_value(self) -> Value {
-        if self == BadgeFields::default() {
-            return Value::Null;
+    /// No badge field at all (most nodes): left out of a page's data block.
+    pub fn is_empty(&self) -> bool {
+        *self == BadgeFields::default()
+    }
+}
+
+/// Where `ui::editor::draw::badges` reads a node's badge fields from: its template data in
+/// the editor, its [`BadgeFields`] on a share page (no JSON map made per node there).
+pub trait BadgeSource {
+    fn text(&self, field: &str) -> Option<&str>;
+    fn number(&self, field: &str) -> Option<f64>;
+    fn integer(&self, field: &str) -> Option<i64>;
+}
+
+impl BadgeSource for Value {
+    fn text(&self, field: &str) -> Option<&str> {
+        self.get(field).and_then(Value::as_str)
+    }
+    fn number(&self, field: &str) -> Option<f64> {
+        self.get(field).and_then(Value::as_f64)
+    }
+    fn integer(&self, field: &str) -> Option<i64> {
+        self.get(field).and_then(Value::as_i64)
+    }
+}
+
+impl BadgeSource for BadgeFields {
+    fn text(&self, field: &str) -> Option<&str> {
+        match field {
+            "unit" => self.unit.as_deref(),
+            "status" => self.status.as_deref(),
+            "risk" => self.risk.as_deref(),
+            _ => None,
         }
-        // Built directly, as its `Serialize` would write it: a share page makes one per node,
-        // and going through serde's serializer was ~3 % of rendering the page (perf).
-        let mut map = serde_json::Map::new();
-        let mut put = |name: &str, value: Option<Value>| {
-            if let Some(value) = value {
-                map.insert(name.to_string(), value);
-            }
-        };
-        put("unit", self.unit.map(Value::String));
-        put("current", self.current.map(Value::from));
-        put("target", self.target.map(Value::from));
-        put("status", self.status.map(Value::String));
-        put("evidence_count", self.evidence_count.map(Value::from));
-        put("risk", self.risk.map(Value::String));
-        Value::Object(map)
+    }
+    fn number(&self, field: &str) -> Option<f64> {
+        match field {
+            "current" => self.current,
+            "target" => self.target,
+            "evidence_count" => self.evidence_count.map(|n| n as f64),
+            _ => None,
+        }
+    }
+    fn integer(&self, field: &str) -> Option<i64> {
+        match field {
+            "evidence_count" => self.evidence_count,
+            _ => None,
+        }
     }
 }
 
@@ -361,25 +392,25 @@ mod tests {
     }
 
     #[test]
-    fn badge_values_are_what_serde_would_write() {
-        let full = BadgeFields {
-            unit: Some("%".into()),
-            current: Some(12.5),
-            target: Some(f64::NAN),
-            status: Some("shipped".into()),
-            evidence_count: Some(4),
-            risk: Some("high".into()),
-        };
-        let some = BadgeFields {
-            current: Some(3.0),
-            ..Default::default()
-        };
-        for fields in [full, some] {
-            assert_eq!(
-                fields.clone().into_badge_value(),
-                serde_json::to_value(&fields).unwrap()
-            );
+    fn badge_fields_read_as_their_template_data_does() {
+        let data = json!({ "unit": "%", "current": 12.5, "target": 20, "status": "shipped",
+                           "evidence_count": 4, "risk": "high", "notes": "not a badge" });
+        let fields: BadgeFields = serde_json::from_value(data.clone()).unwrap();
+        for name in ["unit", "status", "risk", "current"] {
+            assert_eq!(fields.text(name), data.text(name), "{name}");
         }
-        assert_eq!(BadgeFields::default().into_badge_value(), Value::Null);
+        for name in ["current", "target", "evidence_count", "unit", "notes"] {
+            assert_eq!(fields.number(name), data.number(name), "{name}");
+        }
+        for name in ["evidence_count", "notes"] {
+            assert_eq!(fields.integer(name), data.integer(name), "{name}");
+        }
+        assert!(BadgeFields::default().is_empty() && !fields.is_empty());
+        // A page's data block writes what the typed fields hold, no more.
+        assert_eq!(
+            serde_json::to_value(&fields).unwrap(),
+            json!({ "unit": "%", "current": 12.5, "target": 20.0, "status": "shipped",
+                    "evidence_count": 4, "risk": "high" })
+        );
     }
 }

@@ -9,10 +9,11 @@ use std::collections::HashSet;
 
 use crate::model::editor::{collapsed_ancestors, search, TreeIndex};
 use crate::model::share::SharedOutline;
+use crate::model::template_data::BadgeFields;
 use crate::model::{Connection, Orientation, TreeNode};
 // Drawn whole: a shared page is read start to end, also by crawlers of link previews and
 // screen readers.
-use crate::ui::editor::draw::{draw, visible_edge_boxes, visible_links, visible_nodes, EVERYWHERE};
+use crate::ui::editor::draw::{badges_from, draw, visible_edge_boxes, visible_links, visible_nodes_with, EVERYWHERE};
 use crate::ui::share_markup;
 
 /// One drawing of the page: the content of the boxes' container and of the edges' `<svg>`.
@@ -38,6 +39,8 @@ pub trait ShareModel {
 /// A shared tree as the page shows it. Its nodes' ids are their places in the outline.
 pub struct SharedDrawing {
     nodes: Vec<TreeNode>,
+    /// Each node's badge fields (its `template_data` is empty).
+    badges: Vec<BadgeFields>,
     connections: Vec<Connection>,
     orientation: Orientation,
     /// Ids of the nodes the search found, if there is a search.
@@ -46,9 +49,11 @@ pub struct SharedDrawing {
 
 impl SharedDrawing {
     pub fn new(mut outline: SharedOutline) -> Self {
+        let (nodes, badges) = outline.take_tree_nodes();
         SharedDrawing {
             connections: outline.connections(),
-            nodes: outline.take_tree_nodes(),
+            nodes,
+            badges,
             orientation: outline.canvas_state.orientation,
             found: None,
         }
@@ -56,7 +61,9 @@ impl SharedDrawing {
 
     pub fn redraw(&self) -> Redrawn {
         let d = draw(&self.nodes, &self.connections, self.orientation);
-        let items = visible_nodes(&self.nodes, &d, &EVERYWHERE);
+        let items = visible_nodes_with(&self.nodes, &d, &EVERYWHERE, |i, hidden| {
+            badges_from(self.nodes[i].node_type, &self.badges[i], hidden)
+        });
         let nodes = share_markup::nodes(&items, |id| self.found.as_ref().is_some_and(|f| f.contains(id)));
         let links = visible_links(&d, &EVERYWHERE);
         let edges = share_markup::edges(d.orientation, visible_edge_boxes(&d, &EVERYWHERE), &links);
@@ -114,7 +121,7 @@ mod tests {
             title: title.to_string(),
             description: None,
             is_collapsed,
-            badges: serde_json::Value::Null,
+            badges: Default::default(),
         };
         SharedOutline {
             name: "Q3".into(),

@@ -3,6 +3,7 @@
 
 use crate::model::editor::TreeIndex;
 use crate::model::layout::{layout_indexed, Layout, Rect};
+use crate::model::template_data::BadgeSource;
 use crate::model::{CanvasState, Connection, NodeType, Orientation, TreeNode};
 
 pub fn type_class(t: NodeType) -> &'static str {
@@ -33,12 +34,16 @@ pub fn type_colour(t: NodeType) -> &'static str {
 
 /// The small facts a node shows under its title.
 pub fn badges(node: &TreeNode, hidden: usize) -> Vec<String> {
-    let data = &node.template_data;
+    badges_from(node.node_type, &node.template_data, hidden)
+}
+
+/// [`badges`] of a node of type `node_type` whose badge fields are in `data`.
+pub fn badges_from(node_type: NodeType, data: &impl BadgeSource, hidden: usize) -> Vec<String> {
     let mut out = Vec::new();
-    let number = |key: &str| data.get(key).and_then(|v| v.as_f64());
-    match node.node_type {
+    let number = |key: &str| data.number(key);
+    match node_type {
         NodeType::Metric => {
-            let unit = data.get("unit").and_then(|u| u.as_str()).unwrap_or("");
+            let unit = data.text("unit").unwrap_or("");
             match (number("current"), number("target")) {
                 (Some(c), Some(t)) => out.push(format!("{c}{unit} → {t}{unit}")),
                 (None, Some(t)) => out.push(format!("target {t}{unit}")),
@@ -47,17 +52,17 @@ pub fn badges(node: &TreeNode, hidden: usize) -> Vec<String> {
             }
         }
         NodeType::Solution => {
-            if let Some(status) = data.get("status").and_then(|s| s.as_str()) {
+            if let Some(status) = data.text("status") {
                 out.push(status.replace('_', " "));
             }
         }
         NodeType::Opportunity => {
-            if let Some(n) = data.get("evidence_count").and_then(|v| v.as_i64()) {
+            if let Some(n) = data.integer("evidence_count") {
                 out.push(format!("{n} evidence"));
             }
         }
         NodeType::Assumption => {
-            if let Some(risk) = data.get("risk").and_then(|s| s.as_str()) {
+            if let Some(risk) = data.text("risk") {
                 out.push(format!("{risk} risk"));
             }
         }
@@ -357,6 +362,16 @@ pub const EVERYWHERE: Rect = Rect {
 /// The nodes inside `region`, in outline order (so keyboard and screen-reader order follows
 /// the tree).
 pub fn visible_nodes<'a>(nodes: &'a [TreeNode], d: &Drawing, region: &Rect) -> Vec<NodeItem<'a>> {
+    visible_nodes_with(nodes, d, region, |i, hidden| badges(&nodes[i], hidden))
+}
+
+/// [`visible_nodes`], each node's badges made by `badges` (node index, hidden descendants).
+pub fn visible_nodes_with<'a>(
+    nodes: &'a [TreeNode],
+    d: &Drawing,
+    region: &Rect,
+    badges: impl Fn(usize, usize) -> Vec<String>,
+) -> Vec<NodeItem<'a>> {
     d.index
         .outline()
         .into_iter()
@@ -372,7 +387,7 @@ pub fn visible_nodes<'a>(nodes: &'a [TreeNode], d: &Drawing, region: &Rect) -> V
                 id: &node.id,
                 node_type: node.node_type,
                 title: &node.title,
-                badges: badges(node, hidden),
+                badges: badges(i, hidden),
                 rect,
                 level: d.layout.depth[i] as usize + 1,
                 has_children: !d.index.children(i).is_empty(),
