@@ -1,7 +1,9 @@
 //! Share links. Only the SHA-256 of a token is stored; a token is looked up by its hash.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
+use futures::TryStreamExt;
 use sha2::{Digest, Sha256};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgExecutor, Row};
@@ -157,20 +159,38 @@ pub async fn shared_outline(pool: &sqlx::PgPool, token: &str) -> Result<SharedOu
     // the span that is current when it starts, entering and leaving it once per row, and at
     // 1,000 nodes that was ~6 % of the page's instructions (callgrind). Only sqlx's own
     // slow-statement warning loses the request id; the request's log line keeps its time.
-    let rows = tokio::spawn({
+    // Each row is taken in as it arrives, while PostgreSQL writes the next ones.
+    let nodes = tokio::spawn({
         let (pool, hash) = (pool.clone(), hash.clone());
-        async move { sqlx::query(OUTLINE_NODES).bind(hash).fetch_all(&pool).await }
+        async move {
+            let mut rows = sqlx::query(OUTLINE_NODES).bind(hash).fetch(&pool);
+            let mut read = NodeRows::default();
+            while let Some(row) = rows.try_next().await? {
+                if read.nodes.is_empty() {
+                    check_outline_columns(&row)?;
+                }
+                read.push(&row)?;
+            }
+            Ok::<_, sqlx::Error>(read)
+        }
     });
-    let (tree, rows) = tokio::join!(tree, rows);
-    let rows = rows.map_err(|err| {
+    let (tree, nodes) = tokio::join!(tree, nodes);
+    let nodes = nodes.map_err(|err| {
         tracing::error!(error = %err, "reading a shared tree's nodes failed");
         AppError::Internal
     })??;
     let tree = tree?.ok_or(AppError::NotFound)?;
-    if let Some(first) = rows.first() {
-        check_outline_columns(first)?;
-    }
-    let rows = rows.iter().map(outline_row).collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let NodeRows { ids, keys, nodes } = nodes;
+    let rows = keys
+        .into_iter()
+        .zip(nodes)
+        .map(|((id, parent, sort_order), node)| OutlineRow {
+            id: &ids[id],
+            parent_id: parent.map(|p| &ids[p]),
+            sort_order,
+            node,
+        })
+        .collect();
     let links: Vec<(String, String)> = tree.link_from.into_iter().zip(tree.link_to).collect();
     Ok(SharedOutline::new(
         tree.name,
@@ -187,10 +207,11 @@ pub async fn shared_outline(pool: &sqlx::PgPool, token: &str) -> Result<SharedOu
 /// template data with `->>` on each request, they were ~a quarter of this statement. Writing
 /// each node's whole template data out as text was slower still.
 ///
-/// Decoded by hand ([`outline_row`]), not by `query!`, whose records own every field: the ids,
-/// the type and the badge texts are read borrowed from the rows. Reading the rows is the
-/// server's biggest share of the page (~1.2 ms of its ~4 ms CPU at 1,000 nodes, more than
-/// PostgreSQL takes to write them), and those were ~4 strings made and dropped per node.
+/// Decoded by hand ([`NodeRows::push`]), not by `query!`, whose records own every field: the
+/// type and the badge texts are read borrowed from the row, the ids copied into one string.
+/// Reading the rows is the server's biggest share of the page (~1.2 ms of its ~4 ms CPU at
+/// 1,000 nodes, more than PostgreSQL takes to write them), and those were ~4 strings made
+/// and dropped per node.
 /// The columns' types are checked once per read ([`check_outline_columns`]), not for every
 /// value as `try_get` does: that check was a fifth of reading the rows (callgrind).
 const OUTLINE_NODES: &str = r#"SELECT n.id, n.parent_id, n.node_type, n.title, n.description, n.is_collapsed, n.sort_order,
@@ -198,7 +219,7 @@ const OUTLINE_NODES: &str = r#"SELECT n.id, n.parent_id, n.node_type, n.title, n
                               FROM share_links s JOIN tree_nodes n ON n.tree_id = s.tree_id
                               WHERE s.token_hash = $1 AND s.revoked_at IS NULL"#;
 
-/// Whether a row of [`OUTLINE_NODES`] has the columns [`outline_row`] reads, in its order: text
+/// Whether a row of [`OUTLINE_NODES`] has the columns [`NodeRows::push`] reads, in its order: text
 /// but for `is_collapsed` and `sort_order`. An error (a column renamed or retyped by a
 /// migration) rather than values read as the wrong type.
 pub fn check_outline_columns(row: &PgRow) -> Result<(), sqlx::Error> {
@@ -227,31 +248,46 @@ pub fn check_outline_columns(row: &PgRow) -> Result<(), sqlx::Error> {
     }
 }
 
-/// One row of [`OUTLINE_NODES`], in its column order, which [`check_outline_columns`] has
-/// checked for the read's first row (every row of a statement has the same columns).
-fn outline_row(r: &PgRow) -> Result<OutlineRow<'_>, sqlx::Error> {
-    let node_type = r
-        .try_get_unchecked::<&str, _>(2)?
-        .parse()
-        .unwrap_or(NodeType::Opportunity);
-    // `badge` is the one field of the type's own.
-    let own = match node_type {
-        NodeType::Solution => "status",
-        NodeType::Opportunity => "evidence_count",
-        NodeType::Assumption => "risk",
-        _ => "",
-    };
-    let (unit, current, target, badge): (Option<&str>, Option<&str>, Option<&str>, Option<&str>) = (
-        r.try_get_unchecked(7)?,
-        r.try_get_unchecked(8)?,
-        r.try_get_unchecked(9)?,
-        r.try_get_unchecked(10)?,
-    );
-    Ok(OutlineRow {
-        id: r.try_get_unchecked(0)?,
-        parent_id: r.try_get_unchecked(1)?,
-        sort_order: r.try_get_unchecked(6)?,
-        node: OutlineNode {
+/// The rows of [`OUTLINE_NODES`] as they are read: each node, with its id and its parent's
+/// end to end in one string rather than a string each.
+#[derive(Default)]
+struct NodeRows {
+    ids: String,
+    /// Per node: where its id and its parent's id are in `ids`, and its sort order.
+    keys: Vec<(Range<usize>, Option<Range<usize>>, i32)>,
+    nodes: Vec<OutlineNode>,
+}
+
+impl NodeRows {
+    /// Takes in one row, in the statement's column order, which [`check_outline_columns`] has
+    /// checked for the first row (every row of a statement has the same columns).
+    fn push(&mut self, r: &PgRow) -> Result<(), sqlx::Error> {
+        let mut id_range = |id: &str| {
+            let start = self.ids.len();
+            self.ids.push_str(id);
+            start..self.ids.len()
+        };
+        let id = id_range(r.try_get_unchecked(0)?);
+        let parent = r.try_get_unchecked::<Option<&str>, _>(1)?.map(&mut id_range);
+        self.keys.push((id, parent, r.try_get_unchecked(6)?));
+        let node_type = r
+            .try_get_unchecked::<&str, _>(2)?
+            .parse()
+            .unwrap_or(NodeType::Opportunity);
+        // `badge` is the one field of the type's own.
+        let own = match node_type {
+            NodeType::Solution => "status",
+            NodeType::Opportunity => "evidence_count",
+            NodeType::Assumption => "risk",
+            _ => "",
+        };
+        let (unit, current, target, badge): (Option<&str>, Option<&str>, Option<&str>, Option<&str>) = (
+            r.try_get_unchecked(7)?,
+            r.try_get_unchecked(8)?,
+            r.try_get_unchecked(9)?,
+            r.try_get_unchecked(10)?,
+        );
+        self.nodes.push(OutlineNode {
             parent: None,
             node_type,
             title: r.try_get_unchecked(3)?,
@@ -267,8 +303,9 @@ fn outline_row(r: &PgRow) -> Result<OutlineRow<'_>, sqlx::Error> {
                 }
                 .map(Cow::Borrowed)
             }),
-        },
-    })
+        });
+        Ok(())
+    }
 }
 
 struct LiveTree {
