@@ -42,6 +42,10 @@ tools() {
     apt_install wrk
   fi
   command -v curl >/dev/null || apt_install curl
+  # callgrind counts the instructions of a share page rendered per request (the HTTP part).
+  if wants http && ! command -v callgrind_control >/dev/null; then
+    apt_install valgrind
+  fi
   command -v node >/dev/null || die "node not found: install Node.js (Debian: nodejs npm)"
   if wants browser; then
     ensure_chromium
@@ -101,10 +105,11 @@ start_server() {
   DATABASE_URL="$BENCH_DB_URL" LEPTOS_SITE_ADDR="127.0.0.1:$BENCH_PORT" LEPTOS_SITE_ROOT=target/site \
     LEPTOS_ENV=production IMPACT_TREE_PUBLIC_ORIGIN="$ORIGIN" IMPACT_TREE_COOKIE_SECURE=false \
     IMPACT_TREE_RATE_LIMIT_LOGIN_PER_IP=1000 IMPACT_TREE_SHARE_PAGE_CACHE="${SHARE_PAGE_CACHE:-true}" RUST_LOG=warn \
-    ./target/release/impact-tree serve >"$OUT/server.log" 2>&1 &
+    ${SERVER_WRAPPER:-} ./target/release/impact-tree serve >"$OUT/server.log" 2>&1 &
   SERVER_PID=$!
   local i
-  for i in $(seq 1 100); do
+  # Under valgrind (SERVER_WRAPPER) the server takes a while longer to start.
+  for i in $(seq 1 "${SERVER_START_TRIES:-100}"); do
     kill -0 "$SERVER_PID" 2>/dev/null || break
     curl -fsS "$ORIGIN/readyz" >/dev/null 2>&1 && { note "server up on $ORIGIN (pid $SERVER_PID)"; return 0; }
     sleep 0.2
@@ -287,12 +292,44 @@ http_bench() {
     "$ORIGIN$share" >"$OUT/share-wire-uncached.json"
   wrk_case share-1k-c1-uncached 1 1 call.lua "$share" "${page[@]}"
   stop_server
+  share_instructions "$share" "$accept"
   # The editor page of the 100,000-node tree on a server just started: what making one costs
   # its memory (the first load reads the rows, the next ones the kept tree), one at a time and
   # then four at once.
   start_server
   big_page_memory "$c100k" "$t100k"
   stop_server
+}
+
+# share_instructions PATH ACCEPT_ENCODING: the instructions the server runs for the share page
+# rendered per request, counted by callgrind over every thread (the request's and the pool's
+# zstd frames): 20 requests to warm it, then 100 counted. A host here has taken 1.5x the time
+# for the same code an hour later; the count moves with the code only, so it is what two
+# builds are compared by (BENCHMARKS.md, forty-second session).
+share_instructions() {
+  if ! command -v callgrind_control >/dev/null; then
+    note "valgrind not installed: the share page's instructions not counted"
+    return 0
+  fi
+  local dir="$OUT/callgrind" i counted=100
+  rm -rf "$dir" "$OUT/share-instructions.json"
+  mkdir -p "$dir"
+  SHARE_PAGE_CACHE=false SERVER_START_TRIES=600 \
+    SERVER_WRAPPER="valgrind --tool=callgrind --callgrind-out-file=$dir/callgrind.out.%p" start_server
+  for i in $(seq 1 20); do curl -fsS -o /dev/null -H "Accept-Encoding: $2" "$ORIGIN$1"; done
+  callgrind_control -z "$SERVER_PID" >/dev/null 2>&1
+  for i in $(seq 1 "$counted"); do curl -fsS -o /dev/null -H "Accept-Encoding: $2" "$ORIGIN$1"; done
+  callgrind_control -d "$SERVER_PID" >/dev/null 2>&1
+  stop_server
+  # The dump asked for above is the first part (`.1`); its "totals:" line is every thread's.
+  local total
+  total=$(awk '/^totals:/ {print $2}' "$dir"/callgrind.out.*.1 2>/dev/null | head -1)
+  if [ -z "$total" ]; then
+    note "callgrind gave no count: the share page's instructions not counted"
+    return 0
+  fi
+  echo "{\"instructions_per_request\": $((total / counted)), \"requests\": $counted}" >"$OUT/share-instructions.json"
+  note "share page rendered per request: $((total / counted)) instructions a request (callgrind)"
 }
 
 # page_load COOKIE TREE: the seconds one load of the tree's editor page took.
