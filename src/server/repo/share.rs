@@ -158,8 +158,9 @@ pub async fn shared_outline(pool: &sqlx::PgPool, token: &str) -> Result<SharedOu
     // Read in a task of its own, outside the request's span: sqlx polls a statement's rows in
     // the span that is current when it starts, entering and leaving it once per row, and at
     // 1,000 nodes that was ~6 % of the page's instructions (callgrind). Only sqlx's own
-    // slow-statement warning loses the request id; the request's log line keeps its time.
-    // Each row is taken in as it arrives, while PostgreSQL writes the next ones.
+    // slow-statement warning loses the request id; the request's log line keeps its time. A
+    // request given up leaves the read to finish (within the statement timeout). Each row is
+    // taken in as it arrives, while PostgreSQL writes the next ones.
     let nodes = tokio::spawn({
         let (pool, hash) = (pool.clone(), hash.clone());
         async move {
@@ -210,8 +211,8 @@ pub async fn shared_outline(pool: &sqlx::PgPool, token: &str) -> Result<SharedOu
 /// Decoded by hand ([`NodeRows::push`]), not by `query!`, whose records own every field: the
 /// type and the badge texts are read borrowed from the row, the ids copied into one string.
 /// Reading the rows is the server's biggest share of the page (~1.2 ms of its ~4 ms CPU at
-/// 1,000 nodes, more than PostgreSQL takes to write them), and those were ~4 strings made
-/// and dropped per node.
+/// 1,000 nodes, about as long as PostgreSQL takes to write them), and those were ~4 strings
+/// made and dropped per node.
 /// The columns' types are checked once per read ([`check_outline_columns`]), not for every
 /// value as `try_get` does: that check was a fifth of reading the rows (callgrind).
 const OUTLINE_NODES: &str = r#"SELECT n.id, n.parent_id, n.node_type, n.title, n.description, n.is_collapsed, n.sort_order,
