@@ -40,11 +40,10 @@ pub fn badges(node: &TreeNode, hidden: usize) -> Vec<String> {
 /// [`badges`] of a node of type `node_type` whose badge fields are in `data`.
 pub fn badges_from(node_type: NodeType, data: &impl BadgeSource, hidden: usize) -> Vec<String> {
     let mut out = Vec::new();
-    let number = |key: &str| data.number(key);
     match node_type {
         NodeType::Metric => {
             let unit = data.text("unit").unwrap_or("");
-            match (number("current"), number("target")) {
+            match (data.number("current"), data.number("target")) {
                 (Some(c), Some(t)) => out.push(format!("{c}{unit} → {t}{unit}")),
                 (None, Some(t)) => out.push(format!("target {t}{unit}")),
                 (Some(c), None) => out.push(format!("now {c}{unit}")),
