@@ -66,7 +66,7 @@ impl SharedDrawing {
         });
         let nodes = share_markup::nodes(&items, |id| self.found.as_ref().is_some_and(|f| f.contains(id)));
         let links = visible_links(&d, &EVERYWHERE);
-        let edges = share_markup::edges(d.orientation, visible_edge_boxes(&d, &EVERYWHERE), &links);
+        let edges = share_markup::edges(d.orientation, visible_edge_boxes(&d, &EVERYWHERE), &links, items.len());
         let b = d.layout.bounds;
         Redrawn {
             nodes,

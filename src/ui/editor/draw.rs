@@ -57,20 +57,30 @@ pub fn badges_from(node_type: NodeType, data: &impl BadgeSource, hidden: usize) 
         }
         NodeType::Opportunity => {
             if let Some(n) = data.integer("evidence_count") {
-                out.push(format!("{n} evidence"));
+                out.push(joined(&[itoa::Buffer::new().format(n), " evidence"]));
             }
         }
         NodeType::Assumption => {
             if let Some(risk) = data.text("risk") {
-                out.push(format!("{risk} risk"));
+                out.push(joined(&[risk, " risk"]));
             }
         }
         _ => {}
     }
     if hidden > 0 {
-        out.push(format!("+{hidden} hidden"));
+        out.push(joined(&["+", itoa::Buffer::new().format(hidden), " hidden"]));
     }
     out
+}
+
+/// `parts` end to end, in a string made to their size: `format!` went through the formatter's
+/// machinery for each badge (a share page makes ~1,000), at several times the instructions.
+fn joined(parts: &[&str]) -> String {
+    let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        text.push_str(part);
+    }
+    text
 }
 
 /// A coordinate written with one decimal, as `{:.1}` would (ties may round the other way; a
@@ -371,29 +381,35 @@ pub fn visible_nodes_with<'a>(
     region: &Rect,
     badges: impl Fn(usize, usize) -> Vec<String>,
 ) -> Vec<NodeItem<'a>> {
-    d.index
-        .outline()
-        .into_iter()
-        .filter_map(|(i, _)| {
-            let rect = d.layout.rects.get(i).copied().flatten()?;
-            if !intersects(&rect, region) {
-                return None;
-            }
-            let node = &nodes[i];
-            let hidden = d.layout.hidden_descendants[i];
-            Some(NodeItem {
-                index: i,
-                id: &node.id,
-                node_type: node.node_type,
-                title: &node.title,
-                badges: badges(i, hidden),
-                rect,
-                level: d.layout.depth[i] as usize + 1,
-                has_children: !d.index.children(i).is_empty(),
-                collapsed: node.is_collapsed,
-            })
+    let outline = d.index.outline();
+    // With the whole drawing in the region (a shared page, an export), about every node is an
+    // item: the list is made that big at once, not grown and copied ~10 times over.
+    let expected = if contains(region, &d.layout.bounds) {
+        outline.len()
+    } else {
+        0
+    };
+    let mut items = Vec::with_capacity(expected);
+    items.extend(outline.into_iter().filter_map(|(i, _)| {
+        let rect = d.layout.rects.get(i).copied().flatten()?;
+        if !intersects(&rect, region) {
+            return None;
+        }
+        let node = &nodes[i];
+        let hidden = d.layout.hidden_descendants[i];
+        Some(NodeItem {
+            index: i,
+            id: &node.id,
+            node_type: node.node_type,
+            title: &node.title,
+            badges: badges(i, hidden),
+            rect,
+            level: d.layout.depth[i] as usize + 1,
+            has_children: !d.index.children(i).is_empty(),
+            collapsed: node.is_collapsed,
         })
-        .collect()
+    }));
+    items
 }
 
 /// A straight line: x1, y1, x2, y2.
@@ -506,6 +522,29 @@ mod tests {
             h: 800.0,
         };
         assert!(region_serves(&region, &nearer));
+    }
+
+    #[test]
+    fn badges_say_each_types_facts_and_what_a_fold_hides() {
+        use super::badges_from;
+        use crate::model::NodeType;
+        use serde_json::json;
+        let of = |t, data: serde_json::Value, hidden| badges_from(t, &data, hidden);
+        assert_eq!(
+            of(NodeType::Opportunity, json!({ "evidence_count": 4 }), 12),
+            ["4 evidence", "+12 hidden"]
+        );
+        assert_eq!(of(NodeType::Assumption, json!({ "risk": "high" }), 0), ["high risk"]);
+        assert_eq!(
+            of(NodeType::Solution, json!({ "status": "in_progress" }), 0),
+            ["in progress"]
+        );
+        assert_eq!(
+            of(NodeType::Metric, json!({ "unit": "%", "current": 2.5, "target": 5 }), 1),
+            ["2.5% → 5%", "+1 hidden"]
+        );
+        assert_eq!(of(NodeType::Metric, json!({ "target": 7 }), 0), ["target 7"]);
+        assert!(of(NodeType::Outcome, json!({ "risk": "high" }), 0).is_empty());
     }
 
     #[test]

@@ -226,12 +226,14 @@ fn canvas(tree: &TreeDetail) -> AnyView {
     let (nodes_html, edges_html) = if overview_on {
         (String::new(), String::new())
     } else {
+        let items = visible_nodes(&tree.nodes, &drawing, &region);
         (
-            share_markup::editor_nodes(&visible_nodes(&tree.nodes, &drawing, &region)),
+            share_markup::editor_nodes(&items),
             share_markup::edges(
                 drawing.orientation,
                 visible_edge_boxes(&drawing, &region),
                 &visible_links(&drawing, &region),
+                items.len(),
             ),
         )
     };

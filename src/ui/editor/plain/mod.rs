@@ -301,6 +301,7 @@ impl Editor {
             d.orientation,
             visible_edge_boxes(d, &r),
             &visible_links(d, &r),
+            items.len(),
         ));
         let frame = draw::EdgesFrame::of(&r, &d.layout.bounds);
         let e = &self.dom.edges;
