@@ -7,6 +7,7 @@ pub mod canvas;
 pub mod demo_data;
 pub mod document;
 pub mod editor;
+pub mod escape;
 pub mod layout;
 pub mod limits;
 pub mod node_type;

@@ -61,8 +61,8 @@ pub struct ResearchFields {
 /// The template fields a node's badges are drawn from (`ui::editor::draw::badges`): all a
 /// share page sends of a node's template data, since it shows nothing else of it. Read from
 /// each field's text ([`BadgeFields::from_field_texts`]); a value that does not parse (never
-/// written by this app, which validates) reads as no badge. Its serde shape is the one
-/// [`BadgeFields::into_badge_value`] writes (the tests read badges back through it).
+/// written by this app, which validates) reads as no badge. Its serde shape is the template
+/// data's own, with only these fields.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BadgeFields {
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -27,7 +27,7 @@ const OUTLINE_SCRIPT_ID: &str = "shared-outline";
 /// replaces once the page is rendered (`server::page_blocks`, as for the boxes and edges).
 #[cfg(feature = "ssr")]
 async fn load_outline(token: String) -> Result<(SharedOutline, String), AppError> {
-    let mut outline = crate::api::share::shared_page(token).await?;
+    let outline = crate::api::share::shared_page(token).await?;
     let json = outline.page_json().map_err(|_| AppError::Internal)?;
     Ok((
         outline,
