@@ -602,6 +602,41 @@ mod tests {
             let expected = if tenth == 0 { format!("{sign}{whole}") } else { format!("{sign}{whole}.{tenth}") };
             proptest::prop_assert_eq!(Px(v).to_string(), expected);
         }
+
+        /// A path writes its ends and middle, each rounded as `Px` rounds.
+        #[test]
+        fn an_edge_path_writes_each_of_its_numbers(
+            a in (-500i32..500, -500i32..500, 1i32..400, 1i32..200),
+            b in (-500i32..500, -500i32..500, 1i32..400, 1i32..200),
+            halves in proptest::prelude::any::<bool>(),
+        ) {
+            use crate::model::Orientation;
+            let step = if halves { 0.5 } else { 1.0 };
+            let rect = |(x, y, w, h): (i32, i32, i32, i32)| Rect {
+                x: f64::from(x) * step,
+                y: f64::from(y) * step,
+                w: f64::from(w),
+                h: f64::from(h),
+            };
+            let (p, c) = (rect(a), rect(b));
+            let written = |o| {
+                let mut out = String::new();
+                super::write_edge_path(&mut out, &p, &c, o);
+                out
+            };
+            let (x1, y1, x2, y2) = (p.x + p.w / 2.0, p.y + p.h, c.x + c.w / 2.0, c.y);
+            let mid = (y1 + y2) / 2.0;
+            proptest::prop_assert_eq!(
+                written(Orientation::Vertical),
+                format!("M{} {}C{} {} {} {} {} {}", Px(x1), Px(y1), Px(x1), Px(mid), Px(x2), Px(mid), Px(x2), Px(y2))
+            );
+            let (x1, y1, x2, y2) = (p.x + p.w, p.y + p.h / 2.0, c.x, c.y + c.h / 2.0);
+            let mid = (x1 + x2) / 2.0;
+            proptest::prop_assert_eq!(
+                written(Orientation::Horizontal),
+                format!("M{} {}C{} {} {} {} {} {}", Px(x1), Px(y1), Px(mid), Px(y1), Px(mid), Px(y2), Px(x2), Px(y2))
+            );
+        }
     }
 
     #[test]
