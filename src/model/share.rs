@@ -52,7 +52,9 @@ pub struct SharedOutline {
     pub links: Vec<(u32, u32)>,
 }
 
-/// One node of a [`SharedOutline`].
+/// One node of a [`SharedOutline`]. A page's data block has these written by hand
+/// ([`SharedOutline::page_json`], tested against serde's output): a field added here goes there
+/// too.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutlineNode {
     /// The parent's position in `SharedOutline::nodes` (always before this node).
@@ -275,7 +277,7 @@ impl SharedOutline {
     }
 }
 
-/// `text` as a JSON string, escaped as serde_json escapes it: `"`, `\\` and the control
+/// `text` as a JSON string, escaped as serde_json escapes it: `"`, `\` and the control
 /// characters, these by their short escapes where JSON has one.
 fn json_string(out: &mut Vec<u8>, text: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
