@@ -234,13 +234,6 @@ impl SharedOutline {
         String::from_utf8(out).map_err(serde::ser::Error::custom)
     }
 
-    fn put_titles(&mut self, drawn: &[bool], titles: Vec<String>) {
-        let slots = self.nodes.iter_mut().zip(drawn).filter(|(_, &drawn)| drawn);
-        for ((node, _), title) in slots.zip(titles) {
-            node.title = title;
-        }
-    }
-
     /// Whether each node is drawn: not inside a collapsed node. Parents come first.
     fn drawn(&self) -> Vec<bool> {
         let mut drawn = vec![true; self.nodes.len()];
@@ -260,7 +253,10 @@ impl SharedOutline {
         if drawn.iter().filter(|&&d| d).count() != titles.len() {
             return false;
         }
-        self.put_titles(&drawn, titles);
+        let slots = self.nodes.iter_mut().zip(&drawn).filter(|(_, &drawn)| drawn);
+        for ((node, _), title) in slots.zip(titles) {
+            node.title = title;
+        }
         true
     }
 
