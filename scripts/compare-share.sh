@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compares two builds of the server on the share page of a 1,000-node tree rendered every time
-# (the bench's one row these hosts miss): both servers up at once on one seeded database, wrk at
-# one connection against each in turn, the order swapped every round.
+# (the bench's row nearest its target, missed on some hosts): both servers up at once on one
+# seeded database, wrk at one connection against each in turn, the order swapped every round.
 #
 #   scripts/compare-share.sh OLD_BINARY NEW_BINARY [ROUNDS] [SECONDS]   # 20 rounds of 3 s
 #
@@ -12,6 +12,7 @@
 # (`cargo build --release --no-default-features --features ssr --bin impact-tree`), copied out
 # of target/ so the next build does not overwrite them; an older commit builds in a worktree.
 # Both serve the site of target/site (the page's assets are not asked for here).
+
 # The binaries' paths before lib.sh moves to the repository's root.
 OLD="$(realpath -m "${1:-}")"
 NEW="$(realpath -m "${2:-}")"
