@@ -168,3 +168,46 @@ async fn malformed_server_function_calls_are_400_not_500(pool: PgPool) {
     assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.body);
     assert_eq!(answer.json()["kind"], "bad_request");
 }
+
+/// Pages render while routers are built beside them. Building a router lists the app's routes,
+/// and listing them holds back Leptos's resource loads through one flag for the whole process
+/// (leptos #4773): a page whose resource first ran while the flag was up never finished, and
+/// the tests, which build a router each and in parallel, saw it as an occasional 408 after the
+/// 30 s request timeout. The routes are now listed once per process (`router::build`).
+#[sqlx::test]
+async fn pages_render_while_other_routers_are_built(pool: PgPool) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let pages = app(pool.clone());
+    let stop = Arc::new(AtomicBool::new(false));
+    let builder = {
+        let (stop, options) = (stop.clone(), pool.connect_options().as_ref().clone());
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                // A pool of its own that never connects: its connections would belong to this
+                // thread's runtime.
+                let pool = PgPoolOptions::new().connect_lazy_with(options);
+                let mut built = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    drop(common::app(pool.clone()));
+                    built += 1;
+                }
+                built
+            })
+        })
+    };
+    for _ in 0..60 {
+        // The log-in page reads a resource (the form's flash message).
+        let request = Request::get("/login").body(Body::empty()).unwrap();
+        let response = tokio::time::timeout(Duration::from_secs(5), send(&pages, request))
+            .await
+            .expect("a page rendered while another router was built never finished");
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    stop.store(true, Ordering::Relaxed);
+    assert!(builder.join().unwrap() > 0, "no router was built beside the pages");
+}

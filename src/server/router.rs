@@ -1,4 +1,5 @@
 use std::path::Path;
+use std::sync::OnceLock;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -20,11 +21,24 @@ use super::share_cache::{self, ShareCache};
 use super::{error_status, health, kept_answer, outage, page_blocks, security_headers, telemetry, AppState};
 use crate::app::{shell, App};
 
+/// The app's routes, listed once per process. Listing them runs the app with Leptos's
+/// resource loads suppressed through one flag for the whole process, and a `Resource` first
+/// polled anywhere while the flag is up waits forever (leptos #4773). `main` builds one router,
+/// but the integration tests build one per test, in parallel: a page rendered in one test while
+/// another listed the routes hung until the 30 s request timeout (the share tests' occasional
+/// 408, caught with a task dump: the page's reads had finished, and its `Suspense` never
+/// polled it again). Listed once, no page renders while the flag is up: a second builder waits
+/// for the first listing to end.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<leptos_axum::AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole HTTP application: pages, server functions, health checks, static files, and the
 /// layers around them. `main` and the integration tests build it the same way.
 pub fn build(state: AppState) -> Router {
     let config = state.config.clone();
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let options = state.leptos_options.clone();
 
     // Pages and server functions: the only routes that load the session (one query per
