@@ -173,7 +173,7 @@ async fn malformed_server_function_calls_are_400_not_500(pool: PgPool) {
 /// and listing them holds back Leptos's resource loads through one flag for the whole process
 /// (leptos #4773): a page whose resource first ran while the flag was up never finished, and
 /// the tests, which build a router each and in parallel, saw it as an occasional 408 after the
-/// 30 s request timeout. The routes are now listed once per process (`router::build`).
+/// 30 s request timeout. The routes are now listed once per process (`router::route_list`).
 #[sqlx::test]
 async fn pages_render_while_other_routers_are_built(pool: PgPool) {
     use std::sync::atomic::{AtomicBool, Ordering};
