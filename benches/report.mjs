@@ -23,15 +23,24 @@ const commitNow = () =>
   sh('git rev-parse --short HEAD') +
     (sh('git status --porcelain -- src benches end2end Cargo.toml Cargo.lock') ? ' (with uncommitted changes)' : '');
 
+// The server's runtime takes its worker count from `TOKIO_WORKER_THREADS` (one per core when
+// unset), and it moves the figures both ways (BENCHMARKS.md, forty-sixth session): a run with
+// it set says so, for the parts that run the server.
+const workers = (part) => {
+  const n = process.env.TOKIO_WORKER_THREADS;
+  if (!n || !['http', 'browser'].includes(part)) return '';
+  return `, the server on ${n} runtime worker thread${n === '1' ? '' : 's'} (TOKIO_WORKER_THREADS)`;
+};
+
 // When, on what and at which commit: taken for each part as it is measured
 // (`node benches/report.mjs --stamp DIR PART`), so a table whose parts come from different
 // runs (`BENCH_ONLY`) says where each comes from.
-const stampNow = () => {
+const stampNow = (part) => {
   const pg = sh(`psql "${process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'}" -XAtqc "SHOW server_version"`).split(' ')[0];
   return {
     date: new Date().toISOString().slice(0, 10),
     commit: commitNow(),
-    machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB${workers(part)}`,
     postgres: pg,
   };
 };
@@ -91,7 +100,7 @@ if (process.argv[2] === '--reference') {
 if (process.argv[2] === '--stamp') {
   const [dir, part] = process.argv.slice(3);
   fs.mkdirSync(dir, { recursive: true });
-  const stamp = stampNow();
+  const stamp = stampNow(part);
   const [before, databaseBefore] = (process.env.BENCH_REFERENCE_BEFORE ?? '').split(' ').map(Number);
   if (before > 0) stamp.reference_ms = { before, after: referenceMs() };
   if (databaseBefore > 0) {
