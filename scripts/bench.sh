@@ -11,6 +11,7 @@
 # Not part of the test suite: timings on a shared 2-core machine are noisy, so they are
 # recorded, compared with the targets, and never asserted.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$REPO_ROOT/scripts/bench-server.sh"
 
 BENCH_DB_URL="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/impact_tree_bench}"
 BENCH_PORT="${BENCH_PORT:-3300}"
@@ -28,7 +29,6 @@ fi
 ONLY="${BENCH_ONLY:-layout http browser bundle}"
 DURATION="${BENCH_DURATION:-10s}"
 WARMUP="${BENCH_WARMUP:-3s}"
-PASSWORD="bench-impact-tree"
 export BENCH_LUA_DIR="$REPO_ROOT/benches/http"
 
 wants() { [[ " $ONLY " == *" $1 "* ]]; }
@@ -97,25 +97,11 @@ peak_memory() {
 }
 
 start_server() {
-  # Anything already on the port would answer the readiness check and every case after it
-  # (the logins then fail against its database, or worse, its figures are taken for ours).
-  if curl -s -o /dev/null --max-time 2 "$ORIGIN/readyz"; then
-    die "something already answers on $ORIGIN: stop it, or run with BENCH_PORT=<a free port>"
-  fi
-  DATABASE_URL="$BENCH_DB_URL" LEPTOS_SITE_ADDR="127.0.0.1:$BENCH_PORT" LEPTOS_SITE_ROOT=target/site \
-    LEPTOS_ENV=production IMPACT_TREE_PUBLIC_ORIGIN="$ORIGIN" IMPACT_TREE_COOKIE_SECURE=false \
-    IMPACT_TREE_RATE_LIMIT_LOGIN_PER_IP=1000 IMPACT_TREE_SHARE_PAGE_CACHE="${SHARE_PAGE_CACHE:-true}" RUST_LOG=warn \
-    ${SERVER_WRAPPER:-} ./target/release/impact-tree serve >"$OUT/server.log" 2>&1 &
-  SERVER_PID=$!
-  local i
+  launch_server ./target/release/impact-tree "$BENCH_PORT" "$OUT/server.log" "$BENCH_DB_URL" "${SHARE_PAGE_CACHE:-true}"
+  SERVER_PID=$LAUNCHED_PID
   # Under valgrind (SERVER_WRAPPER) the server takes a while longer to start.
-  for i in $(seq 1 "${SERVER_START_TRIES:-100}"); do
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    curl -fsS "$ORIGIN/readyz" >/dev/null 2>&1 && { note "server up on $ORIGIN (pid $SERVER_PID)"; return 0; }
-    sleep 0.2
-  done
-  cat "$OUT/server.log" >&2
-  die "the server did not become ready"
+  wait_ready "$SERVER_PID" "$BENCH_PORT" "$OUT/server.log" "${SERVER_START_TRIES:-100}"
+  note "server up on $ORIGIN (pid $SERVER_PID)"
 }
 
 seed() {
@@ -138,24 +124,6 @@ EOF
   psql "$BENCH_DB_URL" -Xq -c 'VACUUM (ANALYZE)' || true
   psql "$BENCH_DB_URL" -Xq -c 'CHECKPOINT' 2>/dev/null || true
 }
-
-# login PREFIX: prints the session cookie (name=value) of the seeded account PREFIX-1.
-login() {
-  local jar
-  jar=$(mktemp)
-  curl -fsS -o /dev/null -c "$jar" -H "Origin: $ORIGIN" -H 'Accept: application/json' \
-    --data-urlencode "email=$1-1@impact-tree.test" --data-urlencode "password=$PASSWORD" "$ORIGIN/api/log_in"
-  # HttpOnly cookies are written as "#HttpOnly_<domain> ..." lines.
-  awk '{ sub(/^#HttpOnly_/, "") } !/^#/ && NF >= 7 {print $6 "=" $7}' "$jar" | tail -1
-  rm -f "$jar"
-}
-
-# api COOKIE ENDPOINT FORM: a server-function call, its JSON on stdout.
-api() {
-  curl -fsS -H "Origin: $ORIGIN" -H 'Accept: application/json' -H "Cookie: $1" --data "$3" "$ORIGIN/api/$2"
-}
-
-json() { node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{const v=JSON.parse(s);console.log(($1)(v))})"; }
 
 # warm_tree COOKIE TREE: asks for the tree until its answer goes out as the kept brotli copy
 # (made off the request path after the first read of each version), so the warm-up of a
@@ -374,7 +342,7 @@ browser_bench() {
   start_server
   # Relative to where the bench was started, not to end2end/.
   [ -z "${BENCH_TRACE:-}" ] || export BENCH_TRACE="$(realpath -m "$BENCH_TRACE")"
-  (cd end2end && BENCH_ORIGIN="$ORIGIN" BENCH_EMAIL="bed-1@impact-tree.test" BENCH_PASSWORD="$PASSWORD" \
+  (cd end2end && BENCH_ORIGIN="$ORIGIN" BENCH_EMAIL="bed-1@impact-tree.test" BENCH_PASSWORD="$SEED_PASSWORD" \
     BENCH_TREES="$(cat "$OUT/trees.json")" BENCH_OUT="$OUT/browser.json" \
     npx playwright test -c bench/bench.config.ts)
   stop_server

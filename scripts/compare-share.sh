@@ -17,6 +17,7 @@
 OLD="$(realpath -m "${1:-}")"
 NEW="$(realpath -m "${2:-}")"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$REPO_ROOT/scripts/bench-server.sh"
 
 [ $# -ge 2 ] || die "usage: scripts/compare-share.sh OLD_BINARY NEW_BINARY [ROUNDS] [SECONDS]"
 ROUNDS="${3:-20}"
@@ -47,19 +48,9 @@ trap stop_servers EXIT
 # serve BINARY PORT NAME: the server with its share page cache off, as the bench's
 # rendered-every-time row runs it.
 serve() {
-  local origin="http://127.0.0.1:$2"
-  curl -s -o /dev/null --max-time 2 "$origin/readyz" && die "something already answers on $origin"
-  DATABASE_URL="$DB_URL" LEPTOS_SITE_ADDR="127.0.0.1:$2" LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=production \
-    IMPACT_TREE_PUBLIC_ORIGIN="$origin" IMPACT_TREE_COOKIE_SECURE=false IMPACT_TREE_RATE_LIMIT_LOGIN_PER_IP=1000 \
-    IMPACT_TREE_SHARE_PAGE_CACHE=false RUST_LOG=warn "$1" serve >"$OUT/server-$3.log" 2>&1 &
-  PIDS+=($!)
-  local i
-  for i in $(seq 1 100); do
-    curl -fsS "$origin/readyz" >/dev/null 2>&1 && return 0
-    sleep 0.2
-  done
-  cat "$OUT/server-$3.log" >&2
-  die "the $3 server did not become ready"
+  launch_server "$1" "$2" "$OUT/server-$3.log" "$DB_URL" false
+  PIDS+=("$LAUNCHED_PID")
+  wait_ready "$LAUNCHED_PID" "$2" "$OUT/server-$3.log" 100
 }
 
 export DATABASE_URL="$DB_URL"
@@ -73,14 +64,9 @@ serve "$OLD" "$PORT_OLD" old
 serve "$NEW" "$PORT_NEW" new
 
 ORIGIN="http://127.0.0.1:$PORT_NEW"
-jar="$OUT/cookies"
-curl -fsS -o /dev/null -c "$jar" -H "Origin: $ORIGIN" -H 'Accept: application/json' \
-  --data-urlencode "email=cmp-1@impact-tree.test" --data-urlencode "password=bench-impact-tree" "$ORIGIN/api/log_in"
-cookie=$(awk '{ sub(/^#HttpOnly_/, "") } !/^#/ && NF >= 7 {print $6 "=" $7}' "$jar" | tail -1)
-api() { curl -fsS -H "Origin: $ORIGIN" -H 'Accept: application/json' -H "Cookie: $cookie" --data "$2" "$ORIGIN/api/$1"; }
-json() { node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>console.log(($1)(JSON.parse(s))))"; }
-tree=$(api list_trees "" | json 'v=>v[0].id')
-share=$(api create_share_link "tree_id=$tree" | json 'v=>v.path')
+cookie=$(login cmp)
+tree=$(api "$cookie" list_trees "" | json 'v=>v[0].id')
+share=$(api "$cookie" create_share_link "tree_id=$tree" | json 'v=>v.path')
 # For a profiler run against the same database afterwards.
 echo "$share" >"$OUT/share-path"
 
